@@ -1,0 +1,51 @@
+namespace Electra.Cli;
+
+/// <summary>The `electra` command: dispatch, help and the error contract (usage → exit 2, bad input → exit 1).</summary>
+static class CommandLine
+{
+    /// <summary>One row per command; each command lives in its own file.</summary>
+    static readonly (string Name, string Usage, Func<Args, int> Run)[] Commands =
+    {
+        
+    };
+
+    public static int Run(string[] argv)
+    {
+        if (argv.Length == 0 || argv[0] is "-h" or "--help" or "help")
+        {
+            PrintHelp(Console.Out);
+            return argv.Length == 0 ? 2 : 0;
+        }
+        var command = Commands.FirstOrDefault(c => c.Name == argv[0]);
+        if (command.Run is null)
+        {
+            Console.Error.WriteLine($"electra: unknown command '{argv[0]}'");
+            PrintHelp(Console.Error);
+            return 2;
+        }
+        try
+        {
+            return command.Run(new Args(argv.Skip(1)));
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"electra {command.Name}: {e.Message}");
+            Console.Error.WriteLine($"usage: {command.Usage}");
+            return 2;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
+                                      or ArgumentException or InvalidOperationException or FormatException
+                                      or System.Text.Json.JsonException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"electra {command.Name}: {e.Message}");
+            return 1;
+        }
+    }
+
+    static void PrintHelp(TextWriter w)
+    {
+        w.WriteLine("electra: ELECTRA pre-training for .NET");
+        w.WriteLine();
+        foreach (var c in Commands) w.WriteLine($"  {c.Usage}");
+    }
+}

@@ -1,0 +1,3 @@
+using Electra.Cli;
+
+return CommandLine.Run(args);
