@@ -1,0 +1,156 @@
+using Electra.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Electra.Pretraining;
+
+/// <summary>How the generator and the discriminator share embeddings.</summary>
+public enum EmbeddingSharing
+{
+    /// <summary>Separate tables.</summary>
+    None,
+
+    /// <summary>One embeddings module (word, position, type tables and LayerNorm) for both: the paper's default.</summary>
+    Shared,
+}
+
+/// <summary>Options of the joint objective, with the paper's defaults.</summary>
+public sealed record ReplacedTokenDetectionOptions
+{
+    /// <summary>λ, the weight of the discriminator loss (paper: 50).</summary>
+    public double DiscriminatorWeight { get; init; } = 50.0;
+
+    /// <summary>Softmax temperature of the generator's samples (google: 1).</summary>
+    public double Temperature { get; init; } = 1.0;
+
+    /// <summary>Embedding sharing between generator and discriminator (paper: shared).</summary>
+    public EmbeddingSharing Sharing { get; init; } = EmbeddingSharing.Shared;
+
+    /// <summary>Which positions the generator predicts.</summary>
+    public MaskingOptions Masking { get; init; } = new();
+}
+
+/// <summary>
+/// ELECTRA's joint objective (Clark et al. 2020, eq. 1): the generator predicts masked tokens, a sample of its
+/// predictions replaces them, and the discriminator labels every token original/replaced.
+/// <c>loss = mlm + λ · rtd</c>. No gradient flows through the sampling. State-dict keys are
+/// <c>generator.*</c> and <c>discriminator.*</c> (each an HF model).
+/// </summary>
+public sealed class ReplacedTokenDetection : nn.Module
+{
+    readonly ElectraForMaskedLM generator;
+    readonly ElectraForPreTraining discriminator;
+    readonly Masking masking;
+
+    /// <summary>Builds both models; with <see cref="EmbeddingSharing.Shared"/> the generator reuses the discriminator's embeddings.</summary>
+    public ReplacedTokenDetection(ElectraConfig discriminatorConfig, ElectraConfig generatorConfig, SpecialTokens special, ReplacedTokenDetectionOptions? options = null)
+        : base("ReplacedTokenDetection")
+    {
+        Options = options ?? new ReplacedTokenDetectionOptions();
+        if (generatorConfig.VocabSize != discriminatorConfig.VocabSize || generatorConfig.EmbeddingSize != discriminatorConfig.EmbeddingSize
+            || generatorConfig.MaxPositionEmbeddings != discriminatorConfig.MaxPositionEmbeddings || generatorConfig.TypeVocabSize != discriminatorConfig.TypeVocabSize)
+            throw new ArgumentException("generator and discriminator must agree on vocab_size, embedding_size, max_position_embeddings and type_vocab_size");
+        discriminator = new ElectraForPreTraining(discriminatorConfig);
+        generator = new ElectraForMaskedLM(generatorConfig,
+            Options.Sharing == EmbeddingSharing.Shared ? discriminator.Electra.Embeddings : null);
+        masking = new Masking(Options.Masking, special, discriminatorConfig.VocabSize);
+        RegisterComponents();
+    }
+
+    /// <summary>Builds the pair of a preset (the vocabulary comes from the preset's discriminator config).</summary>
+    public static ReplacedTokenDetection FromPreset(ElectraPreset preset, SpecialTokens special, ReplacedTokenDetectionOptions? options = null)
+    {
+        var o = options ?? new ReplacedTokenDetectionOptions { Masking = new MaskingOptions { MaskProbability = preset.MaskProbability } };
+        return new ReplacedTokenDetection(preset.Discriminator, preset.Generator, special, o);
+    }
+
+    /// <summary>The objective's options.</summary>
+    public ReplacedTokenDetectionOptions Options { get; }
+
+    /// <summary>The generator (an HF <c>ElectraForMaskedLM</c>).</summary>
+    public ElectraForMaskedLM Generator => generator;
+
+    /// <summary>The discriminator (an HF <c>ElectraForPreTraining</c>): the model pre-training produces.</summary>
+    public ElectraForPreTraining Discriminator => discriminator;
+
+    /// <summary>
+    /// One forward pass of the objective on a batch [B, T]: masks dynamically, runs the generator at the
+    /// masked positions only, samples replacements, runs the discriminator. Call <c>backward()</c> on
+    /// <see cref="StepMetrics.Loss"/>. With <paramref name="keepScores"/> the discriminator's probabilities are
+    /// kept for AUC.
+    /// </summary>
+    public StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false)
+    {
+        using var scope = NewDisposeScope();
+        var masked = masking.Apply(inputIds, attentionMask, rng);
+        return Forward(inputIds, attentionMask, tokenTypeIds, masked, rng, keepScores).MoveToOuter();
+    }
+
+    /// <summary>The objective for a given masking (tests and fixtures supply theirs).</summary>
+    public StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, MaskedBatch masked, Generator? rng = null, bool keepScores = false)
+    {
+        using var scope = NewDisposeScope();
+        long Hg = generator.Config.HiddenSize;
+        var hidden = generator.Electra.call(masked.InputIds, attentionMask, tokenTypeIds); // [B, T, Hg]
+        var atMasked = hidden.gather(1, masked.Positions.unsqueeze(-1).expand(-1, -1, Hg)); // [B, N, Hg]
+        var logits = generator.Predict(atMasked).to(ScalarType.Float32); // [B, N, V]
+        var mlmLoss = GeneratorLoss(logits, masked.Targets, masked.Weights);
+
+        Tensor sampled; // [B, N]
+        using (no_grad())
+            sampled = SampleGumbelMax(logits.detach(), Options.Temperature, rng);
+        var real = masked.Weights.gt(0);
+        var fakeIds = inputIds.scatter(1, masked.Positions, where(real, sampled, masked.Targets)); // [B, T]
+        var labels = fakeIds.ne(inputIds).to(ScalarType.Float32); // [B, T]: a sample equal to the original counts as original
+
+        var discLogits = discriminator.call(fakeIds, attentionMask, tokenTypeIds).to(ScalarType.Float32); // [B, T]
+        var tokenMask = attentionMask.to(ScalarType.Float32);
+        var discLoss = DiscriminatorLoss(discLogits, labels, tokenMask);
+        var loss = mlmLoss + Options.DiscriminatorWeight * discLoss;
+
+        using var noGrad = no_grad();
+        var w = masked.Weights;
+        var predicted = discLogits.gt(0).to(ScalarType.Float32) * tokenMask;
+        var actual = labels * tokenMask;
+        return new StepMetrics(
+            loss, mlmLoss.detach(), discLoss.detach(),
+            MaskedCorrect: (logits.argmax(-1).eq(masked.Targets).to(ScalarType.Float32) * w).sum(),
+            SampledCorrect: (sampled.eq(masked.Targets).to(ScalarType.Float32) * w).sum(),
+            MaskedCount: w.sum(),
+            DiscriminatorCorrect: (predicted.eq(actual).to(ScalarType.Float32) * tokenMask).sum(),
+            TokenCount: tokenMask.sum(),
+            TruePositives: (predicted * actual).sum(),
+            PredictedPositives: predicted.sum(),
+            ActualPositives: actual.sum(),
+            DiscriminatorProbabilities: keepScores ? sigmoid(discLogits) : null,
+            DiscriminatorLabels: keepScores ? labels : null,
+            TokenMask: keepScores ? tokenMask : null).MoveToOuter();
+    }
+
+    /// <summary>Mean cross-entropy over real slots: logits [B, N, V], targets [B, N], weights [B, N] → scalar.</summary>
+    public static Tensor GeneratorLoss(Tensor logits, Tensor targets, Tensor weights)
+    {
+        using var scope = NewDisposeScope();
+        long V = logits.shape[^1];
+        var ce = nn.functional.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), reduction: nn.Reduction.None); // [B*N]
+        // google divides by Σw + 1e-6, so a batch with nothing masked gives 0, not NaN.
+        return ((ce * weights.reshape(-1)).sum() / (weights.sum() + 1e-6)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Sigmoid cross-entropy averaged over non-padding tokens: logits, labels, mask [B, T] → scalar.</summary>
+    public static Tensor DiscriminatorLoss(Tensor logits, Tensor labels, Tensor tokenMask)
+    {
+        using var scope = NewDisposeScope();
+        var bce = nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction: nn.Reduction.None); // [B, T]
+        return ((bce * tokenMask).sum() / (tokenMask.sum() + 1e-6)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One sample per row of softmax(logits / T) by the Gumbel-max trick, in fp32: [.., V] → [..].</summary>
+    public static Tensor SampleGumbelMax(Tensor logits, double temperature, Generator? rng = null)
+    {
+        using var scope = NewDisposeScope();
+        var u = rand(logits.shape, generator: rng, device: logits.device).clamp(1e-9, 1 - 1e-7);
+        var gumbel = u.log().neg().log().neg();
+        return (logits.to(ScalarType.Float32) / temperature + gumbel).argmax(-1).MoveToOuterDisposeScope();
+    }
+}
