@@ -1,0 +1,40 @@
+namespace Electra.Training;
+
+/// <summary>
+/// The optimizer google-research/electra uses (<c>optimization.py</c>, <c>AdamWeightDecayOptimizer</c>):
+/// Adam with decoupled weight decay 0.01 on matrices only, β = (0.9, 0.999), ε = 1e-6, global gradient
+/// clipping at 1.0, and no bias correction. <see cref="BiasCorrection"/> = true gives PyTorch's AdamW.
+/// </summary>
+public sealed record OptimizerOptions
+{
+    /// <summary>Peak learning rate (ELECTRA-Small: 5e-4; Base and Large: 2e-4).</summary>
+    public double LearningRate { get; init; } = 5e-4;
+
+    /// <summary>Adam β₁.</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary>Adam β₂.</summary>
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary>Adam ε (google: 1e-6; PyTorch's default is 1e-8).</summary>
+    public double Epsilon { get; init; } = 1e-6;
+
+    /// <summary>Decoupled weight decay on weight matrices and embeddings (never LayerNorm or biases).</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Adam's bias correction: off in google's optimizer, on in PyTorch's AdamW.</summary>
+    public bool BiasCorrection { get; init; }
+
+    /// <summary>Clip the global gradient norm to this value; 0 or less disables clipping.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Throws on values no run could want.</summary>
+    public OptimizerOptions Validate()
+    {
+        if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be positive (got {LearningRate})");
+        if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1) throw new ArgumentException($"betas must be in [0, 1) (got {Beta1}, {Beta2})");
+        if (!(Epsilon > 0)) throw new ArgumentException($"epsilon must be positive (got {Epsilon})");
+        if (WeightDecay < 0) throw new ArgumentException($"weight decay must be ≥ 0 (got {WeightDecay})");
+        return this;
+    }
+}
