@@ -167,3 +167,28 @@ public class InitializationTests
         Assert.True(ln.eq(1).all().item<bool>());
     }
 }
+
+public class AutocastTests
+{
+    [Fact]
+    public void Bf16_autocast_tracks_fp32_and_keeps_losses_and_master_weights_fp32()
+    {
+        using var model = TinyModels.Objective(seed: 2);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (ids, mask, types) = TinyModels.Batch(2, 16);
+        var reference = model.Discriminator.call(ids, mask, types);
+        Tensor mixed;
+        using (Autocast.Enable(ScalarType.BFloat16))
+        {
+            mixed = model.Discriminator.call(ids, mask, types);
+            var m = model.Forward(ids, mask, types, new torch.Generator(1));
+            Assert.Equal(ScalarType.Float32, m.Loss.dtype);
+        }
+        Assert.Null(Autocast.Current);
+        Assert.Equal(ScalarType.Float32, model.Discriminator.parameters().First().dtype);
+        Assert.True((mixed.to(ScalarType.Float32) - reference).abs().max().item<float>() < 0.05, "bf16 logits drift from fp32");
+        Assert.False(mixed.equal(reference).all().item<bool>(), "autocast did not change the compute dtype");
+    }
+}

@@ -17,7 +17,7 @@ static class TestPaths
         get
         {
             string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Config>/net10.0
-            return Path.Combine(RepoRoot, "samples", "Electra.Cli", "bin", config, "net10.0", "electra.dll");
+            return Path.Combine(RepoRoot, "samples", "Electra.Cli", "bin", config, "net10.0", "Electra.Cli.dll");
         }
     }
 
