@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Electra.Tokenization;
@@ -16,6 +17,7 @@ namespace Electra.Tokenization;
 /// else is cut into units (a code point and its combining marks), and each unit is normalized on its own — exact,
 /// because Unicode normalization never reaches across such units — with single-character units cached.
 /// </remarks>
+[SkipLocalsInit] // the lower-casing buffer is written before it is read
 sealed class BasicTokenizer
 {
     readonly bool lowerCase;
@@ -86,6 +88,7 @@ sealed class BasicTokenizer
 
     void RunChunk<TSink>(ReadOnlySpan<char> text, int i, int end, ref TSink sink) where TSink : struct, IPreTokenSink
     {
+        Span<char> lower = stackalloc char[WordPieceTokenizer.MaxInputCharsPerWord];
         while (i < end)
         {
             char c = text[i];
@@ -101,7 +104,7 @@ sealed class BasicTokenizer
                 while (j < end && text[j] < 128 && BertCharacters.AsciiClass[text[j]] >= BertCharacters.Ascii.Punctuation) j++;
                 if (j == end || IsTokenBoundary(text, j, end))
                 {
-                    AsciiToken(text, i, j, ref sink);
+                    AsciiToken(text, i, j, lower, ref sink);
                     i = j;
                     continue;
                 }
@@ -143,9 +146,8 @@ sealed class BasicTokenizer
     }
 
     /// <summary>A whitespace token of printable ASCII only: split on punctuation, lower-case in place.</summary>
-    void AsciiToken<TSink>(ReadOnlySpan<char> text, int start, int end, ref TSink sink) where TSink : struct, IPreTokenSink
+    void AsciiToken<TSink>(ReadOnlySpan<char> text, int start, int end, Span<char> lower, ref TSink sink) where TSink : struct, IPreTokenSink
     {
-        Span<char> lower = stackalloc char[WordPieceTokenizer.MaxInputCharsPerWord];
         int wordStart = start;
         for (int k = start; k < end; k++)
         {

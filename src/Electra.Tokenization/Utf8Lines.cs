@@ -7,11 +7,14 @@ namespace Electra.Tokenization;
 /// file, the line and the byte, as Python's <c>open(path, encoding="utf-8")</c> would fail rather than guess. Lines
 /// end at LF, CR LF or a lone CR (Python's universal newlines); a leading byte-order mark is skipped.
 /// </summary>
-static class Utf8Lines
+public static class Utf8Lines
 {
     static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The lines of <paramref name="path"/>, decoded as they are read (memory stays one buffer, whatever the file size).</summary>
+    /// <param name="path">A UTF-8 text file.</param>
+    /// <param name="bytesRead">Called with the bytes consumed so far, after each buffer and at the end.</param>
+    /// <exception cref="InvalidDataException">Invalid UTF-8; the message names the file and line.</exception>
     public static IEnumerable<string> Read(string path, Action<long>? bytesRead = null)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
