@@ -6,6 +6,7 @@ static class CommandLine
     /// <summary>One row per command; each command lives in its own file.</summary>
     static readonly (string Name, string Usage, Func<Args, int> Run)[] Commands =
     {
+        ("tokenizer", TokenizerCommand.Usage, TokenizerCommand.Run),
         ("logits", LogitsCommand.Usage, LogitsCommand.Run),
     };
 
