@@ -6,7 +6,7 @@ static class CommandLine
     /// <summary>One row per command; each command lives in its own file.</summary>
     static readonly (string Name, string Usage, Func<Args, int> Run)[] Commands =
     {
-        
+        ("corpus", CorpusCommand.Usage, CorpusCommand.Run),
     };
 
     public static int Run(string[] argv)
