@@ -6,6 +6,9 @@ static class CommandLine
     /// <summary>One row per command; each command lives in its own file.</summary>
     static readonly (string Name, string Usage, Func<Args, int> Run)[] Commands =
     {
+        ("quickstart", QuickstartCommand.Usage, QuickstartCommand.Run),
+        ("pretrain", PretrainCommand.Usage, PretrainCommand.Run),
+        ("data", DataCommand.Usage, DataCommand.Run),
         ("tokenizer", TokenizerCommand.Usage, TokenizerCommand.Run),
         ("logits", LogitsCommand.Usage, LogitsCommand.Run),
         ("corpus", CorpusCommand.Usage, CorpusCommand.Run),

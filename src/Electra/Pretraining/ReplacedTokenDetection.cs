@@ -36,7 +36,7 @@ public sealed record ReplacedTokenDetectionOptions
 /// <c>loss = mlm + λ · rtd</c>. No gradient flows through the sampling. State-dict keys are
 /// <c>generator.*</c> and <c>discriminator.*</c> (each an HF model).
 /// </summary>
-public sealed class ReplacedTokenDetection : nn.Module
+public sealed class ReplacedTokenDetection : PretrainingObjective
 {
     readonly ElectraForMaskedLM generator;
     readonly ElectraForPreTraining discriminator;
@@ -73,13 +73,32 @@ public sealed class ReplacedTokenDetection : nn.Module
     /// <summary>The discriminator (an HF <c>ElectraForPreTraining</c>): the model pre-training produces.</summary>
     public ElectraForPreTraining Discriminator => discriminator;
 
+    /// <inheritdoc/>
+    public override ElectraModel Encoder => discriminator.Electra;
+
+    /// <summary>Writes <c>DIR/discriminator</c> and <c>DIR/generator</c> as HF folders.</summary>
+    public override void SaveModels(string dir, string? tokenizerDir)
+    {
+        Interop.Pretrained.SavePretrained(discriminator, Path.Combine(dir, "discriminator"), tokenizerDir);
+        Interop.Pretrained.SavePretrained(generator, Path.Combine(dir, "generator"), tokenizerDir);
+    }
+
+    /// <summary>Generator (encoder + head at the masked slots) and discriminator, forward and backward.</summary>
+    public override double TrainingFlops(long batch, long seqLength)
+    {
+        double predicted = (double)batch * Options.Masking.MaxPredictions(seqLength);
+        double forward = FlopCounter.Encoder(generator.Config, batch, seqLength) + FlopCounter.GeneratorHead(generator.Config, predicted)
+                       + FlopCounter.Encoder(discriminator.Config, batch, seqLength) + FlopCounter.DiscriminatorHead(discriminator.Config, batch * seqLength);
+        return 3 * forward;
+    }
+
     /// <summary>
     /// One forward pass of the objective on a batch [B, T]: masks dynamically, runs the generator at the
     /// masked positions only, samples replacements, runs the discriminator. Call <c>backward()</c> on
     /// <see cref="StepMetrics.Loss"/>. With <paramref name="keepScores"/> the discriminator's probabilities are
     /// kept for AUC.
     /// </summary>
-    public StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false)
+    public override StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false)
     {
         using var scope = NewDisposeScope();
         var masked = masking.Apply(inputIds, attentionMask, rng);

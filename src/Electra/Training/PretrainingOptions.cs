@@ -1,0 +1,118 @@
+using Electra.Modeling;
+using Electra.Pretraining;
+
+namespace Electra.Training;
+
+/// <summary>
+/// Everything a pre-training run is configured by. Defaults follow google-research/electra where a default
+/// makes sense for any run length; the preset supplies the learning rate and mask probability.
+/// </summary>
+public sealed record PretrainingOptions
+{
+    /// <summary>Model size: tiny, small, base or large (<see cref="ElectraPreset"/>).</summary>
+    public string Preset { get; init; } = "small";
+
+    /// <summary>ELECTRA (the paper) or the MLM-only baseline.</summary>
+    public ObjectiveKind Objective { get; init; } = ObjectiveKind.Electra;
+
+    /// <summary>Generator/discriminator embedding sharing (paper: shared).</summary>
+    public EmbeddingSharing Sharing { get; init; } = EmbeddingSharing.Shared;
+
+    /// <summary>Optimizer steps.</summary>
+    public long Steps { get; init; } = 1_000_000;
+
+    /// <summary>Sequences per optimizer step, over all ranks and accumulation steps; null = the preset's.</summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>Micro-batches per optimizer step (gradient accumulation).</summary>
+    public int GradientAccumulation { get; init; } = 1;
+
+    /// <summary>Peak learning rate; null = the preset's (Small 5e-4, Base/Large 2e-4).</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>Warmup steps; null = 10,000 (paper), capped at 10% of <see cref="Steps"/> for short runs.</summary>
+    public long? WarmupSteps { get; init; }
+
+    /// <summary>Optimizer (google's AdamW without bias correction by default).</summary>
+    public OptimizerOptions Optimizer { get; init; } = new();
+
+    /// <summary>λ, the discriminator loss weight (paper: 50).</summary>
+    public double DiscriminatorWeight { get; init; } = 50;
+
+    /// <summary>Generator hidden size as a fraction of the discriminator's; null = the preset's.</summary>
+    public double? GeneratorFraction { get; init; }
+
+    /// <summary>Fraction of tokens masked; null = the preset's (0.15; 0.25 for Large).</summary>
+    public double? MaskProbability { get; init; }
+
+    /// <summary>Write a checkpoint every this many steps (and at the end).</summary>
+    public int SaveEvery { get; init; } = 1000;
+
+    /// <summary>Keep the newest this many checkpoints.</summary>
+    public int KeepCheckpoints { get; init; } = 3;
+
+    /// <summary>Log (and sync) every this many steps.</summary>
+    public int LogEvery { get; init; } = 10;
+
+    /// <summary>Evaluate on the held-out split every this many steps (and at the end); 0 = only at the end.</summary>
+    public int EvalEvery { get; init; } = 1000;
+
+    /// <summary>Validation batches per evaluation (at most).</summary>
+    public int EvalBatches { get; init; } = 50;
+
+    /// <summary>cpu, cuda, cuda:N, or auto (cuda when available).</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>bf16 matmuls with fp32 master weights; null = on for CUDA, off for CPU.</summary>
+    public bool? Bf16 { get; init; }
+
+    /// <summary>Seed of initialisation, masking, sampling, dropout and data order.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Stop with an error after this many consecutive steps with a non-finite gradient (each is skipped).</summary>
+    public int MaxNonFiniteSteps { get; init; } = 20;
+
+    /// <summary>The preset named by <see cref="Preset"/>.</summary>
+    public ElectraPreset ResolvePreset() => ElectraPreset.FromName(Preset);
+
+    /// <summary>The batch size in effect.</summary>
+    public int EffectiveBatchSize => BatchSize ?? ResolvePreset().BatchSize;
+
+    /// <summary>The learning rate in effect.</summary>
+    public double EffectiveLearningRate => LearningRate ?? ResolvePreset().LearningRate;
+
+    /// <summary>The warmup in effect.</summary>
+    public long EffectiveWarmup => WarmupSteps ?? Math.Min(10_000, Steps / 10);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
+    public PretrainingOptions Validate(int worldSize = 1)
+    {
+        ResolvePreset();
+        if (Steps < 1) throw new ArgumentException($"steps must be at least 1 (got {Steps})");
+        if (EffectiveBatchSize < 1) throw new ArgumentException($"batch size must be at least 1 (got {EffectiveBatchSize})");
+        if (GradientAccumulation < 1) throw new ArgumentException($"gradient accumulation must be at least 1 (got {GradientAccumulation})");
+        if (EffectiveBatchSize % (GradientAccumulation * worldSize) != 0)
+            throw new ArgumentException($"batch size {EffectiveBatchSize} is not divisible by accumulation {GradientAccumulation} × ranks {worldSize}");
+        if (!(EffectiveLearningRate > 0)) throw new ArgumentException($"learning rate must be positive (got {EffectiveLearningRate})");
+        if (SaveEvery < 1 || LogEvery < 1 || KeepCheckpoints < 1 || EvalEvery < 0 || EvalBatches < 1)
+            throw new ArgumentException("save-every, log-every, keep-checkpoints and eval-batches must be at least 1, eval-every at least 0");
+        if (!(DiscriminatorWeight >= 0)) throw new ArgumentException($"discriminator weight must be ≥ 0 (got {DiscriminatorWeight})");
+        Optimizer.Validate();
+        return this;
+    }
+
+    /// <summary>Builds the objective this run trains, for a vocabulary of <paramref name="vocabSize"/>.</summary>
+    public PretrainingObjective CreateObjective(int vocabSize, SpecialTokens special)
+    {
+        var preset = ResolvePreset().WithVocabulary(vocabSize, special.Pad);
+        if (GeneratorFraction is { } f) preset = preset with { GeneratorFraction = f };
+        var masking = new MaskingOptions { MaskProbability = MaskProbability ?? preset.MaskProbability };
+        return Objective switch
+        {
+            ObjectiveKind.Mlm => new MaskedLanguageModel(preset.Discriminator, special,
+                MaskingOptions.Bert with { MaskProbability = masking.MaskProbability }),
+            _ => new ReplacedTokenDetection(preset.Discriminator, preset.Generator, special,
+                new ReplacedTokenDetectionOptions { DiscriminatorWeight = DiscriminatorWeight, Sharing = Sharing, Masking = masking }),
+        };
+    }
+}

@@ -1,0 +1,76 @@
+using Electra.Data;
+using Electra.Tokenization;
+
+namespace Electra.Training;
+
+/// <summary>How the pipeline prepares text before training.</summary>
+public sealed record PipelineOptions
+{
+    /// <summary>WordPiece vocabulary size when a tokenizer is trained; null = 8192 for the tiny preset, 30522 (BERT's) otherwise.</summary>
+    public int? VocabSize { get; init; }
+
+    /// <summary>Tokens per sequence (ELECTRA-Small: 128; Base/Large: 512).</summary>
+    public int SequenceLength { get; init; } = 128;
+
+    /// <summary>Fraction of documents held out for evaluation.</summary>
+    public double ValidationFraction { get; init; } = 0.01;
+
+    /// <summary>An existing tokenizer folder (vocab.txt [+ tokenizer_config.json]) to use instead of training one.</summary>
+    public string? TokenizerDir { get; init; }
+}
+
+/// <summary>
+/// Text to a pre-trained model in one call: trains a WordPiece tokenizer on the corpus (<c>OUT/tokenizer</c>),
+/// builds the sharded dataset (<c>OUT/dataset</c>), then runs the <see cref="Trainer"/>. On resume the tokenizer
+/// and dataset already in OUT are reused.
+/// </summary>
+public static class PretrainingPipeline
+{
+    /// <summary>Runs the three stages; <paramref name="log"/> receives one line per stage event.</summary>
+    public static PretrainingResult Run(IReadOnlyList<string> corpus, string outputDir, PretrainingOptions options, PipelineOptions? pipeline = null,
+        IProgress<string>? log = null, IProgress<TrainingProgress>? progress = null, bool resume = false, CancellationToken cancellationToken = default)
+    {
+        pipeline ??= new PipelineOptions();
+        options.Validate();
+        var files = CorpusReader.ListFiles(corpus);
+        if (!resume && Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any())
+            throw new InvalidOperationException($"{outputDir} is not empty; pass --resume to continue the run in it, or choose another --out");
+
+        string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, "tokenizer");
+        if (pipeline.TokenizerDir is null && !File.Exists(Path.Combine(tokenizerDir, "vocab.txt")))
+        {
+            int vocabSize = pipeline.VocabSize ?? (options.Preset == "tiny" ? 8192 : 30522);
+            log?.Report($"training a {vocabSize}-token WordPiece vocabulary on {files.Count} file(s)");
+            var trained = WordPieceTrainer.TrainFromFiles(files, new WordPieceTrainerOptions { VocabSize = vocabSize }, ct: cancellationToken);
+            trained.Save(tokenizerDir);
+            log?.Report($"tokenizer: {tokenizerDir} ({trained.VocabSize} tokens)");
+        }
+        var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
+
+        string datasetDir = Path.Combine(outputDir, "dataset");
+        var vocabulary = TokenizerVocabulary.Describe(tokenizer);
+        if (!DatasetMatches(datasetDir, vocabulary, pipeline.SequenceLength))
+        {
+            log?.Report($"building the dataset (sequences of {pipeline.SequenceLength} tokens) in {datasetDir}");
+            var buildProgress = new Progress<DatasetBuildProgress>(p =>
+                log?.Report($"  {p.Documents}/{p.TotalDocuments} documents, {p.Sequences:N0} sequences, {p.Tokens / Math.Max(p.Elapsed.TotalSeconds, 1e-3):N0} tokens/s"));
+            var manifest = DatasetBuilder.Build(files, datasetDir, tokenizer.TokenizeToIds, vocabulary,
+                new DatasetBuildOptions
+                {
+                    Packing = new PackingOptions { MaxSequenceLength = pipeline.SequenceLength },
+                    ValidationFraction = pipeline.ValidationFraction,
+                    Seed = options.Seed,
+                    Overwrite = true,
+                }, buildProgress, cancellationToken);
+            log?.Report($"dataset: {manifest.Train.Sequences:N0} training and {manifest.Validation.Sequences:N0} validation sequences, {manifest.Train.Tokens:N0} training tokens");
+        }
+        return new Trainer(options, datasetDir, tokenizerDir, outputDir, progress).Run(resume, cancellationToken);
+    }
+
+    static bool DatasetMatches(string datasetDir, DatasetVocabulary vocabulary, int sequenceLength)
+    {
+        if (!File.Exists(Path.Combine(datasetDir, DatasetManifest.FileName))) return false;
+        var manifest = DatasetManifest.Read(datasetDir);
+        return manifest.VocabFingerprint == vocabulary.Fingerprint && manifest.MaxSeqLength == sequenceLength;
+    }
+}
