@@ -102,7 +102,7 @@ public static class DatasetBuilder
             ValidationFraction = options.ValidationFraction,
             ShortSequenceProbability = options.Packing.ShortSequenceProbability,
             SingleSegmentProbability = options.Packing.SingleSegmentProbability,
-            Corpus = files.Select(f => new CorpusFileInfo(Path.GetFullPath(f), new FileInfo(f).Length)).ToList(),
+            Corpus = files.Select(f => new CorpusFileInfo(Path.GetFullPath(f), FileSize(f))).ToList(),
         };
 
         long totalDocuments = CorpusReader.ReadDocuments(files).LongCount();
@@ -145,6 +145,13 @@ public static class DatasetBuilder
         manifest.Write(outputFolder);
         RemoveStaleFiles(outputFolder, manifest);
         return manifest;
+    }
+
+    /// <summary>Size of the file's contents (through symbolic links, unlike <see cref="FileInfo.Length"/>).</summary>
+    static long FileSize(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return stream.Length;
     }
 
     /// <summary>Groups documents into batches of about <paramref name="characters"/> characters.</summary>

@@ -112,6 +112,7 @@ public sealed class PretrainingLoader : IDisposable
             dataset.Dispose();
             throw new InvalidDataException($"the {options.Split} split has {dataset.Count} sequences; the loader's permutation holds at most {Array.MaxLength}");
         }
+        Position = Normalize(Position, dataset.Count);
         channel = Channel.CreateBounded<PretrainingBatch>(new BoundedChannelOptions(options.PrefetchBatches)
         {
             SingleReader = true,
@@ -152,19 +153,15 @@ public sealed class PretrainingLoader : IDisposable
         Exception? failure = null;
         try
         {
-            int[] order = Order(position.Epoch);
+            int epoch = position.Epoch;
+            int[] order = Order(epoch);
             long globalBatch = (long)options.BatchSize * options.WorldSize;
-            while (true)
+            while (!options.SinglePass || position.Sequence < order.Length)
             {
-                if (position.Sequence + (options.SinglePass ? 0 : globalBatch - 1) >= order.Length)
-                {
-                    if (options.SinglePass) break;
-                    position = new LoaderPosition(position.Epoch + 1, 0);
-                    order = Order(position.Epoch);
-                }
+                if (position.Epoch != epoch) order = Order(epoch = position.Epoch);
                 long from = Math.Min(position.Sequence + (long)options.Rank * options.BatchSize, order.Length);
                 long to = Math.Min(from + options.BatchSize, order.Length);
-                var next = position with { Sequence = position.Sequence + globalBatch };
+                var next = Normalize(position with { Sequence = position.Sequence + globalBatch }, order.Length);
                 // A rank whose block of the last single-pass step is empty has nothing to contribute.
                 if (to > from) await channel.Writer.WriteAsync(Build(order.AsSpan((int)from, (int)(to - from)), position, next), cancellationToken);
                 position = next;
@@ -179,6 +176,12 @@ public sealed class PretrainingLoader : IDisposable
         }
         channel.Writer.TryComplete(failure);
     }
+
+    /// <summary>In training, a position without a full global batch left in its epoch is the start of the next epoch.</summary>
+    LoaderPosition Normalize(LoaderPosition position, long count) =>
+        !options.SinglePass && position.Sequence + (long)options.BatchSize * options.WorldSize > count
+            ? new LoaderPosition(position.Epoch + 1, 0)
+            : position;
 
     /// <summary>Epoch <paramref name="epoch"/>'s order: stored order for a single pass, else a seeded Fisher–Yates shuffle.</summary>
     int[] Order(int epoch)

@@ -61,7 +61,8 @@ public static class SentenceSplitter
     static bool IsAbbreviation(string s, int sentenceStart, int period)
     {
         if (period == sentenceStart) return false;
-        int wordStart = s.LastIndexOf(' ', period - 1, period - sentenceStart) + 1;
+        int space = s.LastIndexOf(' ', period - 1, period - sentenceStart);
+        int wordStart = space < 0 ? sentenceStart : space + 1;
         while (wordStart < period && OpeningMarks.Contains(s[wordStart])) wordStart++;
         var word = s.AsSpan(wordStart, period - wordStart);
         return (word.Length == 1 && char.IsLetter(word[0])) || AbbreviationLookup.Contains(word);
