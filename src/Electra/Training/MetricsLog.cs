@@ -89,8 +89,12 @@ public sealed class MetricsLog : IDisposable
         accuracy.ShowLegend();
         const int Width = 600, Height = 450;
         using var surface = SkiaSharp.SKSurface.Create(new SkiaSharp.SKImageInfo(2 * Width, Height));
-        loss.Render(surface.Canvas, new ScottPlot.PixelRect(0, Width, Height, 0));
-        accuracy.Render(surface.Canvas, new ScottPlot.PixelRect(Width, 2 * Width, Height, 0));
+        // Each plot renders alone (Render clears the whole canvas), then the two images go side by side.
+        foreach (var (plot, x) in new[] { (loss, 0), (accuracy, Width) })
+        {
+            using var panel = SkiaSharp.SKImage.FromEncodedData(plot.GetImageBytes(Width, Height, ScottPlot.ImageFormat.Png));
+            surface.Canvas.DrawImage(panel, x, 0);
+        }
         using var image = surface.Snapshot();
         using var encoded = image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
         Interop.AtomicFile.Write(png, encoded.SaveTo);
