@@ -116,7 +116,7 @@ static class Parity
         {
             mpi.Broadcast(new float[1], root: mpi.Size, "invalid-root self-test");
         }
-        catch (MpiException e) when (e.Call == "MPI_Ibcast")
+        catch (MpiException e) when (e.Call == "MPI_Bcast")
         {
             if (mpi.IsRoot) Console.WriteLine($"errors: an invalid root raised MpiException: {e.Message}");
             return;

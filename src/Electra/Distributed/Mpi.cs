@@ -14,12 +14,14 @@ namespace Electra.Distributed;
 /// </summary>
 /// <remarks>
 /// Errors come back as <see cref="MpiException"/> (the communicator uses <c>MPI_ERRORS_RETURN</c>). Every
-/// collective runs under a watchdog: it is started non-blocking and polled until done or until
-/// <see cref="MpiOptions.CollectiveTimeout"/> passes, which aborts the whole job with a message naming this rank,
-/// the collective and (on rank 0) the ranks that never arrived: each rank posts a one-number "arrived at collective #n"
-/// message to rank 0 as it starts one. MPI is initialised with <c>MPI_THREAD_SERIALIZED</c>; this class takes a lock
-/// around every call so that any thread may use it. Only one instance with libmpi loaded may exist per process
-/// (MPI cannot be initialised twice).
+/// collective runs under a watchdog (<see cref="MpiOptions.CollectiveTimeout"/>) in two halves. First a fence: each
+/// rank posts a one-number "arrived at collective #n" message to rank 0 and polls a non-blocking barrier; a rank that
+/// is dead or hung never arrives, and rank 0 aborts the job naming it. Then the data moves with the blocking call
+/// under a timer that aborts if it does not finish. Aborting means <c>MPI_Abort</c> after a message naming this rank,
+/// its local rank, host and the collective; mpirun then kills every rank. MPI is initialised with
+/// <c>MPI_THREAD_SERIALIZED</c> and this class takes a lock around every call, so any thread may use it; only the
+/// timer's <c>MPI_Abort</c> runs outside the lock, MPI's escape hatch. Only one instance with libmpi loaded may exist
+/// per process (MPI cannot be initialised twice).
 /// </remarks>
 public sealed unsafe class Mpi : IDisposable
 {
@@ -34,6 +36,8 @@ public sealed unsafe class Mpi : IDisposable
     readonly Lock _gate = new();
     readonly long* _arrivals; // rank 0: one slot per rank; others: slot 0 is the outgoing sequence number
     readonly nint* _arrivalRequests;
+    readonly Timer? _watchdog;
+    volatile Collective? _armed;
     long _sequence;
     bool _disposed;
 
@@ -51,6 +55,7 @@ public sealed unsafe class Mpi : IDisposable
         {
             _arrivals = (long*)NativeMemory.AllocZeroed((nuint)size, sizeof(long));
             _arrivalRequests = (nint*)NativeMemory.AllocZeroed((nuint)size, (nuint)sizeof(nint));
+            _watchdog = new Timer(TransferTimedOut);
         }
     }
 
@@ -134,13 +139,7 @@ public sealed unsafe class Mpi : IDisposable
     public void Barrier(string what = "barrier")
     {
         if (_native is null) return;
-        lock (_gate)
-        {
-            var op = Begin("MPI_Ibarrier", what);
-            nint request;
-            Check(op.Call, _native.Ibarrier(_comm, &request));
-            Complete(op, &request);
-        }
+        lock (_gate) Fence("MPI_Barrier", what);
     }
 
     /// <summary>Replaces <paramref name="buffer"/> on every rank with its contents on <paramref name="root"/>.</summary>
@@ -158,10 +157,11 @@ public sealed unsafe class Mpi : IDisposable
             for (long done = 0; done == 0 || done < count; done += MaxChunk)
             {
                 int n = (int)Math.Min(MaxChunk, count - done);
-                var op = Begin("MPI_Ibcast", what);
-                nint request;
-                Check(op.Call, _native.Ibcast(data + done, n, _native.Float, root, _comm, &request));
-                Complete(op, &request);
+                var op = Fence("MPI_Bcast", what);
+                Arm(op);
+                int code = _native.Bcast(data + done, n, _native.Float, root, _comm);
+                Disarm();
+                Check(op.Call, code);
             }
         }
     }
@@ -179,13 +179,7 @@ public sealed unsafe class Mpi : IDisposable
         lock (_gate)
         {
             for (long done = 0; done == 0 || done < count; done += MaxChunk)
-            {
-                int n = (int)Math.Min(MaxChunk, count - done);
-                var op = Begin("MPI_Iallreduce", what);
-                nint request;
-                Check(op.Call, _native.Iallreduce((void*)MpiNative.InPlace, data + done, n, _native.Float, _native.Sum, _comm, &request));
-                Complete(op, &request);
-            }
+                SumInPlace(data + done, (int)Math.Min(MaxChunk, count - done), _native.Float, what);
         }
     }
 
@@ -195,14 +189,17 @@ public sealed unsafe class Mpi : IDisposable
         if (_native is null) return;
         lock (_gate)
         {
-            fixed (double* p = values)
-            {
-                var op = Begin("MPI_Iallreduce", what);
-                nint request;
-                Check(op.Call, _native.Iallreduce((void*)MpiNative.InPlace, p, values.Length, _native.Double, _native.Sum, _comm, &request));
-                Complete(op, &request);
-            }
+            fixed (double* p = values) SumInPlace(p, values.Length, _native.Double, what);
         }
+    }
+
+    void SumInPlace(void* data, int count, nint datatype, string what)
+    {
+        var op = Fence("MPI_Allreduce", what);
+        Arm(op);
+        int code = _native!.Allreduce((void*)MpiNative.InPlace, data, count, datatype, _native.Sum, _comm);
+        Disarm();
+        Check(op.Call, code);
     }
 
     /// <summary>
@@ -250,18 +247,20 @@ public sealed unsafe class Mpi : IDisposable
         Environment.Exit(errorCode);
     }
 
-    readonly record struct Collective(string Call, string What, long Sequence, long StartTicks);
-
-    /// <summary>Numbers the next collective; the same on every rank because every rank calls collectives in the same order.</summary>
-    Collective Begin(string call, string what) => new(call, what, ++_sequence, Stopwatch.GetTimestamp());
+    sealed record Collective(string Call, string What, long Sequence, long StartTicks);
 
     /// <summary>
-    /// Tells rank 0 this rank has arrived at <paramref name="op"/> (rank 0 posts the matching receives). Posted after the
-    /// non-blocking collective started, so a collective that fails to start leaves no message behind.
+    /// The watched half of every collective: numbers it (the same number on every rank, since every rank calls
+    /// collectives in the same order), tells rank 0 this rank has arrived, and polls a non-blocking barrier until every
+    /// rank is there or the timeout passes. The data then moves with the blocking call, which Open MPI runs with its
+    /// tuned algorithms (measured here: MPI_Allreduce of 16.8 MB twice as fast as MPI_Iallreduce polled with MPI_Test).
     /// </summary>
-    void Announce(Collective op)
+    Collective Fence(string call, string what)
     {
         var native = _native!;
+        var op = new Collective(call, what, ++_sequence, Stopwatch.GetTimestamp());
+        nint barrier;
+        Check(call, native.Ibarrier(_comm, &barrier));
         int tag = (int)(op.Sequence % TagLimit);
         if (IsRoot)
         {
@@ -273,30 +272,25 @@ public sealed unsafe class Mpi : IDisposable
             _arrivals[0] = op.Sequence;
             Check("MPI_Isend", native.Isend(_arrivals, 1, native.LongLong, 0, tag, _watchComm, _arrivalRequests));
         }
-    }
 
-    /// <summary>Polls <paramref name="request"/> to completion under the watchdog, then retires the arrival messages.</summary>
-    void Complete(Collective op, nint* request)
-    {
-        var native = _native!;
-        Announce(op);
         TimeSpan limit = IsRoot ? _timeout : _timeout * 1.25;
-        int flag = 0;
+        int done = 0;
         for (long polls = 0; ; polls++)
         {
-            Check(op.Call, native.Test(request, &flag, 0));
-            if (flag != 0) break;
-            if ((polls & 255) == 255 && Stopwatch.GetElapsedTime(op.StartTicks) > limit) TimedOut(op, limit);
+            Check(call, native.Test(&barrier, &done, 0));
+            if (done != 0) break;
+            if ((polls & 255) == 255 && Stopwatch.GetElapsedTime(op.StartTicks) > limit) NeverArrived(op, limit);
             Thread.Yield();
         }
-        // The collective completed, so every rank has posted its arrival message: these waits return at once.
+        // Every rank passed the barrier, so every arrival message was sent: these waits return at once.
         if (IsRoot)
             for (int r = 1; r < Size; r++) Check("MPI_Wait", native.Wait(_arrivalRequests + r, 0));
         else
             Check("MPI_Wait", native.Wait(_arrivalRequests, 0));
+        return op;
     }
 
-    void TimedOut(Collective op, TimeSpan limit)
+    void NeverArrived(Collective op, TimeSpan limit)
     {
         string who;
         if (IsRoot)
@@ -307,15 +301,31 @@ public sealed unsafe class Mpi : IDisposable
                 int arrived = 0;
                 if (_native!.Test(_arrivalRequests + r, &arrived, 0) != MpiNative.Success || arrived == 0) missing.Add(r);
             }
-            who = missing.Count > 0
-                ? $"rank{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} never reached it (dead or hung)"
-                : "every rank reached it but it did not finish (network or MPI failure)";
+            who = $"rank{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)} never reached it (dead or hung)";
         }
         else
         {
             who = "some rank never reached it; rank 0 names it unless rank 0 is the one that is stuck";
         }
-        Abort($"{op.Call} #{op.Sequence} ({op.What}) did not complete within {limit.TotalSeconds:0.#} s: {who}. Aborting the job.");
+        Abort($"{op.Call} #{op.Sequence} ({op.What}) did not start within {limit.TotalSeconds:0.#} s: {who}. Aborting the job.");
+    }
+
+    /// <summary>Starts the watchdog timer for the blocking data transfer of <paramref name="op"/>, which every rank has reached.</summary>
+    void Arm(Collective op)
+    {
+        _armed = op with { StartTicks = Stopwatch.GetTimestamp() };
+        _watchdog!.Change(_timeout, Timeout.InfiniteTimeSpan);
+    }
+
+    void Disarm() => _armed = null;
+
+    /// <summary>Timer callback: aborts if a transfer that every rank entered is still running after the timeout.</summary>
+    void TransferTimedOut(object? state)
+    {
+        // A stale tick (the transfer finished, or a newer one was armed meanwhile) finds nothing or a younger transfer.
+        if (_armed is not { } op || Stopwatch.GetElapsedTime(op.StartTicks) < _timeout) return;
+        Abort($"{op.Call} #{op.Sequence} ({op.What}) was reached by every rank but did not finish within {_timeout.TotalSeconds:0.#} s " +
+              "(an MPI or network failure, or a rank killed mid-transfer). Aborting the job.");
     }
 
     void Check(string call, int code) => Check(_native!, call, Rank, code);
@@ -333,6 +343,7 @@ public sealed unsafe class Mpi : IDisposable
         if (_disposed) return;
         _disposed = true;
         if (_native is null) return;
+        _watchdog!.Dispose();
         lock (_gate)
         {
             int finalized = 0;

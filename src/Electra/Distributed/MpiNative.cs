@@ -39,8 +39,8 @@ internal sealed unsafe class MpiNative
     public readonly delegate* unmanaged<int, byte*, int*, int> Error_string;
     public readonly delegate* unmanaged<nint, int, int> Abort;
     public readonly delegate* unmanaged<nint, nint*, int> Ibarrier;
-    public readonly delegate* unmanaged<void*, int, nint, int, nint, nint*, int> Ibcast;
-    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> Iallreduce;
+    public readonly delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
+    public readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> Allreduce;
     public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Isend;
     public readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Irecv;
     public readonly delegate* unmanaged<nint*, int*, nint, int> Test;
@@ -69,8 +69,8 @@ internal sealed unsafe class MpiNative
         Error_string = (delegate* unmanaged<int, byte*, int*, int>)Symbol("MPI_Error_string");
         Abort = (delegate* unmanaged<nint, int, int>)Symbol("MPI_Abort");
         Ibarrier = (delegate* unmanaged<nint, nint*, int>)Symbol("MPI_Ibarrier");
-        Ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)Symbol("MPI_Ibcast");
-        Iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Symbol("MPI_Iallreduce");
+        Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Symbol("MPI_Bcast");
+        Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Symbol("MPI_Allreduce");
         Isend = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Symbol("MPI_Isend");
         Irecv = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Symbol("MPI_Irecv");
         Test = (delegate* unmanaged<nint*, int*, nint, int>)Symbol("MPI_Test");
