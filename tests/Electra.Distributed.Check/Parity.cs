@@ -29,18 +29,20 @@ static class Parity
         using var model = Tagger(seed: 1 + mpi.Rank);
         mpi.BroadcastParameters(model);
         using var initial = Flatten(model);
+        Tensor firstGradient;
         using (var reduce = new GradientAllReduce(mpi, model.parameters(), new GradientAllReduceOptions { BucketBytes = BucketBytes, Overlap = o.Overlap }))
         {
             if (mpi.IsRoot)
                 Console.WriteLine($"parity: {mpi.Size} rank(s) × batch {perRank}, {o.Steps} AdamW steps, {reduce.BucketElements.Count} buckets " +
                                   $"({string.Join("+", reduce.BucketElements)} floats), overlap {o.Overlap}");
-            Train(model, myIds, myLabels, o.Steps, step =>
+            firstGradient = Train(model, myIds, myLabels, o.Steps, step =>
             {
                 if (o.Fault is not null && mpi.Rank == o.FaultRank && step == 2) InjectFault(mpi, o.Fault);
                 reduce.AverageGradients();
             });
         }
 
+        using var averagedGradient = firstGradient;
         using var mine = Flatten(model);
         using var rootCopy = mine.clone();
         mpi.Broadcast(rootCopy, 0, "final parameters");
@@ -52,18 +54,21 @@ static class Parity
         if (!mpi.IsRoot) return 0;
 
         using var reference = Tagger(seed: 1);
-        Train(reference, ids, labels, o.Steps, _ => { });
+        using var referenceGradient = Train(reference, ids, labels, o.Steps, _ => { });
         using var referenceFlat = Flatten(reference);
         double vsReference = (mine - referenceFlat).abs().max().item<float>();
+        // Adam is nearly invariant to the gradient's scale, so the parameters alone would not notice a missing
+        // division by the world size: compare the first step's averaged gradient too.
+        double gradientVsReference = (averagedGradient - referenceGradient).abs().max().item<float>();
         double moved = (mine - initial).abs().max().item<float>();
         double vsRanks = spread.Max();
         // The control: rank 0's slice alone, without averaging, must land measurably elsewhere, or the check proves nothing.
         using var alone = Tagger(seed: 1);
-        Train(alone, myIds, myLabels, o.Steps, _ => { });
+        using var aloneGradient = Train(alone, myIds, myLabels, o.Steps, _ => { });
         using var aloneFlat = Flatten(alone);
         double control = (aloneFlat - referenceFlat).abs().max().item<float>();
-        bool ok = vsReference <= Tolerance && vsRanks <= Tolerance && moved > 100 * Tolerance && (mpi.Size == 1 || control > 100 * Tolerance);
-        Console.WriteLine($"parity: max |data-parallel − single-process batch {o.Batch}| = {vsReference:E2}, max |rank − rank 0| = {vsRanks:E2}, " +
+        bool ok = vsReference <= Tolerance && gradientVsReference <= Tolerance && vsRanks <= Tolerance && moved > 100 * Tolerance && (mpi.Size == 1 || control > 100 * Tolerance);
+        Console.WriteLine($"parity: max |data-parallel − single-process batch {o.Batch}| = {vsReference:E2} (step-1 gradient {gradientVsReference:E2}), max |rank − rank 0| = {vsRanks:E2}, " +
                           $"max |final − initial| = {moved:E2}, control without averaging {control:E2}, tolerance {Tolerance:E0}: {(ok ? "OK" : "FAILED")}");
         return ok ? 0 : 1;
     }
@@ -80,9 +85,11 @@ static class Parity
             ("classifier", nn.Linear(Hidden, Classes)));
     }
 
-    static void Train(nn.Module<Tensor, Tensor> model, Tensor ids, Tensor labels, int steps, Action<int> afterBackward)
+    /// <summary>Trains in place and returns the first step's gradient, as the optimizer saw it: [all parameters].</summary>
+    static Tensor Train(nn.Module<Tensor, Tensor> model, Tensor ids, Tensor labels, int steps, Action<int> afterBackward)
     {
         var optimizer = optim.AdamW(model.parameters(), lr: 1e-2, weight_decay: 0.01);
+        Tensor? first = null;
         for (int step = 0; step < steps; step++)
         {
             using var scope = NewDisposeScope();
@@ -90,8 +97,11 @@ static class Parity
             var logits = model.call(ids).reshape(-1, Classes);                          // [B*T, C]
             nn.functional.cross_entropy(logits, labels.reshape(-1)).backward();         // mean over this rank's tokens
             afterBackward(step);
+            if (step == 0)
+                first = cat(model.parameters().Select(p => p.grad!.reshape(-1)).ToList(), 0).MoveToOuterDisposeScope(); // [all parameters]
             optimizer.step();
         }
+        return first!;
     }
 
     static Tensor Flatten(nn.Module model)

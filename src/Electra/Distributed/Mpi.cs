@@ -21,7 +21,8 @@ namespace Electra.Distributed;
 /// its local rank, host and the collective; mpirun then kills every rank. MPI is initialised with
 /// <c>MPI_THREAD_SERIALIZED</c> and this class takes a lock around every call, so any thread may use it; only the
 /// timer's <c>MPI_Abort</c> runs outside the lock, MPI's escape hatch. Only one instance with libmpi loaded may exist
-/// per process (MPI cannot be initialised twice).
+/// per process (MPI cannot be initialised twice). The optional <c>what</c> argument of each collective labels it in
+/// watchdog messages ("gradient bucket 2 of 5").
 /// </remarks>
 public sealed unsafe class Mpi : IDisposable
 {
@@ -122,7 +123,16 @@ public sealed unsafe class Mpi : IDisposable
     {
         if (Interlocked.Exchange(ref s_loaded, 1) == 1)
             throw new InvalidOperationException("MPI is already initialised in this process: create one Mpi and share it.");
-        var native = MpiNative.Load(options.Library);
+        MpiNative native;
+        try
+        {
+            native = MpiNative.Load(options.Library);
+        }
+        catch
+        {
+            Volatile.Write(ref s_loaded, 0); // nothing was initialised: a corrected retry may load it
+            throw;
+        }
         int provided, rank, size;
         nint comm, watchComm;
         Check(native, "MPI_Init_thread", -1, native.Init_thread(null, 0, MpiNative.ThreadSerialized, &provided));
