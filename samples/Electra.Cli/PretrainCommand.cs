@@ -12,7 +12,7 @@ static class PretrainCommand
 {
     public const string Usage = "electra pretrain [--corpus PATH...] --out DIR [--preset tiny|small|base|large] [--steps N] [--batch B] [--seq L] [--lr X] " +
                                 "[--save-every N] [--eval-every N] [--seed S] [--device cpu|cuda|auto] [--resume] [--objective electra|mlm] [--sharing shared|none] " +
-                                "[--vocab-size N] [--tokenizer DIR] [--warmup N] [--accumulate N] [--log-every N] [--bias-correction]";
+                                "[--vocab-size N] [--tokenizer DIR] [--warmup N] [--accumulate N] [--log-every N] [--bias-correction true|false|auto]";
 
     public static int Run(Args a)
     {
@@ -44,7 +44,16 @@ static class PretrainCommand
         GradientAccumulation = a.Int("accumulate", defaults.GradientAccumulation, min: 1),
         Seed = a.Int("seed", defaults.Seed),
         Device = a.Optional("device") ?? defaults.Device,
-        Optimizer = a.Flag("bias-correction") ? defaults.Optimizer with { BiasCorrection = true } : defaults.Optimizer,
+        Optimizer = defaults.Optimizer with
+        {
+            BiasCorrection = a.Optional("bias-correction") switch
+            {
+                null or "auto" => defaults.Optimizer.BiasCorrection,
+                "true" => true,
+                "false" => false,
+                var b => throw new UsageException($"--bias-correction expects true, false or auto, got '{b}'"),
+            },
+        },
         Objective = a.Optional("objective") switch
         {
             null => defaults.Objective,

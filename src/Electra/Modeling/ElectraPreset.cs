@@ -18,7 +18,7 @@ public sealed record ElectraPreset(string Name, ElectraConfig Discriminator, dou
     /// <summary>For tests and the quick start: 2 layers of width 128; trains in minutes on a CPU.</summary>
     public static ElectraPreset Tiny { get; } = new("tiny",
         new ElectraConfig { EmbeddingSize = 128, HiddenSize = 128, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 512, MaxPositionEmbeddings = 128 },
-        GeneratorFraction: 0.25, LearningRate: 1e-3, BatchSize: 32, MaskProbability: 0.15);
+        GeneratorFraction: 0.25, LearningRate: 5e-4, BatchSize: 32, MaskProbability: 0.15);
 
     /// <summary>ELECTRA-Small: 14M-parameter discriminator, generator 1/4 width at full depth.</summary>
     public static ElectraPreset Small { get; } = new("small",

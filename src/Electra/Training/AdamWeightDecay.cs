@@ -82,8 +82,8 @@ public sealed class AdamWeightDecay : IDisposable
 
         Steps++;
         double b1 = options.Beta1, b2 = options.Beta2;
-        double c1 = options.BiasCorrection ? 1 - Math.Pow(b1, Steps) : 1.0;
-        double c2 = options.BiasCorrection ? 1 - Math.Pow(b2, Steps) : 1.0;
+        double c1 = options.BiasCorrection == true ? 1 - Math.Pow(b1, Steps) : 1.0;
+        double c2 = options.BiasCorrection == true ? 1 - Math.Pow(b2, Steps) : 1.0;
         using (no_grad())
         {
             for (int i = 0; i < groups.Count; i++)

@@ -94,7 +94,7 @@ public sealed class Trainer
         model.to(device);
         model.train();
         using var optimizer = new AdamWeightDecay(AdamWeightDecay.DefaultGroups(model, options.Optimizer.WeightDecay),
-            options.Optimizer with { LearningRate = options.EffectiveLearningRate });
+            options.Optimizer.ForWarmup(options.EffectiveWarmup) with { LearningRate = options.EffectiveLearningRate });
         var schedule = new LearningRateSchedule(options.EffectiveLearningRate, options.EffectiveWarmup, options.Steps);
 
         var state = new TrainerState(0, LoaderPosition.Start, 0, 0);
