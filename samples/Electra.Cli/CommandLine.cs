@@ -8,6 +8,8 @@ static class CommandLine
     {
         ("tokenizer", TokenizerCommand.Usage, TokenizerCommand.Run),
         ("logits", LogitsCommand.Usage, LogitsCommand.Run),
+        ("finetune", FinetuneCommand.Usage, FinetuneCommand.Run),
+        ("predict", PredictCommand.Usage, PredictCommand.Run),
     };
 
     public static int Run(string[] argv)
