@@ -12,6 +12,8 @@ static class CommandLine
         ("tokenizer", TokenizerCommand.Usage, TokenizerCommand.Run),
         ("logits", LogitsCommand.Usage, LogitsCommand.Run),
         ("corpus", CorpusCommand.Usage, CorpusCommand.Run),
+        ("finetune", FinetuneCommand.Usage, FinetuneCommand.Run),
+        ("predict", PredictCommand.Usage, PredictCommand.Run),
     };
 
     public static int Run(string[] argv)

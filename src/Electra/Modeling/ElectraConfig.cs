@@ -58,6 +58,15 @@ public sealed record ElectraConfig
     /// <summary>HF class names, e.g. <c>ElectraForPreTraining</c>; set when saving.</summary>
     [JsonPropertyName("architectures")] public IReadOnlyList<string>? Architectures { get; init; }
 
+    /// <summary>Dropout before a fine-tuning head's output layer; null means <see cref="HiddenDropoutProb"/> (HF).</summary>
+    [JsonPropertyName("classifier_dropout")] public double? ClassifierDropout { get; init; }
+
+    /// <summary>Class names of a fine-tuned head by id as a string (<c>{"0": "NOUN", ...}</c>, HF); null before fine-tuning.</summary>
+    [JsonPropertyName("id2label")] public IReadOnlyDictionary<string, string>? Id2Label { get; init; }
+
+    /// <summary>The inverse of <see cref="Id2Label"/> (HF writes both).</summary>
+    [JsonPropertyName("label2id")] public IReadOnlyDictionary<string, int>? Label2Id { get; init; }
+
     /// <summary>Keys this library does not interpret, kept so a round trip loses nothing.</summary>
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
 

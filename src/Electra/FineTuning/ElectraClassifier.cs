@@ -1,0 +1,123 @@
+using Electra.Interop;
+using Electra.Modeling;
+using Electra.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Electra.FineTuning;
+
+/// <summary>
+/// An ELECTRA encoder with a task head: <see cref="ElectraForSequenceClassification"/> or
+/// <see cref="ElectraForTokenClassification"/>. ids/mask/types [B, T] → logits [B, C] or [B, T, C].
+/// Built at random (the "no pre-training" baseline), from any pre-trained ELECTRA folder (discriminator or
+/// generator, ours or HF's: the <c>electra.*</c> tensors are taken and the pre-training heads ignored), or from a
+/// fine-tuned folder saved by <see cref="Save"/> (HF layout, loadable by <c>transformers</c>).
+/// </summary>
+public abstract class ElectraClassifier : nn.Module<Tensor, Tensor, Tensor, Tensor>
+{
+    /// <summary>Names the module and records the architecture with the labels as <c>id2label</c>.</summary>
+    protected ElectraClassifier(string name, ElectraConfig config, LabelSet labels) : base(name)
+    {
+        Labels = labels;
+        Config = labels.ApplyTo(config.Validate());
+    }
+
+    /// <summary>The architecture, with <c>id2label</c>/<c>label2id</c> of <see cref="Labels"/>.</summary>
+    public ElectraConfig Config { get; }
+
+    /// <summary>The classes, by id.</summary>
+    public LabelSet Labels { get; }
+
+    /// <summary>Whether the head labels texts or words.</summary>
+    public abstract TaskKind Kind { get; }
+
+    /// <summary>The encoder (keys <c>electra.*</c>).</summary>
+    public abstract ElectraModel Electra { get; }
+
+    /// <summary>HF's class name, written to <c>architectures</c>.</summary>
+    public string Architecture => ArchitectureOf(Kind);
+
+    static string ArchitectureOf(TaskKind kind) => kind == TaskKind.Sequence ? nameof(ElectraForSequenceClassification) : nameof(ElectraForTokenClassification);
+
+    /// <summary>A randomly initialised classifier of <paramref name="kind"/> (seed torch first for a reproducible draw).</summary>
+    public static ElectraClassifier Create(TaskKind kind, ElectraConfig config, LabelSet labels) => kind == TaskKind.Sequence
+        ? new ElectraForSequenceClassification(config, labels)
+        : new ElectraForTokenClassification(config, labels);
+
+    /// <summary>
+    /// A classifier whose encoder comes from the pre-trained folder <paramref name="dir"/> (its <c>config.json</c>
+    /// decides the shape) and whose head is initialised fresh. Every encoder tensor must be in the file with the
+    /// right shape (all or nothing, each problem listed); keys outside <c>electra.*</c> are ignored and reported.
+    /// </summary>
+    public static (ElectraClassifier Model, TransferReport Report) FromPretrained(string dir, TaskKind kind, LabelSet labels)
+    {
+        var model = Create(kind, Pretrained.ReadConfig(dir), labels);
+        try
+        {
+            var (tensors, path) = StateDictLoader.ReadFolder(dir);
+            try
+            {
+                const string Prefix = "electra.";
+                var encoder = tensors.Where(kv => kv.Key.StartsWith(Prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[Prefix.Length..], kv => kv.Value);
+                StateDictLoader.Load(model.Electra, encoder, path);
+                var report = new TransferReport(path,
+                    model.Electra.state_dict().Keys.Select(k => Prefix + k).ToList(),
+                    tensors.Keys.Where(k => !k.StartsWith(Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList(),
+                    model.state_dict().Keys.Where(k => !k.StartsWith(Prefix, StringComparison.Ordinal)).ToList());
+                return (model, report);
+            }
+            finally
+            {
+                foreach (var t in tensors.Values) t.Dispose();
+            }
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads a fine-tuned folder written by <see cref="Save"/> (or by HF's <c>save_pretrained</c>), all or nothing.</summary>
+    public static ElectraClassifier Load(string dir)
+    {
+        var config = Pretrained.ReadConfig(dir);
+        string path = Path.Combine(dir, "config.json");
+        var kinds = new[] { TaskKind.Sequence, TaskKind.Token }.Where(k => config.Architectures?.Contains(ArchitectureOf(k)) == true).ToList();
+        if (kinds.Count != 1)
+            throw new InvalidDataException($"{path}: architectures [{string.Join(", ", config.Architectures ?? Array.Empty<string>())}] is not a fine-tuned classifier ({ArchitectureOf(TaskKind.Sequence)} or {ArchitectureOf(TaskKind.Token)})");
+        var model = Create(kinds[0], config, LabelSet.FromConfig(config, path));
+        try
+        {
+            Pretrained.LoadWeights(model, dir);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes an HF folder: <c>config.json</c> (<c>architectures</c>, <c>id2label</c>, <c>label2id</c>),
+    /// <c>model.safetensors</c>, and the tokenizer files of <paramref name="tokenizerDir"/>; atomic as a whole.
+    /// </summary>
+    public void Save(string dir, string tokenizerDir) => Pretrained.Save(this, Config, Architecture, dir, tokenizerDir);
+
+    /// <summary>
+    /// The tokenizer of a model folder (<c>vocab.txt</c> and <c>tokenizer_config.json</c>), checked against the
+    /// model: a vocabulary of another size than <c>vocab_size</c> would index the wrong embedding rows.
+    /// </summary>
+    public static WordPieceTokenizer LoadTokenizer(string dir, ElectraConfig config)
+    {
+        if (!File.Exists(Path.Combine(dir, "vocab.txt")))
+            throw new FileNotFoundException($"{dir}: no vocab.txt (the model folder must hold its tokenizer)");
+        var tokenizer = WordPieceTokenizer.Load(dir);
+        if (tokenizer.VocabSize != config.VocabSize)
+            throw new InvalidDataException($"{Path.Combine(dir, "vocab.txt")} has {tokenizer.VocabSize} tokens but {Path.Combine(dir, "config.json")} has vocab_size {config.VocabSize}: the tokenizer does not belong to this model");
+        if (tokenizer.PadId != config.PadTokenId)
+            throw new InvalidDataException($"{dir}: the tokenizer's [PAD] id {tokenizer.PadId} is not the model's pad_token_id {config.PadTokenId}");
+        return tokenizer;
+    }
+}

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using Electra.Interop;
+using Electra.Training;
+using Electra.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Electra.FineTuning;
+
+/// <summary>
+/// google-research/electra's fine-tuning recipe: <see cref="AdamWeightDecay"/> (no bias correction, clipping at 1.0)
+/// over <see cref="LayerwiseLearningRates"/> groups, linear warmup over the first 10% of steps and linear decay to 0
+/// (<see cref="LearningRateSchedule"/>), shuffled batches padded to their longest example, dev evaluation after every
+/// epoch, and the best epoch's weights kept and scored on test. Deterministic for a seed on CPU.
+/// </summary>
+public static class FineTuner
+{
+    /// <summary>
+    /// Fine-tunes the model folder <paramref name="modelDir"/> (any pre-trained or fine-tuned ELECTRA folder with its
+    /// <c>vocab.txt</c>; with <see cref="FineTuneOptions.RandomInit"/> only its config and vocabulary are used) on the
+    /// task folder <paramref name="taskDir"/>. With <paramref name="outputDir"/>, writes the best model there in HF
+    /// layout with the tokenizer files and <c>results.json</c>.
+    /// </summary>
+    public static FineTuneResult Run(string modelDir, string taskDir, FineTuneOptions options, string? outputDir = null,
+        IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var task = FineTuningTask.Load(taskDir);
+        var config = Pretrained.ReadConfig(modelDir);
+        var tokenizer = ElectraClassifier.LoadTokenizer(modelDir, config);
+        torch.manual_seed(options.Seed);
+        TransferReport? transfer = null;
+        ElectraClassifier model;
+        if (options.RandomInit) model = ElectraClassifier.Create(task.Kind, config, task.Labels);
+        else (model, transfer) = ElectraClassifier.FromPretrained(modelDir, task.Kind, task.Labels);
+        using (model)
+        {
+            var result = Train(model, tokenizer, task, options, progress, cancellationToken) with { Transfer = transfer };
+            if (outputDir is not null)
+            {
+                model.Save(outputDir, modelDir);
+                AtomicFile.WriteAllText(Path.Combine(outputDir, "results.json"), result.ToJson());
+            }
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Trains <paramref name="model"/> on <paramref name="task"/> in place and leaves it holding the best epoch's
+    /// weights. Dropout and shuffling are seeded from <see cref="FineTuneOptions.Seed"/> here; seed torch before
+    /// building the model for a reproducible head.
+    /// </summary>
+    public static FineTuneResult Train(ElectraClassifier model, WordPieceTokenizer tokenizer, FineTuningTask task, FineTuneOptions options,
+        IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        if (model.Kind != task.Kind) throw new ArgumentException($"a {model.Kind} model cannot learn the {task.Kind} task {task.Name}");
+        if (!model.Labels.Names.SequenceEqual(task.Labels.Names)) throw new ArgumentException($"the model's labels [{string.Join(", ", model.Labels.Names)}] are not the task's [{string.Join(", ", task.Labels.Names)}]");
+        CheckMaxLength(model, options.MaxLength);
+        var clock = Stopwatch.StartNew();
+        torch.manual_seed(options.Seed);
+        var rng = new Random(options.Seed);
+
+        var train = (options.MaxTrainExamples is int n ? task.Train.Subsample(n, options.Seed) : task.Train).Encode(tokenizer, task.Labels, options.MaxLength);
+        var dev = task.Dev.Encode(tokenizer, task.Labels, options.MaxLength);
+        var test = task.Test?.Encode(tokenizer, task.Labels, options.MaxLength);
+
+        long stepsPerEpoch = (train.Length + options.BatchSize - 1) / options.BatchSize;
+        long totalSteps = stepsPerEpoch * options.Epochs;
+        var schedule = new LearningRateSchedule(options.LearningRate, (long)(totalSteps * options.WarmupProportion), totalSteps);
+        using var optimizer = new AdamWeightDecay(LayerwiseLearningRates.Groups(model, options.LayerDecay, options.WeightDecay),
+            new OptimizerOptions { LearningRate = options.LearningRate, WeightDecay = options.WeightDecay });
+
+        var epochs = new List<EpochResult>();
+        Dictionary<string, Tensor>? best = null;
+        int bestEpoch = 0;
+        long step = 0;
+        using var lossSum = zeros(1);
+        try
+        {
+            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            {
+                var epochClock = Stopwatch.StartNew();
+                model.train();
+                lossSum.zero_();
+                var order = Enumerable.Range(0, train.Length).ToArray();
+                rng.Shuffle(order);
+                for (long b = 0; b < stepsPerEpoch; b++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var rows = order.Skip((int)(b * options.BatchSize)).Take(options.BatchSize).Select(i => train[i]).ToList();
+                    TrainStep(model, optimizer, rows, tokenizer.PadId, schedule.At(step), lossSum);
+                    step++;
+                    if (options.LogEvery > 0 && step % options.LogEvery == 0 && b + 1 < stepsPerEpoch)
+                        progress?.Report(new FineTuneProgress(epoch, step, totalSteps, MeanLoss(lossSum, b + 1), null, clock.Elapsed));
+                }
+                double trainLoss = MeanLoss(lossSum, stepsPerEpoch);
+                var devMetrics = Evaluate(model, dev, tokenizer.PadId, options.EvalBatchSize);
+                epochs.Add(new EpochResult(epoch, trainLoss, devMetrics, epochClock.Elapsed.TotalSeconds));
+                progress?.Report(new FineTuneProgress(epoch, step, totalSteps, trainLoss, devMetrics, clock.Elapsed));
+                if (best is null || devMetrics.Score > epochs[bestEpoch - 1].Dev.Score)
+                {
+                    DisposeAll(best);
+                    best = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+                    bestEpoch = epoch;
+                }
+            }
+            if (bestEpoch != options.Epochs)
+                using (no_grad())
+                    foreach (var (name, t) in model.state_dict()) t.copy_(best![name]);
+        }
+        finally
+        {
+            DisposeAll(best);
+        }
+        var testMetrics = test is null ? null : Evaluate(model, test, tokenizer.PadId, options.EvalBatchSize);
+        return new FineTuneResult(task.Name, task.Kind, task.Labels.Names, train.Length, epochs[bestEpoch - 1].Dev, testMetrics,
+            bestEpoch, epochs, options, null, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>One optimizer step on <paramref name="rows"/>; adds the loss to <paramref name="lossSum"/> on the device (no sync).</summary>
+    static void TrainStep(ElectraClassifier model, AdamWeightDecay optimizer, IReadOnlyList<EncodedExample> rows, int padId, double rate, Tensor lossSum)
+    {
+        using var scope = NewDisposeScope();
+        var (ids, mask, types, targets) = Collate(rows, padId, model.Kind);
+        var logits = model.call(ids, mask, types); // [B, C] or [B, T, C]
+        var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1)); // ignores -100
+        model.zero_grad();
+        loss.backward();
+        optimizer.Step(rate);
+        using (no_grad()) lossSum.add_(loss.detach());
+    }
+
+    // sync: reads the summed loss for a progress report or the epoch's result
+    static double MeanLoss(Tensor lossSum, long steps) => lossSum.item<float>() / Math.Max(1, steps);
+
+    /// <summary>
+    /// Rows padded to the longest: ids/mask/types [B, T] and targets, [B] label ids for texts or [B, T] with the word
+    /// label on each first piece and −100 (ignored by the loss) elsewhere.
+    /// </summary>
+    static (Tensor Ids, Tensor Mask, Tensor Types, Tensor Targets) Collate(IReadOnlyList<EncodedExample> rows, int padId, TaskKind kind)
+    {
+        int B = rows.Count, T = rows.Max(r => r.Length);
+        var ids = new long[B * T];
+        var mask = new long[B * T];
+        var types = new long[B * T];
+        var targets = new long[kind == TaskKind.Sequence ? B : B * T];
+        Array.Fill(ids, padId);
+        if (kind == TaskKind.Token) Array.Fill(targets, -100L);
+        for (int r = 0; r < B; r++)
+        {
+            var row = rows[r];
+            for (int t = 0; t < row.Length; t++)
+            {
+                ids[r * T + t] = row.Ids[t];
+                types[r * T + t] = row.TypeIds[t];
+                mask[r * T + t] = 1;
+            }
+            if (kind == TaskKind.Sequence) targets[r] = row.Gold[0];
+            else
+                for (int w = 0; w < row.Positions.Length; w++)
+                    if (row.Positions[w] >= 0) targets[r * T + row.Positions[w]] = row.Gold[w];
+        }
+        long[] shape = { B, T };
+        return (tensor(ids, shape), tensor(mask, shape), tensor(types, shape), kind == TaskKind.Sequence ? tensor(targets) : tensor(targets, shape));
+    }
+
+    /// <summary>
+    /// Predicted label id per scored position of every example (−1 where a word lies beyond the encoding), in eval mode
+    /// without gradients; examples run sorted by length so batches carry little padding.
+    /// </summary>
+    public static int[][] Predict(ElectraClassifier model, IReadOnlyList<EncodedExample> examples, int padId, int batchSize = 128)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be ≥ 1");
+        CheckMaxLength(model, examples.Count == 0 ? 0 : examples.Max(e => e.Length));
+        model.eval();
+        var result = new int[examples.Count][];
+        var order = Enumerable.Range(0, examples.Count).OrderBy(i => examples[i].Length).ToArray();
+        using var noGrad = no_grad();
+        for (int start = 0; start < order.Length; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var batch = order.Skip(start).Take(batchSize).ToArray();
+            var rows = batch.Select(i => examples[i]).ToList();
+            var (ids, mask, types, _) = Collate(rows, padId, model.Kind);
+            var argmax = model.call(ids, mask, types).argmax(-1); // [B] or [B, T]
+            long T = ids.shape[1];
+            var host = argmax.data<long>().ToArray(); // sync: evaluation reads the predictions
+            for (int r = 0; r < rows.Count; r++)
+                result[batch[r]] = model.Kind == TaskKind.Sequence
+                    ? new[] { (int)host[r] }
+                    : rows[r].Positions.Select(p => p < 0 ? -1 : (int)host[r * T + p]).ToArray();
+        }
+        return result;
+    }
+
+    /// <summary>Scores <paramref name="predictions"/> (from <see cref="Predict"/>) against the examples' gold labels.</summary>
+    public static ClassificationMetrics Score(IReadOnlyList<EncodedExample> examples, IReadOnlyList<int[]> predictions, int numLabels) =>
+        ClassificationMetrics.Compute(examples.SelectMany(e => e.Gold).ToList(), predictions.SelectMany(p => p).ToList(), numLabels);
+
+    /// <summary><see cref="Predict"/> then <see cref="Score"/>.</summary>
+    public static ClassificationMetrics Evaluate(ElectraClassifier model, IReadOnlyList<EncodedExample> examples, int padId, int batchSize = 128) =>
+        Score(examples, Predict(model, examples, padId, batchSize), model.Labels.Count);
+
+    static void CheckMaxLength(ElectraClassifier model, int maxLength)
+    {
+        if (maxLength > model.Config.MaxPositionEmbeddings)
+            throw new ArgumentException($"max length {maxLength} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
+    }
+
+    static void DisposeAll(Dictionary<string, Tensor>? tensors)
+    {
+        if (tensors is null) return;
+        foreach (var t in tensors.Values) t.Dispose();
+    }
+}

@@ -1,0 +1,119 @@
+using Electra.Tokenization;
+
+namespace Electra.FineTuning;
+
+/// <summary>
+/// The examples of one task file: texts from a <c>.tsv</c> file (<see cref="TaskKind.Sequence"/>) or sentences from a
+/// <c>.conll</c> file (<see cref="TaskKind.Token"/>).
+/// </summary>
+public sealed class TaskSplit
+{
+    TaskSplit(string path, IReadOnlyList<SequenceExample>? texts, IReadOnlyList<TokenExample>? sentences)
+    {
+        Path = path;
+        Texts = texts;
+        Sentences = sentences;
+    }
+
+    /// <summary>The file the examples came from (error messages name it).</summary>
+    public string Path { get; }
+
+    /// <summary>Sequence examples, or null for a token task.</summary>
+    public IReadOnlyList<SequenceExample>? Texts { get; }
+
+    /// <summary>Token examples, or null for a sequence task.</summary>
+    public IReadOnlyList<TokenExample>? Sentences { get; }
+
+    /// <summary>Which head the file is for.</summary>
+    public TaskKind Kind => Texts is not null ? TaskKind.Sequence : TaskKind.Token;
+
+    /// <summary>Number of texts or sentences.</summary>
+    public int Count => Texts?.Count ?? Sentences!.Count;
+
+    /// <summary>Whether the file holds gold labels (training and evaluation files must).</summary>
+    public bool HasLabels => Texts is not null ? Texts.Count > 0 && Texts[0].Label is not null : Sentences!.Count > 0 && Sentences[0].Tags is not null;
+
+    /// <summary>The kind a file extension stands for: <c>.tsv</c> or <c>.conll</c>.</summary>
+    public static TaskKind KindOf(string path) => System.IO.Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".tsv" => TaskKind.Sequence,
+        ".conll" => TaskKind.Token,
+        _ => throw new InvalidDataException($"{path}: unknown task file type (expected .tsv for texts or .conll for tokens)"),
+    };
+
+    /// <summary>Reads a <c>.tsv</c> or <c>.conll</c> file; <paramref name="requireLabels"/> false admits files without labels.</summary>
+    public static TaskSplit Read(string path, bool requireLabels = true)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such task file");
+        return KindOf(path) == TaskKind.Sequence
+            ? new TaskSplit(path, TsvTaskReader.Read(path, requireLabels), null)
+            : new TaskSplit(path, null, ConllTaskReader.Read(path, requireLabels));
+    }
+
+    /// <summary>Every gold label with its line (a token's own line), in file order.</summary>
+    public IEnumerable<(string Label, int Line)> GoldLabels() => Texts is not null
+        ? Texts.Where(t => t.Label is not null).Select(t => (t.Label!, t.Line))
+        : Sentences!.Where(s => s.Tags is not null).SelectMany(s => s.Tags!.Select((tag, i) => (tag, s.Line + i)));
+
+    /// <summary>Throws naming file, line and label for the first gold label outside <paramref name="labels"/>.</summary>
+    public void CheckLabels(LabelSet labels)
+    {
+        foreach (var (label, line) in GoldLabels()) labels.IdOf(label, Path, line);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> examples drawn without replacement with a seeded generator, kept in file order (the
+    /// same seed gives the same subset); the whole split when it has no more than that.
+    /// </summary>
+    public TaskSplit Subsample(int count, int seed)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "must be ≥ 0");
+        if (count >= Count) return this;
+        var order = Enumerable.Range(0, Count).ToArray();
+        new Random(seed).Shuffle(order);
+        var keep = order.Take(count).Order().ToArray();
+        return new TaskSplit(Path, Texts is null ? null : keep.Select(i => Texts[i]).ToArray(), Sentences is null ? null : keep.Select(i => Sentences[i]).ToArray());
+    }
+
+    /// <summary>
+    /// Encodes every example in parallel: texts as <c>[CLS] A [SEP] (B [SEP])</c> truncated longest-first to
+    /// <paramref name="maxLength"/> tokens; sentences word by word with the label on each word's first piece, word
+    /// pieces beyond <paramref name="maxLength"/> − 1 dropped (their words then score as wrong). Unknown gold labels
+    /// are an error naming file and line.
+    /// </summary>
+    public EncodedExample[] Encode(WordPieceTokenizer tokenizer, LabelSet labels, int maxLength)
+    {
+        if (maxLength < 3) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "max length must be at least 3 ([CLS] x [SEP])");
+        CheckLabels(labels);
+        var result = new EncodedExample[Count];
+        var options = new EncodeOptions { MaxLength = maxLength };
+        Parallel.For(0, Count, i =>
+        {
+            if (Texts is not null)
+            {
+                var t = Texts[i];
+                var e = tokenizer.Encode(t.Text, t.TextB, options);
+                int gold = t.Label is null ? -1 : labels.IdOf(t.Label, Path, t.Line);
+                result[i] = new EncodedExample(e.Ids, e.TypeIds, new[] { 0 }, new[] { gold });
+            }
+            else result[i] = EncodeSentence(Sentences![i], tokenizer, labels, maxLength);
+        });
+        return result;
+    }
+
+    EncodedExample EncodeSentence(TokenExample s, WordPieceTokenizer tokenizer, LabelSet labels, int maxLength)
+    {
+        var ids = new List<int>(maxLength) { tokenizer.ClsId };
+        var positions = new int[s.Words.Count];
+        var gold = new int[s.Words.Count];
+        for (int w = 0; w < s.Words.Count; w++)
+        {
+            gold[w] = s.Tags is null ? -1 : labels.IdOf(s.Tags[w], Path, s.Line + w);
+            int[] pieces = ids.Count < maxLength - 1 ? tokenizer.TokenizeToIds(s.Words[w]) : Array.Empty<int>();
+            positions[w] = pieces.Length > 0 ? ids.Count : -1;
+            ids.AddRange(pieces.Take(maxLength - 1 - ids.Count));
+        }
+        ids.Add(tokenizer.SepId);
+        return new EncodedExample(ids.ToArray(), new int[ids.Count], positions, gold);
+    }
+}

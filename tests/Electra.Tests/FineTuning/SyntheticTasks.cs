@@ -1,0 +1,53 @@
+namespace Electra.Tests.FineTuning;
+
+/// <summary>
+/// Tiny tasks over the fixture vocabulary (words w100 … w199 are single pieces), learnable in seconds from scratch:
+/// a text's label is the keyword it contains; a word's tag is the half of the range it comes from.
+/// </summary>
+static class SyntheticTasks
+{
+    static readonly string[] Keywords = { "w57", "w58", "w59" };
+    static readonly string[] Classes = { "red", "green", "blue" };
+
+    /// <summary>Writes train/dev/test.tsv: 8 distractor words with one keyword at a random place; label = the keyword's class.</summary>
+    public static string Sequence(string dir, int train = 240, int dev = 60, int seed = 0)
+    {
+        Directory.CreateDirectory(dir);
+        var rng = new Random(seed);
+        foreach (var (name, count) in new[] { ("train", train), ("dev", dev), ("test", dev) })
+        {
+            var lines = new List<string> { "text\tlabel" };
+            for (int i = 0; i < count; i++)
+            {
+                int c = rng.Next(3);
+                var words = Enumerable.Range(0, 8).Select(_ => $"w{rng.Next(100, 200)}").ToList();
+                words.Insert(rng.Next(words.Count + 1), Keywords[c]);
+                lines.Add($"{string.Join(' ', words)}\t{Classes[c]}");
+            }
+            File.WriteAllLines(Path.Combine(dir, name + ".tsv"), lines);
+        }
+        return dir;
+    }
+
+    /// <summary>Writes train/dev/test.conll: sentences of 3–9 words, tagged LOW (w100–w149) or HIGH (w150–w199).</summary>
+    public static string Token(string dir, int train = 120, int dev = 30, int seed = 0)
+    {
+        Directory.CreateDirectory(dir);
+        var rng = new Random(seed);
+        foreach (var (name, count) in new[] { ("train", train), ("dev", dev), ("test", dev) })
+        {
+            var lines = new List<string>();
+            for (int i = 0; i < count; i++)
+            {
+                for (int w = rng.Next(3, 10); w > 0; w--)
+                {
+                    int n = rng.Next(100, 200);
+                    lines.Add($"w{n}\t{(n < 150 ? "LOW" : "HIGH")}");
+                }
+                lines.Add("");
+            }
+            File.WriteAllLines(Path.Combine(dir, name + ".conll"), lines);
+        }
+        return dir;
+    }
+}
