@@ -14,6 +14,7 @@ static class CommandLine
         ("corpus", CorpusCommand.Usage, CorpusCommand.Run),
         ("finetune", FinetuneCommand.Usage, FinetuneCommand.Run),
         ("predict", PredictCommand.Usage, PredictCommand.Run),
+        ("experiment", ExperimentCommand.Usage, ExperimentCommand.Run),
     };
 
     public static int Run(string[] argv)

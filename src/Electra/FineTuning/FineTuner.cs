@@ -67,9 +67,10 @@ public static class FineTuner
 
         long stepsPerEpoch = (train.Length + options.BatchSize - 1) / options.BatchSize;
         long totalSteps = stepsPerEpoch * options.Epochs;
-        var schedule = new LearningRateSchedule(options.LearningRate, (long)(totalSteps * options.WarmupProportion), totalSteps);
+        long warmup = (long)(totalSteps * options.WarmupProportion);
+        var schedule = new LearningRateSchedule(options.LearningRate, warmup, totalSteps);
         using var optimizer = new AdamWeightDecay(LayerwiseLearningRates.Groups(model, options.LayerDecay, options.WeightDecay),
-            new OptimizerOptions { LearningRate = options.LearningRate, WeightDecay = options.WeightDecay });
+            new OptimizerOptions { LearningRate = options.LearningRate, WeightDecay = options.WeightDecay }.ForWarmup(warmup));
 
         var epochs = new List<EpochResult>();
         Dictionary<string, Tensor>? best = null;
