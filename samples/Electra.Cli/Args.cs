@@ -59,20 +59,13 @@ sealed class Args
         return Array.Empty<string>();
     }
 
-    public int Int(string name, int fallback, int min = int.MinValue)
-    {
-        string? s = Optional(name);
-        if (s is null) return fallback;
-        if (!int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < min)
-            throw new UsageException($"--{name} expects an integer{(min > int.MinValue ? $" >= {min}" : "")}, got '{s}'");
-        return v;
-    }
+    public int Int(string name, int fallback, int min = int.MinValue) => (int)Long(name, fallback, min, int.MaxValue);
 
-    public long Long(string name, long fallback, long min = long.MinValue)
+    public long Long(string name, long fallback, long min = long.MinValue, long max = long.MaxValue)
     {
         string? s = Optional(name);
         if (s is null) return fallback;
-        if (!long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) || v < min)
+        if (!long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) || v < min || v > max)
             throw new UsageException($"--{name} expects an integer{(min > long.MinValue ? $" >= {min}" : "")}, got '{s}'");
         return v;
     }

@@ -19,16 +19,19 @@ static class PretrainCommand
         var corpus = a.Many("corpus");
         string output = a.Required("out");
         var options = ReadOptions(a, new PretrainingOptions());
-        var pipeline = new PipelineOptions
-        {
-            SequenceLength = a.Int("seq", 128, min: 8),
-            VocabSize = a.Optional("vocab-size") is null ? null : a.Int("vocab-size", 0, min: 16),
-            TokenizerDir = a.Optional("tokenizer"),
-        };
+        var pipeline = ReadPipeline(a);
         bool resume = a.Flag("resume");
         a.EnsureAllUsed();
         return Execute(corpus, output, options, pipeline, resume);
     }
+
+    /// <summary>The text-preparation options shared by `pretrain` and `quickstart`.</summary>
+    public static PipelineOptions ReadPipeline(Args a) => new()
+    {
+        SequenceLength = a.Int("seq", 128, min: 8),
+        VocabSize = a.Optional("vocab-size") is null ? null : a.Int("vocab-size", 0, min: 16),
+        TokenizerDir = a.Optional("tokenizer"),
+    };
 
     /// <summary>The training options shared by `pretrain` and `quickstart`.</summary>
     public static PretrainingOptions ReadOptions(Args a, PretrainingOptions defaults) => defaults with

@@ -26,12 +26,7 @@ static class QuickstartCommand
         var corpus = a.Many("corpus");
         string output = a.Optional("out") ?? Path.Combine("runs", "quickstart");
         var options = PretrainCommand.ReadOptions(a, Defaults);
-        var pipeline = new PipelineOptions
-        {
-            SequenceLength = a.Int("seq", 128, min: 8),
-            VocabSize = a.Optional("vocab-size") is null ? null : a.Int("vocab-size", 0, min: 16),
-            TokenizerDir = a.Optional("tokenizer"),
-        };
+        var pipeline = PretrainCommand.ReadPipeline(a);
         bool resume = a.Flag("resume");
         a.EnsureAllUsed();
         if (!resume && Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
