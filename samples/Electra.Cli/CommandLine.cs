@@ -33,7 +33,7 @@ static class CommandLine
         }
         try
         {
-            return command.Run(new Args(argv.Skip(1)));
+            return command.Run(new Args(WithThreads(argv.Skip(1).ToList())));
         }
         catch (UsageException e)
         {
@@ -50,9 +50,26 @@ static class CommandLine
         }
     }
 
+    /// <summary>
+    /// `--threads N` works with every command: libtorch's intra-op threads (default: one per core). On a machine
+    /// shared with other jobs, 1 avoids threads spinning against each other.
+    /// </summary>
+    static List<string> WithThreads(List<string> args)
+    {
+        int i = args.IndexOf("--threads");
+        if (i < 0) return args;
+        if (i + 1 >= args.Count || !int.TryParse(args[i + 1], out int threads) || threads < 1)
+            throw new UsageException("--threads expects a positive integer");
+        Native.TorchRuntime.EnsureLoaded();
+        TorchSharp.torch.set_num_threads(threads);
+        args.RemoveRange(i, 2);
+        return args;
+    }
+
     static void PrintHelp(TextWriter w)
     {
         w.WriteLine("electra: ELECTRA pre-training for .NET");
+        w.WriteLine("every command also takes --threads N (libtorch intra-op threads)");
         w.WriteLine();
         foreach (var c in Commands) w.WriteLine($"  {c.Usage}");
     }
