@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Electra.Data;
+using Electra.Distributed;
 using Electra.Pretraining;
 using Electra.Training;
 
@@ -7,12 +9,14 @@ namespace Electra.Cli;
 /// <summary>
 /// `electra pretrain`: corpus → tokenizer → dataset → trained discriminator and generator in HF layout.
 /// Without --corpus it uses the default public-domain corpus (fetched once, see `electra corpus fetch`).
+/// Under `mpirun -np N` it trains data-parallel on N ranks (docs/distributed.md); --batch stays the global batch.
 /// </summary>
 static class PretrainCommand
 {
     public const string Usage = "electra pretrain [--corpus PATH...] --out DIR [--preset tiny|small|base|large] [--steps N] [--batch B] [--seq L] [--lr X] " +
                                 "[--save-every N] [--eval-every N] [--seed S] [--device cpu|cuda|auto] [--resume] [--objective electra|mlm] [--sharing shared|none] " +
-                                "[--vocab-size N] [--tokenizer DIR] [--warmup N] [--accumulate N] [--log-every N] [--bias-correction true|false|auto]";
+                                "[--vocab-size N] [--tokenizer DIR] [--warmup N] [--accumulate N] [--log-every N] [--bias-correction true|false|auto] " +
+                                "[--dropout X] [--collective-timeout SECONDS]   (data-parallel: mpirun -np N dotnet Electra.Cli.dll pretrain …)";
 
     public static int Run(Args a)
     {
@@ -21,8 +25,9 @@ static class PretrainCommand
         var options = ReadOptions(a, new PretrainingOptions());
         var pipeline = ReadPipeline(a);
         bool resume = a.Flag("resume");
+        var timeout = TimeSpan.FromSeconds(a.Int("collective-timeout", (int)new MpiOptions().CollectiveTimeout.TotalSeconds, min: 1));
         a.EnsureAllUsed();
-        return Execute(corpus, output, options, pipeline, resume);
+        return Execute(corpus, output, options, pipeline, resume, timeout);
     }
 
     /// <summary>The text-preparation options shared by `pretrain` and `quickstart`.</summary>
@@ -57,6 +62,7 @@ static class PretrainCommand
                 var b => throw new UsageException($"--bias-correction expects true, false or auto, got '{b}'"),
             },
         },
+        Dropout = a.Optional("dropout") is null ? defaults.Dropout : a.Double("dropout", 0),
         Objective = a.Optional("objective") switch
         {
             null => defaults.Objective,
@@ -73,38 +79,78 @@ static class PretrainCommand
         },
     };
 
-    public static int Execute(IReadOnlyList<string> corpus, string output, PretrainingOptions options, PipelineOptions pipeline, bool resume)
+    /// <summary>
+    /// Runs the pipeline in this process, or as one rank of an mpirun/srun job (the world is detected from the
+    /// environment). In a job rank 0 alone prints; an error on any rank ends the whole job (MPI_Abort) with its message,
+    /// since the other ranks would otherwise wait for it until the collective timeout.
+    /// </summary>
+    public static int Execute(IReadOnlyList<string> corpus, string output, PretrainingOptions options, PipelineOptions pipeline, bool resume,
+        TimeSpan? collectiveTimeout = null)
+    {
+        using var mpi = Mpi.Initialize(new MpiOptions { CollectiveTimeout = collectiveTimeout ?? new MpiOptions().CollectiveTimeout });
+        if (mpi.Size == 1) return Execute(corpus, output, options, pipeline, resume, mpi);
+        try
+        {
+            return Execute(corpus, output, options, pipeline, resume, mpi);
+        }
+        catch (Exception e)
+        {
+            mpi.Abort($"electra pretrain: {e.Message}", e is UsageException ? 2 : 1);
+            throw; // not reached: Abort ends the process
+        }
+    }
+
+    static int Execute(IReadOnlyList<string> corpus, string output, PretrainingOptions options, PipelineOptions pipeline, bool resume, Mpi mpi)
     {
         try
         {
-            options.Validate();
+            options.Validate(mpi.Size);
         }
         catch (ArgumentException e)
         {
             throw new UsageException(e.Message);
         }
+        TextWriter console = mpi.IsRoot ? Console.Out : TextWriter.Null;
+        if (mpi.IsDistributed && Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null)
+        {
+            // The ranks on a node share its cores: libtorch would otherwise start one thread per core in every rank.
+            Electra.Native.TorchRuntime.EnsureLoaded();
+            TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / mpi.LocalSize));
+        }
         if (corpus.Count == 0)
         {
-            var fetched = CorpusDownloader.Fetch(log: new Progress<string>(l => Console.WriteLine($"corpus: {l}")));
-            Console.WriteLine($"corpus: {fetched.Folder} ({fetched.Bytes / 1e6:F1} MB, public domain: {CorpusDownloader.License})");
+            if (!mpi.IsRoot) mpi.Barrier("waiting for rank 0 to fetch the corpus"); // then it is cached for everyone
+            var fetched = CorpusDownloader.Fetch(log: new Progress<string>(l => console.WriteLine($"corpus: {l}")));
+            if (mpi.IsRoot) mpi.Barrier("waiting for rank 0 to fetch the corpus");
+            console.WriteLine($"corpus: {fetched.Folder} ({fetched.Bytes / 1e6:F1} MB, public domain: {CorpusDownloader.License})");
             corpus = new[] { fetched.Folder };
         }
         using var cancel = new CancellationTokenSource();
+        void Stop(string how)
+        {
+            if (cancel.IsCancellationRequested) return;
+            cancel.Cancel();
+            console.WriteLine($"\n{how}: stopping at the end of this step{(mpi.Size > 1 ? " on every rank" : "")}; a checkpoint will be written");
+        }
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
-            e.Cancel = true;
-            cancel.Cancel();
-            Console.WriteLine("\nstopping at the end of this step; a checkpoint will be written (Ctrl+C again to abort)");
+            e.Cancel = !cancel.IsCancellationRequested; // a second Ctrl+C ends the process at once
+            Stop("Ctrl+C (again to abort)");
         };
         Console.CancelKeyPress += onCancel;
-        var printer = new ProgressPrinter();
+        // SIGTERM is what mpirun and batch schedulers send; SIGUSR1 is what mpirun forwards to the ranks untouched.
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Stop("SIGTERM"); });
+        using var onUsr1 = OperatingSystem.IsWindows() ? null : PosixSignalRegistration.Create(SigUsr1, c => { c.Cancel = true; Stop("SIGUSR1"); });
+        var printer = mpi.IsRoot ? new ProgressPrinter() : null;
         try
         {
-            Console.WriteLine($"pre-training {options.Objective} {options.Preset}: {options.Steps} steps of {options.EffectiveBatchSize} × {pipeline.SequenceLength} tokens → {Path.GetFullPath(output)}");
+            console.WriteLine($"pre-training {options.Objective} {options.Preset}: {options.Steps} steps of {options.EffectiveBatchSize} × {pipeline.SequenceLength} tokens" +
+                              $"{(mpi.Size > 1 ? $" on {mpi.Size} ranks ({options.EffectiveBatchSize / mpi.Size} sequences each)" : "")} → {Path.GetFullPath(output)}");
             var result = PretrainingPipeline.Run(corpus, output, options, pipeline,
-                log: new SynchronousProgress<string>(l => Console.WriteLine(l)), progress: printer, resume: resume, cancellationToken: cancel.Token);
-            printer.Finish();
-            Summarize(result);
+                log: mpi.IsRoot ? new SynchronousProgress<string>(l => Console.WriteLine(l)) : null, progress: printer, resume: resume,
+                cancellationToken: cancel.Token, mpi: mpi);
+            printer?.Finish();
+            if (mpi.IsRoot) Summarize(result);
             return result.Completed ? 0 : 130;
         }
         finally
@@ -112,6 +158,9 @@ static class PretrainCommand
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    /// <summary>SIGUSR1 on Linux (a raw signal number: .NET names only the portable signals).</summary>
+    const PosixSignal SigUsr1 = (PosixSignal)10;
 
     static void Summarize(PretrainingResult r)
     {

@@ -16,6 +16,9 @@ sealed record CheckOptions
           --fault-rank R     the faulty rank (default 1)
           --bench            samples/s of forward+backward+all-reduce+step on a 4.2M-parameter MLP
           --threads T        torch threads per rank (default: cores / local ranks)
+        usage: dotnet Electra.Distributed.Check.dll --compare A.safetensors B.safetensors [--tolerance X] [--expect-different]
+          --compare A B      max |A − B| over all tensors; exit 0 when within --tolerance (default 1e-5),
+                             or with --expect-different when above it (a control)
         """;
 
     public int Steps { get; init; } = 5;
@@ -26,6 +29,9 @@ sealed record CheckOptions
     public int FaultRank { get; init; } = 1;
     public bool Bench { get; init; }
     public int? Threads { get; init; }
+    public (string Left, string Right)? Compare { get; init; }
+    public double Tolerance { get; init; } = 1e-5;
+    public bool ExpectDifferent { get; init; }
 
     public static CheckOptions Parse(string[] args)
     {
@@ -48,6 +54,14 @@ sealed record CheckOptions
                 case "--fault-rank": o = o with { FaultRank = int.Parse(Value(), CultureInfo.InvariantCulture) }; break;
                 case "--bench": o = o with { Bench = true }; break;
                 case "--threads": o = o with { Threads = Int() }; break;
+                case "--compare": o = o with { Compare = (Value(), Value()) }; break;
+                case "--tolerance":
+                    string t = Value();
+                    o = double.TryParse(t, CultureInfo.InvariantCulture, out double x) && x >= 0
+                        ? o with { Tolerance = x }
+                        : throw new ArgumentException($"--tolerance expects a non-negative number, got '{t}'.");
+                    break;
+                case "--expect-different": o = o with { ExpectDifferent = true }; break;
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}");
             }
         }

@@ -15,9 +15,9 @@ catch (ArgumentException e)
 }
 
 TorchRuntime.EnsureLoaded();
+if (options.Compare is not null) return Compare.Run(options);
 using var mpi = Mpi.Initialize(new MpiOptions { CollectiveTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds) });
-int localRanks = int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE"), out int l) ? l : 1;
-set_num_threads(options.Threads ?? Math.Max(1, Environment.ProcessorCount / localRanks));
+set_num_threads(options.Threads ?? Math.Max(1, Environment.ProcessorCount / mpi.LocalSize));
 int status = options.Bench ? Bench.Run(mpi, options) : Parity.Run(mpi, options);
 mpi.Barrier("exit");
 return status;

@@ -44,6 +44,7 @@ public sealed unsafe class Mpi : IDisposable
 
     Mpi(MpiNative? native, nint comm, nint watchComm, int rank, int size, int localRank, bool serialized, TimeSpan timeout)
     {
+        LocalSize = native is null ? 1 : Math.Max(1, CountFrom(Environment.GetEnvironmentVariable, "OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE") ?? 1);
         _native = native;
         _comm = comm;
         _watchComm = watchComm;
@@ -71,6 +72,12 @@ public sealed unsafe class Mpi : IDisposable
     /// <c>SLURM_LOCALID</c> (srun); 0 when neither is set. Use it to pick the GPU: <c>cuda:{LocalRank}</c>.
     /// </summary>
     public int LocalRank { get; }
+
+    /// <summary>
+    /// The number of ranks on this process's node, from <c>OMPI_COMM_WORLD_LOCAL_SIZE</c> (mpirun) or
+    /// <c>SLURM_NTASKS_PER_NODE</c> (srun); 1 when neither is set. Ranks on a node share its cores.
+    /// </summary>
+    public int LocalSize { get; }
 
     /// <summary>True on rank 0, the rank that logs, evaluates and writes checkpoints.</summary>
     public bool IsRoot => Rank == 0;
@@ -107,16 +114,20 @@ public sealed unsafe class Mpi : IDisposable
         environment("OMPI_COMM_WORLD_SIZE") is not null || environment("PMIX_RANK") is not null || environment("PMI_RANK") is not null;
 
     /// <summary>The node-local rank from the launcher's environment; 0 when it sets none.</summary>
-    internal static int LocalRankFrom(Func<string, string?> environment)
+    internal static int LocalRankFrom(Func<string, string?> environment) =>
+        CountFrom(environment, "OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID") ?? 0;
+
+    /// <summary>The first of <paramref name="names"/> that is set, as a non-negative integer; null when none is set.</summary>
+    internal static int? CountFrom(Func<string, string?> environment, params string[] names)
     {
-        foreach (string name in (ReadOnlySpan<string>)["OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID"])
+        foreach (string name in names)
         {
             if (environment(name) is not { } text) continue;
             return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value)
                 ? value
-                : throw new InvalidOperationException($"Environment variable {name}='{text}' is not a local rank (a non-negative integer).");
+                : throw new InvalidOperationException($"Environment variable {name}='{text}' is not a non-negative integer.");
         }
-        return 0;
+        return null;
     }
 
     static Mpi Join(MpiOptions options, int localRank)

@@ -29,6 +29,9 @@ public sealed class MaskedLanguageModel : PretrainingObjective
     public ElectraForMaskedLM Model => model;
 
     /// <inheritdoc/>
+    public override Masking Masking => masking;
+
+    /// <inheritdoc/>
     public override ElectraModel Encoder => model.Electra;
 
     /// <summary>Writes <c>DIR/mlm</c> as an HF <c>ElectraForMaskedLM</c> folder.</summary>
@@ -40,14 +43,14 @@ public sealed class MaskedLanguageModel : PretrainingObjective
         3 * (FlopCounter.Encoder(model.Config, batch, seqLength) + FlopCounter.GeneratorHead(model.Config, (double)batch * maskingOptions.MaxPredictions(seqLength)));
 
     /// <summary>Masked-LM loss at the selected positions; the discriminator metrics are zero.</summary>
-    public override StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false)
+    public override StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false, GlobalBatch? global = null)
     {
         using var scope = NewDisposeScope();
-        var masked = masking.Apply(inputIds, attentionMask, rng);
+        var masked = masking.Apply(inputIds, attentionMask, rng, global);
         long H = model.Config.HiddenSize;
         var hidden = model.Electra.call(masked.InputIds, attentionMask, tokenTypeIds); // [B, T, H]
         var logits = model.Predict(hidden.gather(1, masked.Positions.unsqueeze(-1).expand(-1, -1, H))).to(ScalarType.Float32); // [B, N, V]
-        var loss = ReplacedTokenDetection.GeneratorLoss(logits, masked.Targets, masked.Weights);
+        var loss = ReplacedTokenDetection.GeneratorLoss(logits, masked.Targets, masked.Weights, global?.MaskedDivisor);
         using var noGrad = no_grad();
         var w = masked.Weights;
         var zero = zeros(1, device: inputIds.device).squeeze();

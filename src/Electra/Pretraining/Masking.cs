@@ -89,33 +89,64 @@ public sealed class Masking
     /// Selects max(1, min(N, round(p·n))) of the n maskable tokens per row uniformly without replacement
     /// (never [PAD]/[CLS]/[SEP]/[MASK]), then replaces them per <see cref="MaskingOptions"/>.
     /// ids, attention mask [B, T] → <see cref="MaskedBatch"/>. Uses <paramref name="rng"/> or the global generator.
+    /// With <paramref name="global"/> the random numbers are drawn for the whole global batch and this rank keeps its
+    /// rows, so a row's masking depends only on the generator's seed and the row's place in the global batch.
     /// </summary>
-    public MaskedBatch Apply(Tensor inputIds, Tensor attentionMask, Generator? rng = null)
+    public MaskedBatch Apply(Tensor inputIds, Tensor attentionMask, Generator? rng = null, GlobalBatch? global = null)
     {
         using var scope = NewDisposeScope();
         long B = inputIds.shape[0], T = inputIds.shape[1];
-        int N = (int)Math.Min(options.MaxPredictions(T), T);
+        int N = Slots(T);
         var device = inputIds.device;
 
         var maskable = attentionMask.ne(0)
             .logical_and(inputIds.ne(special.Pad)).logical_and(inputIds.ne(special.Cls))
             .logical_and(inputIds.ne(special.Sep)).logical_and(inputIds.ne(special.Mask)); // [B, T]
         var n = maskable.sum(1, type: ScalarType.Float32); // [B]
-        var k = (n * options.MaskProbability).round().clamp(1, N).minimum(n); // [B], 0 only for rows with nothing to mask
+        var k = (n * options.MaskProbability).round().clamp(1, N).minimum(n); // [B], 0 only for rows with nothing to mask (CountPredictions mirrors this)
 
         // Uniform scores on maskable tokens, -1 elsewhere: the top k are a uniform sample without replacement.
-        var scores = rand(new[] { B, T }, generator: rng, device: device).masked_fill(maskable.logical_not(), -1); // [B, T]
+        var scores = GlobalBatch.Draw(global, B, rows => rand(new[] { rows, T }, generator: rng, device: device))
+            .masked_fill(maskable.logical_not(), -1); // [B, T]
         var positions = scores.topk(N, dim: 1).indexes; // [B, N]
         var weights = arange(N, device: device).to(ScalarType.Float32).unsqueeze(0).lt(k.unsqueeze(1)).to(ScalarType.Float32); // [B, N]
         var targets = inputIds.gather(1, positions); // [B, N]
 
-        var u = rand(new[] { B, (long)N }, generator: rng, device: device); // [B, N]
+        var u = GlobalBatch.Draw(global, B, rows => rand(new[] { rows, (long)N }, generator: rng, device: device)); // [B, N]
         var real = weights.gt(0);
         var toMask = real.logical_and(u.lt(options.MaskTokenFraction));
         var toRandom = real.logical_and(u.ge(options.MaskTokenFraction)).logical_and(u.lt(options.MaskTokenFraction + options.RandomTokenFraction));
-        var randomIds = randint(vocabSize, new[] { B, (long)N }, generator: rng, device: device);
+        var randomIds = GlobalBatch.Draw(global, B, rows => randint(vocabSize, new[] { rows, (long)N }, generator: rng, device: device)); // [B, N]
         var replacement = where(toMask, full_like(targets, special.Mask), where(toRandom, randomIds, targets)); // [B, N]
         var masked = inputIds.scatter(1, positions, replacement); // [B, T]
         return new MaskedBatch(masked, positions, weights, targets).MoveToOuter();
     }
+
+    /// <summary>
+    /// The number of real slots <see cref="Apply"/> selects in a batch given as host arrays (row-major [B, T]),
+    /// computed without the device: data-parallel ranks add these up before the forward pass to normalise their
+    /// losses by the global batch's count (<see cref="GlobalBatch.MaskedPositions"/>).
+    /// </summary>
+    public long CountPredictions(ReadOnlySpan<long> inputIds, ReadOnlySpan<long> attentionMask, int sequenceLength)
+    {
+        if (inputIds.Length != attentionMask.Length || sequenceLength < 1 || inputIds.Length % sequenceLength != 0)
+            throw new ArgumentException($"ids ({inputIds.Length}) and attention mask ({attentionMask.Length}) must both be whole rows of {sequenceLength} tokens");
+        long slots = Slots(sequenceLength), total = 0;
+        float probability = (float)options.MaskProbability; // the device multiplies float32 counts by the probability in float32
+        for (int row = 0; row < inputIds.Length; row += sequenceLength)
+        {
+            int n = 0;
+            for (int t = row; t < row + sequenceLength; t++)
+            {
+                long id = inputIds[t];
+                if (attentionMask[t] != 0 && id != special.Pad && id != special.Cls && id != special.Sep && id != special.Mask) n++;
+            }
+            // torch.round rounds half to even, as MathF.Round does by default.
+            total += Math.Min(n, Math.Clamp((long)MathF.Round(n * probability), 1, slots));
+        }
+        return total;
+    }
+
+    /// <summary>N, the slots per row: google's max predictions, at most the sequence length.</summary>
+    int Slots(long sequenceLength) => (int)Math.Min(options.MaxPredictions(sequenceLength), sequenceLength);
 }

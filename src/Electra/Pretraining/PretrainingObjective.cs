@@ -23,11 +23,18 @@ public abstract class PretrainingObjective : nn.Module
     /// <summary>Registers the module under <paramref name="name"/>.</summary>
     protected PretrainingObjective(string name) : base(name) { }
 
-    /// <summary>Masks dynamically and computes the loss and metrics of a batch [B, T].</summary>
-    public abstract StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false);
+    /// <summary>
+    /// Masks dynamically and computes the loss and metrics of a batch [B, T]. Random numbers come from
+    /// <paramref name="rng"/> (the global generator when null); with <paramref name="global"/> the batch is this rank's
+    /// share of a data-parallel global batch (random draws and loss normalisation as <see cref="GlobalBatch"/> explains).
+    /// </summary>
+    public abstract StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false, GlobalBatch? global = null);
 
     /// <summary>Analytic matmul FLOPs of one training step (forward + backward) on a batch of B × T tokens.</summary>
     public abstract double TrainingFlops(long batch, long seqLength);
+
+    /// <summary>The dynamic masking <see cref="Forward"/> applies (the trainer counts its masked positions on the host).</summary>
+    public abstract Masking Masking { get; }
 
     /// <summary>The encoder that fine-tuning keeps.</summary>
     public abstract ElectraModel Encoder { get; }

@@ -74,6 +74,9 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     public ElectraForPreTraining Discriminator => discriminator;
 
     /// <inheritdoc/>
+    public override Masking Masking => masking;
+
+    /// <inheritdoc/>
     public override ElectraModel Encoder => discriminator.Electra;
 
     /// <summary>Writes <c>DIR/discriminator</c> and <c>DIR/generator</c> as HF folders.</summary>
@@ -96,35 +99,37 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     /// One forward pass of the objective on a batch [B, T]: masks dynamically, runs the generator at the
     /// masked positions only, samples replacements, runs the discriminator. Call <c>backward()</c> on
     /// <see cref="StepMetrics.Loss"/>. With <paramref name="keepScores"/> the discriminator's probabilities are
-    /// kept for AUC.
+    /// kept for AUC; with <paramref name="global"/>, masking and sampling draw for the global batch and the losses are
+    /// normalised by its counts.
     /// </summary>
-    public override StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false)
+    public override StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false, GlobalBatch? global = null)
     {
         using var scope = NewDisposeScope();
-        var masked = masking.Apply(inputIds, attentionMask, rng);
-        return Forward(inputIds, attentionMask, tokenTypeIds, masked, rng, keepScores).MoveToOuter();
+        var masked = masking.Apply(inputIds, attentionMask, rng, global);
+        return Forward(inputIds, attentionMask, tokenTypeIds, masked, rng, keepScores, global).MoveToOuter();
     }
 
     /// <summary>The objective for a given masking (tests and fixtures supply theirs).</summary>
-    public StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, MaskedBatch masked, Generator? rng = null, bool keepScores = false)
+    public StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, MaskedBatch masked, Generator? rng = null, bool keepScores = false,
+        GlobalBatch? global = null)
     {
         using var scope = NewDisposeScope();
         long Hg = generator.Config.HiddenSize;
         var hidden = generator.Electra.call(masked.InputIds, attentionMask, tokenTypeIds); // [B, T, Hg]
         var atMasked = hidden.gather(1, masked.Positions.unsqueeze(-1).expand(-1, -1, Hg)); // [B, N, Hg]
         var logits = generator.Predict(atMasked).to(ScalarType.Float32); // [B, N, V]
-        var mlmLoss = GeneratorLoss(logits, masked.Targets, masked.Weights);
+        var mlmLoss = GeneratorLoss(logits, masked.Targets, masked.Weights, global?.MaskedDivisor);
 
         Tensor sampled; // [B, N]
         using (no_grad())
-            sampled = SampleGumbelMax(logits.detach(), Options.Temperature, rng);
+            sampled = SampleGumbelMax(logits.detach(), Options.Temperature, rng, global);
         var real = masked.Weights.gt(0);
         var fakeIds = inputIds.scatter(1, masked.Positions, where(real, sampled, masked.Targets)); // [B, T]
         var labels = fakeIds.ne(inputIds).to(ScalarType.Float32); // [B, T]: a sample equal to the original counts as original
 
         var discLogits = discriminator.call(fakeIds, attentionMask, tokenTypeIds).to(ScalarType.Float32); // [B, T]
         var tokenMask = attentionMask.to(ScalarType.Float32);
-        var discLoss = DiscriminatorLoss(discLogits, labels, tokenMask);
+        var discLoss = DiscriminatorLoss(discLogits, labels, tokenMask, global?.TokenDivisor);
         var loss = mlmLoss + Options.DiscriminatorWeight * discLoss;
 
         using var noGrad = no_grad();
@@ -146,29 +151,42 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
             TokenMask: keepScores ? tokenMask : null).MoveToOuter();
     }
 
-    /// <summary>Mean cross-entropy over real slots: logits [B, N, V], targets [B, N], weights [B, N] → scalar.</summary>
-    public static Tensor GeneratorLoss(Tensor logits, Tensor targets, Tensor weights)
+    /// <summary>
+    /// Mean cross-entropy over real slots: logits [B, N, V], targets [B, N], weights [B, N] → scalar. The sum is
+    /// divided by <paramref name="divisor"/> when given (<see cref="GlobalBatch.MaskedDivisor"/>), else by Σw.
+    /// </summary>
+    public static Tensor GeneratorLoss(Tensor logits, Tensor targets, Tensor weights, double? divisor = null)
     {
         using var scope = NewDisposeScope();
         long V = logits.shape[^1];
         var ce = nn.functional.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), reduction: nn.Reduction.None); // [B*N]
         // google divides by Σw + 1e-6, so a batch with nothing masked gives 0, not NaN.
-        return ((ce * weights.reshape(-1)).sum() / (weights.sum() + 1e-6)).MoveToOuterDisposeScope();
+        var sum = (ce * weights.reshape(-1)).sum();
+        return (divisor is { } d ? sum / d : sum / (weights.sum() + 1e-6)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Sigmoid cross-entropy averaged over non-padding tokens: logits, labels, mask [B, T] → scalar.</summary>
-    public static Tensor DiscriminatorLoss(Tensor logits, Tensor labels, Tensor tokenMask)
+    /// <summary>
+    /// Sigmoid cross-entropy averaged over non-padding tokens: logits, labels, mask [B, T] → scalar. The sum is
+    /// divided by <paramref name="divisor"/> when given (<see cref="GlobalBatch.TokenDivisor"/>), else by the token count.
+    /// </summary>
+    public static Tensor DiscriminatorLoss(Tensor logits, Tensor labels, Tensor tokenMask, double? divisor = null)
     {
         using var scope = NewDisposeScope();
         var bce = nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction: nn.Reduction.None); // [B, T]
-        return ((bce * tokenMask).sum() / (tokenMask.sum() + 1e-6)).MoveToOuterDisposeScope();
+        var sum = (bce * tokenMask).sum();
+        return (divisor is { } d ? sum / d : sum / (tokenMask.sum() + 1e-6)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>One sample per row of softmax(logits / T) by the Gumbel-max trick, in fp32: [.., V] → [..].</summary>
-    public static Tensor SampleGumbelMax(Tensor logits, double temperature, Generator? rng = null)
+    /// <summary>
+    /// One sample per row of softmax(logits / T) by the Gumbel-max trick, in fp32: [B, .., V] → [B, ..]. With
+    /// <paramref name="global"/> the noise is drawn for the global batch and this rank keeps its rows.
+    /// </summary>
+    public static Tensor SampleGumbelMax(Tensor logits, double temperature, Generator? rng = null, GlobalBatch? global = null)
     {
         using var scope = NewDisposeScope();
-        var u = rand(logits.shape, generator: rng, device: logits.device).clamp(1e-9, 1 - 1e-7);
+        long[] shape = logits.shape;
+        var u = GlobalBatch.Draw(global, shape[0], rows => rand([rows, .. shape[1..]], generator: rng, device: logits.device))
+            .clamp(1e-9, 1 - 1e-7); // [B, .., V]
         var gumbel = u.log().neg().log().neg();
         return (logits.to(ScalarType.Float32) / temperature + gumbel).argmax(-1).MoveToOuterDisposeScope();
     }

@@ -42,6 +42,13 @@ public sealed record PretrainingOptions
     /// <summary>Generator hidden size as a fraction of the discriminator's; null = the preset's.</summary>
     public double? GeneratorFraction { get; init; }
 
+    /// <summary>
+    /// Dropout probability for both the hidden and the attention dropout of generator and discriminator; null = the
+    /// preset's (0.1, BERT's). 0 makes a step a deterministic function of the weights and the batch, which is how
+    /// data-parallel runs are checked against single-process ones (dropout masks are drawn per rank).
+    /// </summary>
+    public double? Dropout { get; init; }
+
     /// <summary>Fraction of tokens masked; null = the preset's (0.15; 0.25 for Large).</summary>
     public double? MaskProbability { get; init; }
 
@@ -96,6 +103,7 @@ public sealed record PretrainingOptions
         if (!(EffectiveLearningRate > 0)) throw new ArgumentException($"learning rate must be positive (got {EffectiveLearningRate})");
         if (SaveEvery < 1 || LogEvery < 1 || KeepCheckpoints < 1 || EvalEvery < 0 || EvalBatches < 1)
             throw new ArgumentException("save-every, log-every, keep-checkpoints and eval-batches must be at least 1, eval-every at least 0");
+        if (Dropout is < 0 or >= 1) throw new ArgumentException($"dropout must be in [0, 1) (got {Dropout})");
         if (!(DiscriminatorWeight >= 0)) throw new ArgumentException($"discriminator weight must be ≥ 0 (got {DiscriminatorWeight})");
         Optimizer.Validate();
         return this;
@@ -106,6 +114,8 @@ public sealed record PretrainingOptions
     {
         var preset = ResolvePreset().WithVocabulary(vocabSize, special.Pad);
         if (GeneratorFraction is { } f) preset = preset with { GeneratorFraction = f };
+        if (Dropout is { } p) // the generator's config derives from the discriminator's
+            preset = preset with { Discriminator = preset.Discriminator with { HiddenDropoutProb = p, AttentionProbsDropoutProb = p } };
         var masking = new MaskingOptions { MaskProbability = MaskProbability ?? preset.MaskProbability };
         return Objective switch
         {

@@ -1,4 +1,5 @@
 using Electra.Data;
+using Electra.Distributed;
 using Electra.Tokenization;
 
 namespace Electra.Training;
@@ -22,21 +23,36 @@ public sealed record PipelineOptions
 /// <summary>
 /// Text to a pre-trained model in one call: trains a WordPiece tokenizer on the corpus (<c>OUT/tokenizer</c>),
 /// builds the sharded dataset (<c>OUT/dataset</c>), then runs the <see cref="Trainer"/>. On resume the tokenizer
-/// and dataset already in OUT are reused.
+/// and dataset already in OUT are reused. In a data-parallel job rank 0 alone prepares the tokenizer and the
+/// dataset while the other ranks wait at a barrier (within <see cref="MpiOptions.CollectiveTimeout"/>), then every
+/// rank opens them (OUT is on a file system all ranks share) and trains.
 /// </summary>
 public static class PretrainingPipeline
 {
-    /// <summary>Runs the three stages; <paramref name="log"/> receives one line per stage event.</summary>
+    /// <summary>
+    /// Runs the three stages; <paramref name="log"/> receives one line per stage event. With <paramref name="mpi"/> of
+    /// several ranks every rank calls it (see the class remarks); null trains in this process alone.
+    /// </summary>
     public static PretrainingResult Run(IReadOnlyList<string> corpus, string outputDir, PretrainingOptions options, PipelineOptions? pipeline = null,
-        IProgress<string>? log = null, IProgress<TrainingProgress>? progress = null, bool resume = false, CancellationToken cancellationToken = default)
+        IProgress<string>? log = null, IProgress<TrainingProgress>? progress = null, bool resume = false, CancellationToken cancellationToken = default,
+        Mpi? mpi = null)
     {
         pipeline ??= new PipelineOptions();
-        options.Validate();
+        options.Validate(mpi?.Size ?? 1);
+        string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, "tokenizer");
+        string datasetDir = Path.Combine(outputDir, "dataset");
+        if (mpi is null || mpi.IsRoot) Prepare(corpus, outputDir, options, pipeline, tokenizerDir, datasetDir, log, resume, cancellationToken);
+        mpi?.Barrier("waiting for rank 0 to prepare the tokenizer and the dataset");
+        return new Trainer(options, datasetDir, tokenizerDir, outputDir, progress, mpi).Run(resume, cancellationToken);
+    }
+
+    static void Prepare(IReadOnlyList<string> corpus, string outputDir, PretrainingOptions options, PipelineOptions pipeline, string tokenizerDir, string datasetDir,
+        IProgress<string>? log, bool resume, CancellationToken cancellationToken)
+    {
         var files = CorpusReader.ListFiles(corpus);
         if (!resume && Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any())
             throw new InvalidOperationException($"{outputDir} is not empty; pass --resume to continue the run in it, or choose another --out");
 
-        string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, "tokenizer");
         if (pipeline.TokenizerDir is null && !File.Exists(Path.Combine(tokenizerDir, "vocab.txt")))
         {
             int vocabSize = pipeline.VocabSize ?? (options.Preset == "tiny" ? 8192 : 30522);
@@ -47,7 +63,6 @@ public static class PretrainingPipeline
         }
         var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
 
-        string datasetDir = Path.Combine(outputDir, "dataset");
         var vocabulary = TokenizerVocabulary.Describe(tokenizer);
         if (!DatasetMatches(datasetDir, vocabulary, pipeline.SequenceLength))
         {
@@ -64,7 +79,6 @@ public static class PretrainingPipeline
                 }, buildProgress, cancellationToken);
             log?.Report($"dataset: {manifest.Train.Sequences:N0} training and {manifest.Validation.Sequences:N0} validation sequences, {manifest.Train.Tokens:N0} training tokens");
         }
-        return new Trainer(options, datasetDir, tokenizerDir, outputDir, progress).Run(resume, cancellationToken);
     }
 
     static bool DatasetMatches(string datasetDir, DatasetVocabulary vocabulary, int sequenceLength)

@@ -59,9 +59,10 @@ public class TrainerTests
         // Untrained, the generator is uniform over the 1000 ids (ln 1000 = 6.91); 30 steps must move it clearly below.
         Assert.True(lastGen < firstGen - 0.2 && lastGen < Math.Log(1000) - 0.5, $"generator loss {firstGen:F3} → {lastGen:F3}");
         Assert.True(lastDisc < firstDisc, $"discriminator loss {firstDisc:F3} → {lastDisc:F3}");
-        // 30 steps teach the discriminator the base rate of replacements (~85% original), not yet to find them.
-        Assert.True(result.Validation["disc_accuracy"] > 0.8, $"held-out discriminator accuracy {result.Validation["disc_accuracy"]}");
-        Assert.InRange(result.Validation["disc_auc"], 0.0, 1.0);
+        // Held-out evaluation ran: 30 steps move the generator clearly below uniform there too (the discriminator's AUC
+        // is still ~0.5 this early, whatever the seed, so it is only checked to be a probability).
+        Assert.True(result.Validation["gen_loss"] < Math.Log(1000) - 0.5, $"held-out generator loss {result.Validation["gen_loss"]}");
+        Assert.InRange(result.Validation["disc_auc"], 0, 1);
 
         Assert.Single(Checkpoint.List(Path.Combine(dir["run"], "checkpoints"))); // keep-last 1
         Assert.True(new FileInfo(Path.Combine(dir["run"], "training.png")).Length > 10_000);
