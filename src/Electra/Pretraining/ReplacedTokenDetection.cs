@@ -168,8 +168,9 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     public static Tensor SampleGumbelMax(Tensor logits, double temperature, Generator? rng = null)
     {
         using var scope = NewDisposeScope();
-        var u = rand(logits.shape, generator: rng, device: logits.device).clamp(1e-9, 1 - 1e-7);
-        var gumbel = u.log().neg().log().neg();
-        return (logits.to(ScalarType.Float32) / temperature + gumbel).argmax(-1).MoveToOuterDisposeScope();
+        // In place on one buffer: at 30522 logits per slot every extra [.., V] temporary costs a pass and an allocation.
+        var gumbel = rand(logits.shape, generator: rng, device: logits.device).clamp_(1e-9, 1 - 1e-7).log_().neg_().log_().neg_(); // [.., V]
+        var scaled = logits.to(ScalarType.Float32);
+        return gumbel.add_(temperature == 1.0 ? scaled : scaled / temperature).argmax(-1).MoveToOuterDisposeScope();
     }
 }
