@@ -18,6 +18,8 @@ sealed record BenchOptions
           --warmup N              untimed repetitions first (default 2)
           --threads N             torch intra-op threads (default: all cores)
           --device cpu|cuda       default cpu
+          --omp-wait POLICY       OMP_WAIT_POLICY for libtorch's threads: passive (default) or active;
+                                  an OMP_WAIT_POLICY already in the environment wins
           --corpus DIR            text corpus for the tokenizer and dataset rows (default /work/shared/data/pretrain)
           --json FILE             also write the results as JSON
           --leak-check            instead: train Tiny and fail (exit 1) if RSS grows
@@ -43,6 +45,9 @@ sealed record BenchOptions
 
     /// <summary>Intra-op threads; 2 was the fastest on the 2-core machine (docs/performance.md).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>OpenMP wait policy: PASSIVE, because spinning workers collapse on a shared machine (docs/performance.md).</summary>
+    public string OmpWaitPolicy { get; init; } = "PASSIVE";
 
     /// <summary>cpu or cuda.</summary>
     public string Device { get; init; } = "cpu";
@@ -91,6 +96,7 @@ sealed record BenchOptions
                 "--warmup" => o with { Warmup = Int(0) },
                 "--threads" => o with { Threads = Int(1) },
                 "--device" => o with { Device = Value() },
+                "--omp-wait" => o with { OmpWaitPolicy = WaitPolicy(Value()) },
                 "--corpus" => o with { Corpus = Value() },
                 "--json" => o with { Json = Value() },
                 "--leak-check" => o with { LeakCheck = true },
@@ -100,6 +106,8 @@ sealed record BenchOptions
                 _ => throw new ArgumentException($"unknown option '{name}'"),
             };
         }
+        static string WaitPolicy(string v) => v.ToUpperInvariant() is "PASSIVE" or "ACTIVE"
+            ? v.ToUpperInvariant() : throw new ArgumentException($"--omp-wait: expected passive or active, got '{v}'");
         if (o.PeerConfig is not null && o.Presets.Count != 1) throw new ArgumentException("--peer-config needs --preset");
         return o;
     }

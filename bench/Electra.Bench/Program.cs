@@ -31,6 +31,7 @@ if (options.PeerConfig is { } peerConfig)
     return 0;
 }
 
+string waitPolicy = OpenMp.ApplyWaitPolicy(options.OmpWaitPolicy);
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(options.Threads);
 torch.Device device;
@@ -45,7 +46,8 @@ catch (ArgumentException e)
 }
 string command = "dotnet run -c Release --project bench/Electra.Bench -- " + string.Join(' ', args);
 var machine = Machine.Describe(command, device.ToString());
-Console.WriteLine($"machine: {machine["cpu_model"]}, {machine["cores"]} cores, torch threads {machine["torch_threads"]}, {machine["os"]}, {machine["dotnet"]}");
+machine["omp_wait_policy"] = waitPolicy;
+Console.WriteLine($"machine: {machine["cpu_model"]}, {machine["cores"]} cores, torch threads {machine["torch_threads"]} (OMP_WAIT_POLICY {waitPolicy}), {machine["os"]}, {machine["dotnet"]}");
 Console.WriteLine($"versions: TorchSharp {machine["torchsharp"]}, {machine["libtorch"]}; device {device}" +
                   (torch.cuda.is_available() ? "" : " (no CUDA device on this machine: CPU figures only)"));
 Console.WriteLine($"load average (1 min): {machine["loadavg_1m_at_start"]}");
