@@ -16,7 +16,7 @@ public sealed class ElectraEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     readonly Embedding position_embeddings;
     readonly Embedding token_type_embeddings;
     readonly LayerNorm LayerNorm;
-    readonly Dropout dropout;
+    readonly FastDropout dropout;
 
     /// <summary>Builds the tables of <paramref name="config"/>; weights are set by <see cref="Initialization"/>.</summary>
     public ElectraEmbeddings(ElectraConfig config) : base("embeddings")
@@ -25,7 +25,7 @@ public sealed class ElectraEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         position_embeddings = nn.Embedding(config.MaxPositionEmbeddings, config.EmbeddingSize);
         token_type_embeddings = nn.Embedding(config.TypeVocabSize, config.EmbeddingSize);
         LayerNorm = nn.LayerNorm(config.EmbeddingSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new FastDropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 

@@ -57,14 +57,14 @@ public sealed class ElectraOutput : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly Linear dense;
     readonly LayerNorm LayerNorm;
-    readonly Dropout dropout;
+    readonly FastDropout dropout;
 
     /// <summary>I → H then post-LN.</summary>
     public ElectraOutput(ElectraConfig config) : base("output")
     {
         dense = nn.Linear(config.IntermediateSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new FastDropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 

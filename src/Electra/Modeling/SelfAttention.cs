@@ -36,8 +36,15 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         var q = Split(query);
         var k = Split(key);
         var v = Split(value);
-        // SDPA applies its dropout whatever the module's mode, so pass 0 outside training.
-        var context = nn.functional.scaled_dot_product_attention(q, k, v, mask.to(q.dtype), training ? dropoutProb : 0.0, false); // [B, nh, T, hd]
+        Tensor context; // [B, nh, T, hd]
+        if (training && dropoutProb > 0 && x.device.type == DeviceType.CPU)
+        {
+            // What SDPA's math path does when it has to drop (libtorch's fused CPU kernels cannot), with a cheaper dropout mask.
+            var scores = q.matmul(k.transpose(-1, -2)).mul_(1.0 / Math.Sqrt(H / heads)).add_(mask.to(q.dtype)); // [B, nh, T, T]
+            context = FastDropout.Apply(scores.softmax(-1), dropoutProb, training: true).matmul(v);
+        }
+        else // SDPA applies its dropout whatever the module's mode, so pass 0 outside training.
+            context = nn.functional.scaled_dot_product_attention(q, k, v, mask.to(q.dtype), training ? dropoutProb : 0.0, false);
         return context.transpose(1, 2).reshape(B, T, H).MoveToOuterDisposeScope(); // [B, T, H]
     }
 }
@@ -47,14 +54,14 @@ public sealed class ElectraSelfOutput : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly Linear dense;
     readonly LayerNorm LayerNorm;
-    readonly Dropout dropout;
+    readonly FastDropout dropout;
 
     /// <summary>H → H projection then post-LN.</summary>
     public ElectraSelfOutput(ElectraConfig config) : base("output")
     {
         dense = nn.Linear(config.HiddenSize, config.HiddenSize);
         LayerNorm = nn.LayerNorm(config.HiddenSize, eps: config.LayerNormEps);
-        dropout = nn.Dropout(config.HiddenDropoutProb);
+        dropout = new FastDropout(config.HiddenDropoutProb);
         RegisterComponents();
     }
 

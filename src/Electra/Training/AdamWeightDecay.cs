@@ -13,16 +13,21 @@ namespace Electra.Training;
 public sealed record ParameterGroup(string Name, IReadOnlyList<Parameter> Parameters, double WeightDecay, double RateScale = 1.0);
 
 /// <summary>
-/// Adam with decoupled weight decay over flattened parameter groups: each step concatenates a group's
-/// gradients once, does the whole update with a handful of large tensor ops, and writes back one slice per
-/// parameter, instead of TorchSharp's nine small ops per parameter in a managed loop. Clipping uses the
-/// global norm as a tensor (TorchSharp's <c>clip_grad_norm_</c> returns a double: a host sync). A step whose
-/// gradient is not finite changes nothing and is counted in <see cref="SkippedSteps"/>, again without a sync.
+/// Adam with decoupled weight decay over flattened parameter groups: each step copies a group's gradients into
+/// one persistent buffer, does the whole update with a handful of in-place tensor ops, and applies it with one
+/// op per parameter, instead of TorchSharp's nine small ops per parameter in a managed loop. No step allocates a
+/// group-sized tensor: fresh multi-megabyte tensors come from mmap and page-fault on every step, which cost more
+/// than the arithmetic (docs/performance.md). Clipping uses the global norm as a tensor (TorchSharp's
+/// <c>clip_grad_norm_</c> returns a double: a host sync). A step whose gradient is not finite changes nothing
+/// and is counted in <see cref="SkippedSteps"/>, again without a sync.
 /// </summary>
 public sealed class AdamWeightDecay : IDisposable
 {
     readonly OptimizerOptions options;
-    readonly List<(ParameterGroup Group, long[] Sizes, Tensor ExpAvg, Tensor ExpAvgSq)> groups = new();
+    readonly List<FlatGroup> groups = new();
+
+    /// <summary>A group's moments and its reused gradient and scratch buffers, all [P_g].</summary>
+    sealed record FlatGroup(ParameterGroup Group, long[] Sizes, Tensor ExpAvg, Tensor ExpAvgSq, Tensor Gradient, Tensor Scratch);
 
     /// <summary>Creates zeroed moments for every group.</summary>
     public AdamWeightDecay(IEnumerable<ParameterGroup> parameterGroups, OptimizerOptions options)
@@ -33,7 +38,8 @@ public sealed class AdamWeightDecay : IDisposable
             if (g.Parameters.Count == 0) continue;
             long[] sizes = g.Parameters.Select(p => p.numel()).ToArray();
             var device = g.Parameters[0].device;
-            groups.Add((g, sizes, zeros(sizes.Sum(), device: device), zeros(sizes.Sum(), device: device)));
+            long total = sizes.Sum();
+            groups.Add(new FlatGroup(g, sizes, zeros(total, device: device), zeros(total, device: device), zeros(total, device: device), zeros(total, device: device)));
         }
         SkippedSteps = zeros(1, dtype: ScalarType.Int64, device: groups.Count > 0 ? groups[0].ExpAvg.device : CPU);
     }
@@ -59,48 +65,69 @@ public sealed class AdamWeightDecay : IDisposable
     /// <summary>Steps skipped because the gradient was not finite (a device tensor; reading it syncs).</summary>
     public Tensor SkippedSteps { get; private set; }
 
-    /// <summary>The flattened gradient of every group, in group order: the buffers a data-parallel all-reduce averages.</summary>
+    /// <summary>
+    /// The gradient of every group copied into its flat buffer, in group order: the buffers a data-parallel
+    /// all-reduce averages. They are the optimizer's own, overwritten by the next call and modified by <see cref="Step"/>.
+    /// </summary>
     public IReadOnlyList<Tensor> FlattenGradients()
     {
-        return groups.Select(g => cat(g.Group.Parameters.Select(p => (p.grad ?? zeros_like(p)).reshape(-1)).ToList(), 0)).ToList();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var g in groups)
+        {
+            long offset = 0;
+            for (int j = 0; j < g.Sizes.Length; j++)
+            {
+                var slice = g.Gradient.narrow(0, offset, g.Sizes[j]); // [P_j] view
+                var grad = g.Group.Parameters[j].grad;
+                if (grad is null) slice.zero_();
+                else slice.copy_(grad.reshape(-1));
+                offset += g.Sizes[j];
+            }
+        }
+        return groups.Select(g => g.Gradient).ToList();
     }
 
     /// <summary>
     /// One update at learning rate <paramref name="rate"/> from the current gradients (or from
-    /// <paramref name="flatGradients"/> when given, e.g. after an all-reduce). Returns the global gradient norm
-    /// before clipping, as a tensor.
+    /// <paramref name="flatGradients"/> when given, e.g. after an all-reduce; they are clipped in place). Returns
+    /// the global gradient norm before clipping, as a tensor.
     /// </summary>
     public Tensor Step(double rate, IReadOnlyList<Tensor>? flatGradients = null)
     {
         using var scope = NewDisposeScope();
         var grads = flatGradients ?? FlattenGradients(); // per group [P_g]
-        var norm = grads.Select(g => g.square().sum()).Aggregate((a, b) => a + b).sqrt(); // scalar
+        var norm = grads.Select(g => g.norm().square()).Aggregate((a, b) => a + b).sqrt(); // scalar; norm() needs no [P_g] temporary
         var finite = norm.isfinite();
-        var scale = options.MaxGradNorm > 0 ? (options.MaxGradNorm / (norm + 1e-6)).clamp_max(1.0) : ones_like(norm);
         var keep = finite.to(ScalarType.Float32); // 1 normally; 0 freezes moments and weights
-        scale = scale * keep;
+        // where, not × keep: a NaN norm makes the clip factor NaN, and NaN · 0 is NaN.
+        var scale = options.MaxGradNorm > 0 ? where(finite, (options.MaxGradNorm / (norm + 1e-6)).clamp_max(1.0), zeros_like(norm)) : keep;
 
         Steps++;
         double b1 = options.Beta1, b2 = options.Beta2;
         double c1 = options.BiasCorrection == true ? 1 - Math.Pow(b1, Steps) : 1.0;
         double c2 = options.BiasCorrection == true ? 1 - Math.Pow(b2, Steps) : 1.0;
+        var decayM = 1 - (1 - b1) * keep; // scalar: β1, or 1 on a skipped step
+        var decayV = 1 - (1 - b2) * keep;
         using (no_grad())
         {
             for (int i = 0; i < groups.Count; i++)
             {
-                var (group, sizes, m, v) = groups[i];
-                var g = grads[i].nan_to_num(0, 0, 0) * scale; // [P_g], zero on a skipped step
-                m.copy_(m * (1 - (1 - b1) * keep) + (1 - b1) * keep * g);
-                v.copy_(v * (1 - (1 - b2) * keep) + (1 - b2) * keep * g.square());
-                var update = (m / c1) / ((v / c2).sqrt() + options.Epsilon) * keep; // [P_g]
+                var (group, sizes, m, v, _, s) = groups[i];
+                var g = grads[i].nan_to_num_(0, 0, 0).mul_(scale); // [P_g], zero on a skipped step
+                m.mul_(decayM).add_(g, alpha: 1 - b1);
+                v.mul_(decayV).addcmul_(g, g, value: 1 - b2);
+                // (m/c1) / (sqrt(v/c2) + ε) = m · √c2/c1 / (sqrt(v) + ε√c2); s holds the per-element factor, 0 on a skipped step.
+                s.copy_(v).sqrt_().add_(options.Epsilon * Math.Sqrt(c2)).reciprocal_().mul_(keep); // [P_g]
                 double lr = rate * group.RateScale;
                 var decay = 1 - lr * group.WeightDecay * keep; // scalar: decoupled decay, none on a skipped step
-                var slices = update.split(sizes);
+                long offset = 0;
                 for (int j = 0; j < sizes.Length; j++)
                 {
                     var p = group.Parameters[j];
                     if (group.WeightDecay > 0) p.mul_(decay);
-                    p.add_(slices[j].view(p.shape), alpha: -lr);
+                    p.addcmul_(m.narrow(0, offset, sizes[j]).view(p.shape), s.narrow(0, offset, sizes[j]).view(p.shape), value: -lr * Math.Sqrt(c2) / c1);
+                    offset += sizes[j];
                 }
             }
             SkippedSteps.add_(finite.logical_not().to(ScalarType.Int64));
@@ -112,10 +139,10 @@ public sealed class AdamWeightDecay : IDisposable
     public Dictionary<string, Tensor> StateDict()
     {
         var state = new Dictionary<string, Tensor>();
-        foreach (var (group, _, m, v) in groups)
+        foreach (var g in groups)
         {
-            state[$"{group.Name}.exp_avg"] = m;
-            state[$"{group.Name}.exp_avg_sq"] = v;
+            state[$"{g.Group.Name}.exp_avg"] = g.ExpAvg;
+            state[$"{g.Group.Name}.exp_avg_sq"] = g.ExpAvgSq;
         }
         state["step"] = tensor(Steps);
         state["skipped_steps"] = SkippedSteps;
@@ -125,8 +152,8 @@ public sealed class AdamWeightDecay : IDisposable
     /// <summary>Restores <see cref="StateDict"/>; throws naming the mismatch if the groups differ.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, string source)
     {
-        foreach (var (group, _, m, v) in groups)
-            foreach (var (key, target) in new[] { ($"{group.Name}.exp_avg", m), ($"{group.Name}.exp_avg_sq", v) })
+        foreach (var g in groups)
+            foreach (var (key, target) in new[] { ($"{g.Group.Name}.exp_avg", g.ExpAvg), ($"{g.Group.Name}.exp_avg_sq", g.ExpAvgSq) })
             {
                 if (!state.TryGetValue(key, out var t)) throw new InvalidDataException($"{source}: optimizer state lacks {key}");
                 if (t.numel() != target.numel()) throw new InvalidDataException($"{source}: {key} has {t.numel()} elements, the model needs {target.numel()}");
@@ -137,13 +164,15 @@ public sealed class AdamWeightDecay : IDisposable
         if (state.TryGetValue("skipped_steps", out var skipped)) using (no_grad()) SkippedSteps.copy_(skipped);
     }
 
-    /// <summary>Frees the moments.</summary>
+    /// <summary>Frees the moments and buffers.</summary>
     public void Dispose()
     {
-        foreach (var (_, _, m, v) in groups)
+        foreach (var g in groups)
         {
-            m.Dispose();
-            v.Dispose();
+            g.ExpAvg.Dispose();
+            g.ExpAvgSq.Dispose();
+            g.Gradient.Dispose();
+            g.Scratch.Dispose();
         }
         SkippedSteps.Dispose();
     }

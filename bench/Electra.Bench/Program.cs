@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Electra.Bench;
+using Electra.Native;
+using Electra.Training;
+using TorchSharp;
+
+// Electra's benchmark: pre-training and inference throughput, data-path throughput, memory and the matmul
+// ceiling in one process (nanoGPT bench.py style: warm-up, timed repetitions, median and spread). See
+// docs/performance.md and bench/run-with-peer.sh for the side-by-side run with the PyTorch peer.
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}\n{BenchOptions.Usage}");
+    return 2;
+}
+
+if (options.PeerConfig is { } peerConfig)
+{
+    // The peer's --config JSON: our preset's discriminator fields (HF names) plus the generator fraction.
+    var preset = options.Presets[0];
+    var json = JsonNode.Parse(preset.Discriminator.ToJson())!.AsObject();
+    json["gen_frac"] = preset.GeneratorFraction;
+    Electra.Interop.AtomicFile.WriteAllText(peerConfig, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    return 0;
+}
+
+string waitPolicy = OpenMp.ApplyWaitPolicy(options.OmpWaitPolicy);
+TorchRuntime.EnsureLoaded();
+torch.set_num_threads(options.Threads);
+torch.Device device;
+try
+{
+    device = Trainer.ResolveDevice(options.Device);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: --device {options.Device}: {e.Message}");
+    return 1;
+}
+string command = "dotnet run -c Release --project bench/Electra.Bench -- " + string.Join(' ', args);
+var machine = Machine.Describe(command, device.ToString());
+machine["omp_wait_policy"] = waitPolicy;
+Console.WriteLine($"machine: {machine["cpu_model"]}, {machine["cores"]} cores, torch threads {machine["torch_threads"]} (OMP_WAIT_POLICY {waitPolicy}), {machine["os"]}, {machine["dotnet"]}");
+Console.WriteLine($"versions: TorchSharp {machine["torchsharp"]}, {machine["libtorch"]}; device {device}" +
+                  (torch.cuda.is_available() ? "" : " (no CUDA device on this machine: CPU figures only)"));
+Console.WriteLine($"load average (1 min): {machine["loadavg_1m_at_start"]}");
+Console.WriteLine($"command: {command}");
+
+if (options.LeakCheck)
+{
+    Console.WriteLine($"leak check: {options.LeakSteps} Tiny steps, batch 8 × seq {options.Seq}, threshold {options.LeakThresholdMb} MB");
+    var leak = LeakCheck.Run(options.LeakSteps, batch: 8, options.Seq, device, options.LeakThresholdMb);
+    Console.WriteLine($"rss start {leak.StartRssMb:F1} MB, end {leak.EndRssMb:F1} MB, growth {leak.EndRssMb - leak.StartRssMb:F1} MB, " +
+                      $"slope {leak.SlopeMbPer1000Steps:F2} MB / 1000 steps: {(leak.Passed ? "PASS" : "FAIL")}");
+    return leak.Passed ? 0 : 1;
+}
+
+var rows = new List<Row>();
+void Add(Row row)
+{
+    rows.Add(row);
+    Print(row, rows.Count == 1);
+}
+
+var ceiling = MatmulCeiling.Measure(device, repetitions: 5);
+Add(ceiling);
+if (options.DataRows)
+{
+    try
+    {
+        using var data = new DataBench(options.Corpus);
+        Add(data.Tokenizer(repetitions: 3));
+        Add(data.DatasetBuild(repetitions: 3));
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+}
+try
+{
+    foreach (var preset in options.Presets)
+        foreach (int batch in options.Batches)
+        {
+            Add(ModelBench.Pretrain(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops));
+            Add(ModelBench.Inference(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops));
+        }
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+
+if (options.Json is { } path)
+{
+    var report = new Dictionary<string, object> { ["machine"] = machine, ["rows"] = rows.Select(r => r.ToJson()).ToList() };
+    Electra.Interop.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+    Console.WriteLine($"wrote {path}");
+}
+return 0;
+
+static void Print(Row row, bool header)
+{
+    if (header)
+        Console.WriteLine($"{"row",-28} {"tokens/s",10} {"ms/step",9} {"spread",7} {"GFLOP/s",8} {"MFU",5} {"MB/s",7} {"peak MB",8} {"cpu",5} {"load",10}");
+    static string F(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "-";
+    double? mfu = row.Extra.TryGetValue("mfu", out var m) ? (double)m : null;
+    double? mbs = row.Extra.TryGetValue("mb_per_s", out var b) ? (double)b : null;
+    var t = row.Timing;
+    Console.WriteLine($"{row.Name,-28} {F(row.TokensPerSecond, "F0"),10} {F(row.MsPerStep, "F1"),9} {t.Spread,7:P0} {F(row.Gflops, "F1"),8} " +
+                      $"{F(mfu, "P0"),5} {F(mbs, "F2"),7} {row.PeakRssMb,8:F0} {t.CpuUtilisation,5:F2} {t.LoadBefore,4:F1}→{t.LoadAfter,-4:F1}");
+}
