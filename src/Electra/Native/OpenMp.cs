@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Electra.Bench;
+namespace Electra.Native;
 
 /// <summary>
 /// libtorch's OpenMP (libgomp) reads <c>OMP_WAIT_POLICY</c> once, when libtorch loads. With the default (spin
@@ -9,7 +9,7 @@ namespace Electra.Bench;
 /// makes idle workers sleep at once. .NET's Environment.SetEnvironmentVariable does not reach the native
 /// environment on Linux, hence <c>setenv</c>.
 /// </summary>
-static partial class OpenMp
+public static partial class OpenMp
 {
     /// <summary>Sets <c>OMP_WAIT_POLICY</c> unless the user already did; call before the first torch call.</summary>
     public static string ApplyWaitPolicy(string policy)
