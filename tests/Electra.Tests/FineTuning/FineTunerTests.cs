@@ -34,7 +34,7 @@ public class FineTunerTests
     {
         using var dir = new TestPaths.TempDir();
         string task = SyntheticTasks.Token(dir["task"]);
-        var options = Quick with { Epochs = 2, MaxTrainExamples = 100, Seed = 3 };
+        var options = Quick with { Epochs = 4, MaxTrainExamples = 100, Seed = 3 };
         var a = FineTuner.Run(Discriminator, task, options);
         var b = FineTuner.Run(Discriminator, task, options);
         Assert.Equal(TaskKind.Token, a.Kind);
