@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchSharp;
@@ -105,7 +104,4 @@ public sealed class MetricsLog : IDisposable
     {
         writer.Dispose();
     }
-
-    /// <summary>Formats a figure for logs.</summary>
-    internal static string Format(double v) => v.ToString(Math.Abs(v) >= 100 ? "F0" : "G4", CultureInfo.InvariantCulture);
 }

@@ -206,7 +206,8 @@ public sealed class Trainer
                             result = model.Forward(ids, mask, types, batchRng, global: global);
                         (result.Loss / accumulation).backward();
                         var stats = Stack(result);
-                        sums = sums is null ? stats.MoveToOuterDisposeScope() : Accumulate(sums, stats);
+                        if (sums is null) sums = stats.MoveToOuterDisposeScope();
+                        else sums.add_(stats);
                     }
                     communication.Start();
                     gradients?.AverageGradients(); // after every micro-batch's backward, before the step: all ranks take the same step
@@ -341,12 +342,6 @@ public sealed class Trainer
         m.Loss.detach(), m.GeneratorLoss, m.DiscriminatorLoss, m.MaskedCorrect, m.SampledCorrect, m.MaskedCount,
         m.DiscriminatorCorrect, m.TokenCount, m.TruePositives, m.PredictedPositives, m.ActualPositives,
     }.Select(t => t.to(ScalarType.Float32).reshape(1)).ToArray()).reshape(-1);
-
-    static Tensor Accumulate(Tensor sums, Tensor stats)
-    {
-        sums.add_(stats);
-        return sums;
-    }
 
     /// <summary>The interval's metrics over all ranks: the sums of every rank's micro-batches, added up by one all-reduce.</summary>
     Dictionary<string, double> Summarize(Tensor sums, long microBatches)
