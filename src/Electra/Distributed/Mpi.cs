@@ -38,12 +38,15 @@ public sealed unsafe class Mpi : IDisposable
     readonly long* _arrivals; // rank 0: one slot per rank; others: slot 0 is the outgoing sequence number
     readonly nint* _arrivalRequests;
     readonly Timer? _watchdog;
+    readonly (int Pid, bool SameHost)[] _peers; // every rank's process id, and whether it runs on this host
     volatile Collective? _armed;
     long _sequence;
     bool _disposed;
 
-    Mpi(MpiNative? native, nint comm, nint watchComm, int rank, int size, int localRank, bool serialized, TimeSpan timeout)
+    Mpi(MpiNative? native, nint comm, nint watchComm, int rank, int size, int localRank, bool serialized, TimeSpan timeout,
+        (int Pid, bool SameHost)[]? peers = null)
     {
+        _peers = peers ?? [];
         LocalSize = native is null ? 1 : Math.Max(1, CountFrom(Environment.GetEnvironmentVariable, "OMPI_COMM_WORLD_LOCAL_SIZE", "SLURM_NTASKS_PER_NODE") ?? 1);
         _native = native;
         _comm = comm;
@@ -57,7 +60,10 @@ public sealed unsafe class Mpi : IDisposable
         {
             _arrivals = (long*)NativeMemory.AllocZeroed((nuint)size, sizeof(long));
             _arrivalRequests = (nint*)NativeMemory.AllocZeroed((nuint)size, (nuint)sizeof(nint));
-            _watchdog = new Timer(TransferTimedOut);
+            // Periodic, not one-shot: a one-shot timer armed per transfer can fire a few ms early (it counts in the
+            // coarse tick clock), find the transfer "not yet late" and never fire again, leaving the job hung.
+            var period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 8, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(1).Ticks));
+            _watchdog = new Timer(TransferTimedOut, null, period, period);
         }
     }
 
@@ -153,7 +159,23 @@ public sealed unsafe class Mpi : IDisposable
         // Private communicators (they inherit MPI_ERRORS_RETURN): one for collectives, one for the watchdog's arrival messages.
         Check(native, "MPI_Comm_dup", rank, native.Comm_dup(native.CommWorld, &comm));
         Check(native, "MPI_Comm_dup", rank, native.Comm_dup(native.CommWorld, &watchComm));
-        return new Mpi(native, comm, watchComm, rank, size, localRank, provided >= MpiNative.ThreadSerialized, options.CollectiveTimeout);
+        // Every rank's process id and host, so a watchdog that fires can look at the ranks on its own host.
+        var table = new double[2 * size];
+        table[2 * rank] = Environment.ProcessId;
+        table[2 * rank + 1] = HostKey(Environment.MachineName);
+        fixed (double* t = table)
+            Check(native, "MPI_Allreduce", rank, native.Allreduce((void*)MpiNative.InPlace, t, table.Length, native.Double, native.Sum, comm));
+        double host = table[2 * rank + 1];
+        var peers = Enumerable.Range(0, size).Select(r => ((int)table[2 * r], table[2 * r + 1] == host)).ToArray();
+        return new Mpi(native, comm, watchComm, rank, size, localRank, provided >= MpiNative.ThreadSerialized, options.CollectiveTimeout, peers);
+    }
+
+    /// <summary>FNV-1a of the host name: an integer a double holds exactly, equal on ranks of one host.</summary>
+    static double HostKey(string host)
+    {
+        uint h = 2166136261;
+        foreach (char c in host) h = (h ^ c) * 16777619;
+        return h;
     }
 
     /// <summary>Waits until every rank has reached this point.</summary>
@@ -328,25 +350,63 @@ public sealed unsafe class Mpi : IDisposable
         {
             who = "some rank never reached it; rank 0 names it unless rank 0 is the one that is stuck";
         }
-        Abort($"{op.Call} #{op.Sequence} ({op.What}) did not start within {limit.TotalSeconds:0.#} s: {who}. Aborting the job.");
+        Abort($"{op.Call} #{op.Sequence} ({op.What}) did not start within {limit.TotalSeconds:0.#} s: {who}{LocalSuspects()}. Aborting the job.");
     }
 
-    /// <summary>Starts the watchdog timer for the blocking data transfer of <paramref name="op"/>, which every rank has reached.</summary>
-    void Arm(Collective op)
-    {
-        _armed = op with { StartTicks = Stopwatch.GetTimestamp() };
-        _watchdog!.Change(_timeout, Timeout.InfiniteTimeSpan);
-    }
+    /// <summary>Puts the blocking data transfer of <paramref name="op"/>, which every rank has reached, under the watchdog.</summary>
+    void Arm(Collective op) => _armed = op with { StartTicks = Stopwatch.GetTimestamp() };
 
     void Disarm() => _armed = null;
 
-    /// <summary>Timer callback: aborts if a transfer that every rank entered is still running after the timeout.</summary>
+    /// <summary>Timer callback (every period): aborts if a transfer that every rank entered is still running after the timeout.</summary>
     void TransferTimedOut(object? state)
     {
-        // A stale tick (the transfer finished, or a newer one was armed meanwhile) finds nothing or a younger transfer.
         if (_armed is not { } op || Stopwatch.GetElapsedTime(op.StartTicks) < _timeout) return;
-        Abort($"{op.Call} #{op.Sequence} ({op.What}) was reached by every rank but did not finish within {_timeout.TotalSeconds:0.#} s " +
-              "(an MPI or network failure, or a rank killed mid-transfer). Aborting the job.");
+        string suspects = LocalSuspects();
+        Abort($"{op.Call} #{op.Sequence} ({op.What}) was reached by every rank but did not finish within {_timeout.TotalSeconds:0.#} s" +
+              (suspects.Length > 0 ? suspects : " (a rank on another host stopped or died mid-transfer, or MPI or the network failed)") + ". Aborting the job.");
+    }
+
+    /// <summary>
+    /// The other ranks on this host that cannot take part in a collective, from their process state in /proc
+    /// (stopped, traced, exited or a zombie), as "; rank 1 (pid 123, this host) is stopped"; empty when none is.
+    /// Ranks on other hosts cannot be inspected from here.
+    /// </summary>
+    string LocalSuspects()
+    {
+        var found = new List<string>();
+        for (int r = 0; r < _peers.Length; r++)
+        {
+            if (r == Rank || !_peers[r].SameHost) continue;
+            string? state = ProcessState(_peers[r].Pid) switch
+            {
+                null or 'Z' or 'X' => "has exited",
+                'T' => "is stopped (SIGSTOP)",
+                't' => "is stopped by a debugger",
+                _ => null,
+            };
+            if (state is not null) found.Add($"rank {r} (pid {_peers[r].Pid}, this host) {state}");
+        }
+        return found.Count == 0 ? "" : "; " + string.Join("; ", found);
+    }
+
+    /// <summary>The state letter of /proc/PID/stat (R, S, D, T, t, Z, …); null when the process is gone.</summary>
+    static char? ProcessState(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            int end = stat.LastIndexOf(')'); // the command name may itself hold spaces and parentheses
+            return end >= 0 && end + 2 < stat.Length ? stat[end + 2] : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return '?';
+        }
     }
 
     void Check(string call, int code) => Check(_native!, call, Rank, code);
