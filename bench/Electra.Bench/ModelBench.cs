@@ -1,4 +1,5 @@
 using Electra.Modeling;
+using Electra.Native;
 using Electra.Pretraining;
 using Electra.Training;
 using TorchSharp;
@@ -107,15 +108,18 @@ sealed class TrainingStep : IDisposable
     /// <summary>One optimizer step.</summary>
     public void Run()
     {
-        using var scope = NewDisposeScope();
-        var (ids, mask, types) = batches[next++ % batches.Length];
-        StepMetrics metrics;
-        using (bf16 ? Autocast.Enable(ScalarType.BFloat16) : null)
-            metrics = model.Forward(ids, mask, types);
-        metrics.Loss.backward();
-        optimizer.Step(Rate);
-        model.zero_grad();
-        ModelBench.Synchronize(metrics.Loss);
+        using (NewDisposeScope())
+        {
+            var (ids, mask, types) = batches[next++ % batches.Length];
+            StepMetrics metrics;
+            using (bf16 ? Autocast.Enable(ScalarType.BFloat16) : null)
+                metrics = model.Forward(ids, mask, types);
+            metrics.Loss.backward();
+            optimizer.Step(Rate);
+            model.zero_grad();
+            ModelBench.Synchronize(metrics.Loss);
+        }
+        FinalizedHandles.ReleaseAfterStep(); // as the trainer does
     }
 
     /// <summary>Frees the model, optimizer state and batches.</summary>

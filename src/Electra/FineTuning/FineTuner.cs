@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Electra.Interop;
+using Electra.Native;
 using Electra.Training;
 using Electra.Tokenization;
 using TorchSharp;
@@ -122,14 +123,17 @@ public static class FineTuner
     /// <summary>One optimizer step on <paramref name="rows"/>; adds the loss to <paramref name="lossSum"/> on the device (no sync).</summary>
     static void TrainStep(ElectraClassifier model, AdamWeightDecay optimizer, IReadOnlyList<EncodedExample> rows, int padId, double rate, Tensor lossSum)
     {
-        using var scope = NewDisposeScope();
-        var (ids, mask, types, targets) = Collate(rows, padId, model.Kind);
-        var logits = model.call(ids, mask, types); // [B, C] or [B, T, C]
-        var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1)); // ignores -100
-        model.zero_grad();
-        loss.backward();
-        optimizer.Step(rate);
-        using (no_grad()) lossSum.add_(loss.detach());
+        using (NewDisposeScope())
+        {
+            var (ids, mask, types, targets) = Collate(rows, padId, model.Kind);
+            var logits = model.call(ids, mask, types); // [B, C] or [B, T, C]
+            var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1)); // ignores -100
+            model.zero_grad();
+            loss.backward();
+            optimizer.Step(rate);
+            using (no_grad()) lossSum.add_(loss.detach());
+        }
+        FinalizedHandles.ReleaseAfterStep();
     }
 
     // sync: reads the summed loss for a progress report or the epoch's result

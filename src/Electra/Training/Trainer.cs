@@ -3,6 +3,7 @@ using System.Text.Json;
 using Electra.Data;
 using Electra.Distributed;
 using Electra.Modeling;
+using Electra.Native;
 using Electra.Pretraining;
 using Electra.Tokenization;
 using TorchSharp;
@@ -215,6 +216,7 @@ public sealed class Trainer
                     optimizer.Step(rate);
                     model.zero_grad();
                 }
+                FinalizedHandles.ReleaseAfterStep();
                 position = batches[^1].Next;
                 step++;
                 intervalSteps++;
