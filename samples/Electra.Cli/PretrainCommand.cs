@@ -16,7 +16,8 @@ static class PretrainCommand
     public const string Usage = "electra pretrain [--corpus PATH...] --out DIR [--preset tiny|small|base|large] [--steps N] [--batch B] [--seq L] [--lr X] " +
                                 "[--save-every N] [--eval-every N] [--seed S] [--device cpu|cuda|auto] [--resume] [--objective electra|mlm] [--sharing shared|none] " +
                                 "[--vocab-size N] [--tokenizer DIR] [--warmup N] [--accumulate N] [--log-every N] [--bias-correction true|false|auto] " +
-                                "[--dropout X] [--collective-timeout SECONDS]   (data-parallel: mpirun -np N dotnet Electra.Cli.dll pretrain …)";
+                                "[--dropout X] [--generator-fraction X] [--disc-weight X] [--mask-prob X] [--collective-timeout SECONDS]   " +
+                                "(data-parallel: mpirun -np N dotnet Electra.Cli.dll pretrain …)";
 
     public static int Run(Args a)
     {
@@ -63,6 +64,9 @@ static class PretrainCommand
             },
         },
         Dropout = a.Optional("dropout") is null ? defaults.Dropout : a.Double("dropout", 0),
+        GeneratorFraction = a.Optional("generator-fraction") is null ? defaults.GeneratorFraction : a.Double("generator-fraction", 0),
+        DiscriminatorWeight = a.Double("disc-weight", defaults.DiscriminatorWeight),
+        MaskProbability = a.Optional("mask-prob") is null ? defaults.MaskProbability : a.Double("mask-prob", 0),
         Objective = a.Optional("objective") switch
         {
             null => defaults.Objective,

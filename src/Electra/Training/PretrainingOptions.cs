@@ -105,6 +105,8 @@ public sealed record PretrainingOptions
             throw new ArgumentException("save-every, log-every, keep-checkpoints and eval-batches must be at least 1, eval-every at least 0");
         if (Dropout is < 0 or >= 1) throw new ArgumentException($"dropout must be in [0, 1) (got {Dropout})");
         if (!(DiscriminatorWeight >= 0)) throw new ArgumentException($"discriminator weight must be ≥ 0 (got {DiscriminatorWeight})");
+        if (GeneratorFraction is { } f && !(f > 0 && f <= 1)) throw new ArgumentException($"generator fraction must be in (0, 1] (got {f})");
+        if (MaskProbability is { } m && !(m > 0 && m < 1)) throw new ArgumentException($"mask probability must be in (0, 1) (got {m})");
         Optimizer.Validate();
         return this;
     }
