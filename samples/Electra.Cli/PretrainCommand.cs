@@ -14,7 +14,7 @@ namespace Electra.Cli;
 static class PretrainCommand
 {
     public const string Usage = "electra pretrain [--corpus PATH...] --out DIR [--preset tiny|small|base|large] [--steps N] [--batch B] [--seq L] [--lr X] " +
-                                "[--save-every N] [--eval-every N] [--seed S] [--device cpu|cuda|auto] [--resume] [--objective electra|mlm] [--sharing shared|none] " +
+                                "[--save-every N] [--eval-every N] [--seed S] [--device cpu|cuda|auto] [--resume] [--objective electra|mlm] [--sharing shared|none|gdes] " +
                                 "[--vocab-size N] [--tokenizer DIR] [--warmup N] [--accumulate N] [--log-every N] [--bias-correction true|false|auto] " +
                                 "[--dropout X] [--generator-fraction X] [--disc-weight X] [--mask-prob X] [--collective-timeout SECONDS]   " +
                                 "(data-parallel: mpirun -np N dotnet Electra.Cli.dll pretrain …)";
@@ -79,7 +79,8 @@ static class PretrainCommand
             null => defaults.Sharing,
             "shared" => EmbeddingSharing.Shared,
             "none" => EmbeddingSharing.None,
-            var s => throw new UsageException($"--sharing expects shared or none, got '{s}'"),
+            "gdes" => EmbeddingSharing.Gdes,
+            var s => throw new UsageException($"--sharing expects shared, none or gdes, got '{s}'"),
         },
     };
 

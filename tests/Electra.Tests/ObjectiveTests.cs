@@ -72,6 +72,49 @@ public class ObjectiveTests
     }
 
     [Fact]
+    public void Gdes_keeps_the_rtd_loss_off_the_generator_table_and_exports_the_sum()
+    {
+        using var scope = NewDisposeScope();
+        Tensor GeneratorTableGrad(double lambda, out Tensor deltaGrad)
+        {
+            using var model = TinyModels.Objective(seed: 1, new ReplacedTokenDetectionOptions { DiscriminatorWeight = lambda, Sharing = EmbeddingSharing.Gdes });
+            var (ids, mask, types) = TinyModels.Batch(2, 16);
+            var masked = new Masking(new MaskingOptions(), SpecialTokens.Default, 100).Apply(ids, mask, new torch.Generator(2));
+            model.Forward(ids, mask, types, masked, new torch.Generator(1)).Loss.backward();
+            deltaGrad = model.Discriminator.Electra.Embeddings.WordEmbeddings.grad!.clone();
+            return model.Generator.Electra.Embeddings.WordEmbeddings.grad!.clone();
+        }
+        var mlmOnly = GeneratorTableGrad(0, out var deltaMlmOnly);
+        var joint = GeneratorTableGrad(50, out var deltaJoint);
+        Assert.Equal(0, (joint - mlmOnly).abs().max().item<float>()); // the RTD loss does not reach E_G
+        Assert.True(mlmOnly.abs().sum().item<float>() > 0, "the MLM loss does not reach the generator's table");
+        Assert.Equal(0, deltaMlmOnly.abs().max().item<float>());
+        Assert.True(deltaJoint.abs().sum().item<float>() > 0, "the RTD loss does not reach the discriminator's delta");
+
+        // Deltas start at zero; after a step the exported discriminator (tables E_G + Δ) is a plain HF model that
+        // gives the in-memory discriminator's logits.
+        using var trained = TinyModels.Objective(seed: 3, new ReplacedTokenDetectionOptions { Sharing = EmbeddingSharing.Gdes });
+        Assert.Equal(0, trained.Discriminator.Electra.Embeddings.WordEmbeddings.abs().max().item<float>());
+        var (bids, bmask, btypes) = TinyModels.Batch(2, 16);
+        using (var optimizer = new AdamWeightDecay(AdamWeightDecay.DefaultGroups(trained, 0.01), new OptimizerOptions { BiasCorrection = true }))
+        {
+            trained.Forward(bids, bmask, btypes, new torch.Generator(5)).Loss.backward();
+            optimizer.Step(1e-2);
+        }
+        Assert.True(trained.Discriminator.Electra.Embeddings.WordEmbeddings.abs().max().item<float>() > 0);
+        using var dir = new TestPaths.TempDir();
+        Directory.CreateDirectory(dir["tokenizer"]);
+        File.WriteAllLines(Path.Combine(dir["tokenizer"], "vocab.txt"), Enumerable.Range(0, 100).Select(i => $"t{i}"));
+        trained.SaveModels(dir.Path, dir["tokenizer"]);
+        trained.eval();
+        using var loaded = Interop.Pretrained.LoadDiscriminator(dir["discriminator"]);
+        loaded.eval();
+        using var noGrad = no_grad();
+        var difference = (trained.Discriminator.call(bids, bmask, btypes) - loaded.call(bids, bmask, btypes)).abs().max().item<float>();
+        Assert.True(difference < 1e-5, $"the exported discriminator's logits differ by {difference}");
+    }
+
+    [Fact]
     public void Loss_falls_and_a_fixed_batch_is_overfit()
     {
         using var model = TinyModels.Objective(seed: 3);

@@ -12,6 +12,14 @@ public enum EmbeddingSharing
 
     /// <summary>One embeddings module (word, position, type tables and LayerNorm) for both: the paper's default.</summary>
     Shared,
+
+    /// <summary>
+    /// Gradient-disentangled sharing (DeBERTa-v3, He et al. 2021): the discriminator's tables are the generator's with
+    /// the gradient stopped plus its own zero-initialised deltas, so the replaced-token loss does not pull on the table
+    /// the generator learns from; the discriminator keeps its own embedding LayerNorm. The exported discriminator holds
+    /// the sums (a plain HF model).
+    /// </summary>
+    Gdes,
 }
 
 /// <summary>Options of the joint objective, with the paper's defaults.</summary>
@@ -53,6 +61,7 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
         discriminator = new ElectraForPreTraining(discriminatorConfig);
         generator = new ElectraForMaskedLM(generatorConfig,
             Options.Sharing == EmbeddingSharing.Shared ? discriminator.Electra.Embeddings : null);
+        if (Options.Sharing == EmbeddingSharing.Gdes) discriminator.Electra.Embeddings.DisentangleFrom(generator.Electra.Embeddings);
         masking = new Masking(Options.Masking, special, discriminatorConfig.VocabSize);
         RegisterComponents();
     }
@@ -79,10 +88,18 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     /// <inheritdoc/>
     public override ElectraModel Encoder => discriminator.Electra;
 
-    /// <summary>Writes <c>DIR/discriminator</c> and <c>DIR/generator</c> as HF folders.</summary>
+    /// <summary>Writes <c>DIR/discriminator</c> and <c>DIR/generator</c> as HF folders (with GDES, the discriminator's tables as sums).</summary>
     public override void SaveModels(string dir, string? tokenizerDir)
     {
-        Interop.Pretrained.SavePretrained(discriminator, Path.Combine(dir, "discriminator"), tokenizerDir);
+        if (Options.Sharing == EmbeddingSharing.Gdes)
+        {
+            using var standalone = new ElectraForPreTraining(discriminator.Config);
+            standalone.to(discriminator.Electra.Embeddings.WordEmbeddings.device);
+            standalone.load_state_dict(discriminator.state_dict());
+            standalone.Electra.Embeddings.Absorb(generator.Electra.Embeddings);
+            Interop.Pretrained.SavePretrained(standalone, Path.Combine(dir, "discriminator"), tokenizerDir);
+        }
+        else Interop.Pretrained.SavePretrained(discriminator, Path.Combine(dir, "discriminator"), tokenizerDir);
         Interop.Pretrained.SavePretrained(generator, Path.Combine(dir, "generator"), tokenizerDir);
     }
 
