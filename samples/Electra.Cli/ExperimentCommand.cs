@@ -19,7 +19,7 @@ namespace Electra.Cli;
 static class ExperimentCommand
 {
     public const string Usage = "electra experiment [--corpus PATH...] --tasks DIR... --out DIR [--budget-minutes M | --budget-flops F] [--seeds N] [--preset P] " +
-                                "[--batch B] [--seq L] [--vocab-size N] [--epochs N] [--max-train N] [--finetune-lr X]";
+                                "[--batch B] [--seq L] [--vocab-size N] [--lr X] [--sharing shared|none|gdes] [--generator-fraction X] [--epochs N] [--max-train N] [--finetune-lr X]";
 
     static readonly string[] Models = { "electra", "mlm", "none" };
 
@@ -42,6 +42,9 @@ static class ExperimentCommand
             SaveEvery = 1_000_000,
             EvalEvery = 0,
             Seed = 42,
+            LearningRate = a.Optional("lr") is null ? null : a.Double("lr", 0),
+            Sharing = PretrainCommand.ReadSharing(a, EmbeddingSharing.Shared),
+            GeneratorFraction = a.Optional("generator-fraction") is null ? null : a.Double("generator-fraction", 0),
         };
         var pipeline = new PipelineOptions { SequenceLength = a.Int("seq", 128, min: 8), VocabSize = a.Optional("vocab-size") is null ? 8192 : a.Int("vocab-size", 0, min: 16) };
         var finetune = new FineTuneOptions
@@ -174,7 +177,9 @@ static class ExperimentCommand
             },
             ["settings"] = new JsonObject
             {
-                ["preset"] = pretrain.Preset, ["batch"] = pretrain.EffectiveBatchSize, ["seeds"] = seeds, ["finetune_epochs"] = finetune.Epochs,
+                ["preset"] = pretrain.Preset, ["batch"] = pretrain.EffectiveBatchSize, ["lr"] = pretrain.EffectiveLearningRate,
+                ["sharing"] = pretrain.Sharing.ToString().ToLowerInvariant(), ["generator_fraction"] = pretrain.GeneratorFraction ?? pretrain.ResolvePreset().GeneratorFraction,
+                ["seeds"] = seeds, ["finetune_epochs"] = finetune.Epochs,
                 ["finetune_max_train"] = finetune.MaxTrainExamples, ["finetune_lr"] = finetune.LearningRate,
                 ["score"] = "test accuracy (sequence tasks) / test token accuracy (token tasks)",
             },

@@ -74,14 +74,17 @@ static class PretrainCommand
             "mlm" => ObjectiveKind.Mlm,
             var o => throw new UsageException($"--objective expects electra or mlm, got '{o}'"),
         },
-        Sharing = a.Optional("sharing") switch
-        {
-            null => defaults.Sharing,
-            "shared" => EmbeddingSharing.Shared,
-            "none" => EmbeddingSharing.None,
-            "gdes" => EmbeddingSharing.Gdes,
-            var s => throw new UsageException($"--sharing expects shared, none or gdes, got '{s}'"),
-        },
+        Sharing = ReadSharing(a, defaults.Sharing),
+    };
+
+    /// <summary>--sharing shared|none|gdes (`pretrain`, `quickstart` and `experiment`).</summary>
+    public static EmbeddingSharing ReadSharing(Args a, EmbeddingSharing fallback) => a.Optional("sharing") switch
+    {
+        null => fallback,
+        "shared" => EmbeddingSharing.Shared,
+        "none" => EmbeddingSharing.None,
+        "gdes" => EmbeddingSharing.Gdes,
+        var s => throw new UsageException($"--sharing expects shared, none or gdes, got '{s}'"),
     };
 
     /// <summary>

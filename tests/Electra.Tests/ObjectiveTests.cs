@@ -37,7 +37,7 @@ public class ObjectiveTests
     {
         using var scope = NewDisposeScope();
         var logits = tensor(new float[] { 0, (float)Math.Log(3), float.NegativeInfinity, 0 }).expand(20000, 4);
-        var s = ReplacedTokenDetection.SampleGumbelMax(logits, 1.0, new torch.Generator(9));
+        var s = ReplacedTokenDetection.Sample(logits, 1.0, new torch.Generator(9));
         var freq = s.bincount(null, 4).to(ScalarType.Float32) / 20000;
         Assert.Equal(0.2, freq[0].item<float>(), 1);
         Assert.Equal(0.6, freq[1].item<float>(), 1);
@@ -48,7 +48,7 @@ public class ObjectiveTests
         var (ids, mask, types) = TinyModels.Batch(2, 16);
         var masked = new Masking(new MaskingOptions(), SpecialTokens.Default, 100).Apply(ids, mask, new torch.Generator(2));
         var perfect = nn.functional.one_hot(masked.Targets, 100).to(ScalarType.Float32) * 1e4f;
-        var sample = ReplacedTokenDetection.SampleGumbelMax(perfect, 1.0, new torch.Generator(3));
+        var sample = ReplacedTokenDetection.Sample(perfect, 1.0, new torch.Generator(3));
         Assert.True(sample.eq(masked.Targets).all().item<bool>());
     }
 

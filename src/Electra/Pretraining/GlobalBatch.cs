@@ -12,9 +12,9 @@ namespace Electra.Pretraining;
 /// mean (per-rank means would over-weight the rank with fewer masked positions).
 /// </summary>
 /// <remarks>
-/// The price is that every rank draws the random numbers of the whole global batch: for the Gumbel noise that is
-/// [global B, N, V] per micro-batch, N times a single rank's share. In one process (the global batch is the local
-/// one) nothing extra is drawn.
+/// The price is that every rank draws the random numbers of the whole global batch: for masking [global B, T] and
+/// for sampling [global B, N] (one number per slot) per micro-batch, N times a single rank's share. In one process
+/// (the global batch is the local one) nothing extra is drawn.
 /// </remarks>
 /// <param name="RowOffset">Index of this rank's first row in the global batch.</param>
 /// <param name="Rows">Rows of the global batch, all ranks together.</param>

@@ -139,7 +139,7 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
 
         Tensor sampled; // [B, N]
         using (no_grad())
-            sampled = SampleGumbelMax(logits.detach(), Options.Temperature, rng, global);
+            sampled = Sample(logits.detach(), Options.Temperature, rng, global);
         var real = masked.Weights.gt(0);
         var fakeIds = inputIds.scatter(1, masked.Positions, where(real, sampled, masked.Targets)); // [B, T]
         var labels = fakeIds.ne(inputIds).to(ScalarType.Float32); // [B, T]: a sample equal to the original counts as original
@@ -195,17 +195,27 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     }
 
     /// <summary>
-    /// One sample per row of softmax(logits / T) by the Gumbel-max trick, in fp32: [B, .., V] → [B, ..]. With
-    /// <paramref name="global"/> the noise is drawn for the global batch and this rank keeps its rows.
+    /// One sample per row of softmax(logits / T), in fp32, by inverse transform sampling: one uniform number per row
+    /// against the running sum of the probabilities: [B, .., V] → [B, ..]. With <paramref name="global"/> the uniform
+    /// numbers are drawn for the global batch and this rank keeps its rows.
     /// </summary>
-    public static Tensor SampleGumbelMax(Tensor logits, double temperature, Generator? rng = null, GlobalBatch? global = null)
+    /// <remarks>
+    /// Not Gumbel-max: that needs a random number per logit (30522 per slot), and libtorch's CPU generator fills
+    /// tensors on one thread; here the random numbers are one per slot and the [.., V] passes (softmax, running sum,
+    /// binary search) run on every core.
+    /// </remarks>
+    public static Tensor Sample(Tensor logits, double temperature, Generator? rng = null, GlobalBatch? global = null)
     {
         using var scope = NewDisposeScope();
         long[] shape = logits.shape;
-        // In place on one buffer: at 30522 logits per slot every extra [.., V] temporary costs a pass and an allocation.
-        var gumbel = GlobalBatch.Draw(global, shape[0], rows => rand([rows, .. shape[1..]], generator: rng, device: logits.device))
-            .clamp_(1e-9, 1 - 1e-7).log_().neg_().log_().neg_(); // [B, .., V]
+        long V = shape[^1];
         var scaled = logits.to(ScalarType.Float32);
-        return gumbel.add_(temperature == 1.0 ? scaled : scaled / temperature).argmax(-1).MoveToOuterDisposeScope();
+        var cdf = (temperature == 1.0 ? scaled : scaled / temperature).softmax(-1).cumsum(-1); // [B, .., V]
+        // Scaled by the last running sum, not 1, so the float rounding of the sum cannot leave u beyond every entry.
+        var u = GlobalBatch.Draw(global, shape[0], rows => rand([rows, .. shape[1..^1], 1], generator: rng, device: logits.device))
+            .mul_(cdf.narrow(-1, V - 1, 1)); // [B, .., 1]
+        // The first index whose running sum exceeds u: index i with probability p_i; a zero-probability token adds an
+        // empty interval and is never chosen.
+        return searchsorted(cdf, u, right: true).squeeze(-1).clamp_max_(V - 1).MoveToOuterDisposeScope();
     }
 }

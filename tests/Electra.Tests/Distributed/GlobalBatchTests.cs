@@ -54,8 +54,8 @@ public class GlobalBatchTests
         Assert.False(Same(alone.Positions, halves[1].Positions));
 
         var logits = randn(new long[] { B, 5, 100 }, generator: new Generator(3)); // [B, N, V]
-        var sampled = ReplacedTokenDetection.SampleGumbelMax(logits, 1.0, new Generator(9), Share(0, 1, ids, mask));
-        var second = ReplacedTokenDetection.SampleGumbelMax(logits.narrow(0, Half, Half), 1.0, new Generator(9), Share(1, 2, ids, mask));
+        var sampled = ReplacedTokenDetection.Sample(logits, 1.0, new Generator(9), Share(0, 1, ids, mask));
+        var second = ReplacedTokenDetection.Sample(logits.narrow(0, Half, Half), 1.0, new Generator(9), Share(1, 2, ids, mask));
         Assert.True(Same(second, sampled.narrow(0, Half, Half)));
     }
 
