@@ -134,12 +134,8 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
         long Hg = generator.Config.HiddenSize;
         var hidden = generator.Electra.call(masked.InputIds, attentionMask, tokenTypeIds); // [B, T, Hg]
         var atMasked = hidden.gather(1, masked.Positions.unsqueeze(-1).expand(-1, -1, Hg)); // [B, N, Hg]
-        var logits = generator.Predict(atMasked).to(ScalarType.Float32); // [B, N, V]
-        var mlmLoss = GeneratorLoss(logits, masked.Targets, masked.Weights, global?.MaskedDivisor);
-
-        Tensor sampled; // [B, N]
-        using (no_grad())
-            sampled = Sample(logits.detach(), Options.Temperature, rng, global);
+        var (mlmSum, sampled, generatorArgmax) = PredictAndSample(atMasked, masked, rng, global); // scalar, [B, N], [B, N]
+        var mlmLoss = MeanOver(mlmSum, masked.Weights, global?.MaskedDivisor);
         var real = masked.Weights.gt(0);
         var fakeIds = inputIds.scatter(1, masked.Positions, where(real, sampled, masked.Targets)); // [B, T]
         var labels = fakeIds.ne(inputIds).to(ScalarType.Float32); // [B, T]: a sample equal to the original counts as original
@@ -155,7 +151,7 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
         var actual = labels * tokenMask;
         return new StepMetrics(
             loss, mlmLoss.detach(), discLoss.detach(),
-            MaskedCorrect: (logits.argmax(-1).eq(masked.Targets).to(ScalarType.Float32) * w).sum(),
+            MaskedCorrect: (generatorArgmax.eq(masked.Targets).to(ScalarType.Float32) * w).sum(),
             SampledCorrect: (sampled.eq(masked.Targets).to(ScalarType.Float32) * w).sum(),
             MaskedCount: w.sum(),
             DiscriminatorCorrect: (predicted.eq(actual).to(ScalarType.Float32) * tokenMask).sum(),
@@ -168,6 +164,44 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
             TokenMask: keepScores ? tokenMask : null).MoveToOuter();
     }
 
+    /// <summary>Largest [rows, N, V] float32 block of generator logits computed at once.</summary>
+    /// <remarks>
+    /// glibc serves blocks over 32 MB from fresh mmap'd pages on every allocation, and a step at 30522 words makes
+    /// several such [B, N, V] tensors (logits, log-softmax, their gradients, the sampling's running sums); in chunks
+    /// of rows they come from the heap instead (docs/performance.md).
+    /// </remarks>
+    const long HeadChunkBytes = 16L << 20;
+
+    /// <summary>
+    /// The generator's head at the masked slots, in row chunks: the summed weighted cross-entropy (scalar), one
+    /// sample per slot [B, N] (no gradient) and the argmax [B, N]. The uniform numbers of the sampling are drawn for
+    /// the whole batch first, so the chunking does not change the samples.
+    /// </summary>
+    (Tensor LossSum, Tensor Sampled, Tensor Argmax) PredictAndSample(Tensor atMasked, MaskedBatch masked, Generator? rng, GlobalBatch? global)
+    {
+        using var scope = NewDisposeScope();
+        long B = atMasked.shape[0], N = atMasked.shape[1], V = generator.Config.VocabSize;
+        var u = DrawUniforms(B, N, rng, global, atMasked.device); // [B, N, 1]
+        long rows = Math.Max(1, HeadChunkBytes / (N * V * sizeof(float)));
+        var sums = new List<Tensor>();
+        var samples = new List<Tensor>();
+        var argmaxes = new List<Tensor>();
+        for (long start = 0; start < B; start += rows)
+        {
+            long r = Math.Min(rows, B - start);
+            var logits = generator.Predict(atMasked.narrow(0, start, r)).to(ScalarType.Float32); // [r, N, V]
+            sums.Add(GeneratorLossSum(logits, masked.Targets.narrow(0, start, r), masked.Weights.narrow(0, start, r)));
+            using var noGrad = no_grad();
+            samples.Add(InverseTransform(logits.detach(), Options.Temperature, u.narrow(0, start, r)));
+            argmaxes.Add(logits.argmax(-1));
+        }
+        var result = (stack(sums).sum(), cat(samples), cat(argmaxes));
+        result.Item1.MoveToOuterDisposeScope();
+        result.Item2.MoveToOuterDisposeScope();
+        result.Item3.MoveToOuterDisposeScope();
+        return result;
+    }
+
     /// <summary>
     /// Mean cross-entropy over real slots: logits [B, N, V], targets [B, N], weights [B, N] → scalar. The sum is
     /// divided by <paramref name="divisor"/> when given (<see cref="GlobalBatch.MaskedDivisor"/>), else by Σw.
@@ -175,12 +209,24 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     public static Tensor GeneratorLoss(Tensor logits, Tensor targets, Tensor weights, double? divisor = null)
     {
         using var scope = NewDisposeScope();
+        return MeanOver(GeneratorLossSum(logits, targets, weights), weights, divisor).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Σ w · cross-entropy over slots: logits [B, N, V], targets and weights [B, N] → scalar.</summary>
+    static Tensor GeneratorLossSum(Tensor logits, Tensor targets, Tensor weights)
+    {
+        using var scope = NewDisposeScope();
         long V = logits.shape[^1];
         var ce = nn.functional.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), reduction: nn.Reduction.None); // [B*N]
-        // google divides by Σw + 1e-6, so a batch with nothing masked gives 0, not NaN.
-        var sum = (ce * weights.reshape(-1)).sum();
-        return (divisor is { } d ? sum / d : sum / (weights.sum() + 1e-6)).MoveToOuterDisposeScope();
+        return (ce * weights.reshape(-1)).sum().MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// A loss sum over weighted items as a mean: divided by <paramref name="divisor"/> when given (data-parallel:
+    /// the global count over the ranks), else by Σ<paramref name="weights"/> + 1e-6, as google does, so that a batch
+    /// with nothing to score gives 0, not NaN.
+    /// </summary>
+    static Tensor MeanOver(Tensor sum, Tensor weights, double? divisor) => divisor is { } d ? sum / d : sum / (weights.sum() + 1e-6);
 
     /// <summary>
     /// Sigmoid cross-entropy averaged over non-padding tokens: logits, labels, mask [B, T] → scalar. The sum is
@@ -190,8 +236,7 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     {
         using var scope = NewDisposeScope();
         var bce = nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction: nn.Reduction.None); // [B, T]
-        var sum = (bce * tokenMask).sum();
-        return (divisor is { } d ? sum / d : sum / (tokenMask.sum() + 1e-6)).MoveToOuterDisposeScope();
+        return MeanOver((bce * tokenMask).sum(), tokenMask, divisor).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -208,14 +253,24 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     {
         using var scope = NewDisposeScope();
         long[] shape = logits.shape;
-        long V = shape[^1];
+        var u = GlobalBatch.Draw(global, shape[0], rows => rand([rows, .. shape[1..^1], 1], generator: rng, device: logits.device)); // [B, .., 1]
+        return InverseTransform(logits, temperature, u).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The uniform numbers of <see cref="Sample"/> for [B, N] slots: [B, N, 1].</summary>
+    static Tensor DrawUniforms(long B, long N, Generator? rng, GlobalBatch? global, Device device) =>
+        GlobalBatch.Draw(global, B, rows => rand([rows, N, 1], generator: rng, device: device));
+
+    /// <summary>Inverse transform sampling of softmax(logits / T) [B, .., V] with uniform numbers <paramref name="u"/> [B, .., 1] → [B, ..].</summary>
+    static Tensor InverseTransform(Tensor logits, double temperature, Tensor u)
+    {
+        using var scope = NewDisposeScope();
+        long V = logits.shape[^1];
         var scaled = logits.to(ScalarType.Float32);
         var cdf = (temperature == 1.0 ? scaled : scaled / temperature).softmax(-1).cumsum(-1); // [B, .., V]
-        // Scaled by the last running sum, not 1, so the float rounding of the sum cannot leave u beyond every entry.
-        var u = GlobalBatch.Draw(global, shape[0], rows => rand([rows, .. shape[1..^1], 1], generator: rng, device: logits.device))
-            .mul_(cdf.narrow(-1, V - 1, 1)); // [B, .., 1]
-        // The first index whose running sum exceeds u: index i with probability p_i; a zero-probability token adds an
-        // empty interval and is never chosen.
-        return searchsorted(cdf, u, right: true).squeeze(-1).clamp_max_(V - 1).MoveToOuterDisposeScope();
+        // u is scaled by the last running sum, not 1, so the float rounding of the sum cannot leave it beyond every
+        // entry. The first index whose running sum exceeds u is index i with probability p_i; a zero-probability token
+        // adds an empty interval and is never chosen.
+        return searchsorted(cdf, u * cdf.narrow(-1, V - 1, 1), right: true).squeeze(-1).clamp_max_(V - 1).MoveToOuterDisposeScope();
     }
 }
