@@ -32,7 +32,6 @@ if (options.PeerConfig is { } peerConfig)
 }
 
 string waitPolicy = OpenMp.ApplyWaitPolicy(options.OmpWaitPolicy);
-string allocator = CpuAllocator.Configure(); // ELECTRA_CPU_ALLOCATOR=default measures without it
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(options.Threads);
 torch.Device device;
@@ -48,11 +47,10 @@ catch (ArgumentException e)
 string command = "dotnet run -c Release --project bench/Electra.Bench -- " + string.Join(' ', args);
 var machine = Machine.Describe(command, device.ToString());
 machine["omp_wait_policy"] = waitPolicy;
-machine["cpu_allocator"] = allocator;
 Console.WriteLine($"machine: {machine["cpu_model"]}, {machine["cores"]} cores, torch threads {machine["torch_threads"]} (OMP_WAIT_POLICY {waitPolicy}), {machine["os"]}, {machine["dotnet"]}");
 Console.WriteLine($"versions: TorchSharp {machine["torchsharp"]}, {machine["libtorch"]}; device {device}" +
                   (torch.cuda.is_available() ? "" : " (no CUDA device on this machine: CPU figures only)"));
-Console.WriteLine($"load average (1 min): {machine["loadavg_1m_at_start"]}; CPU allocator: {allocator}");
+Console.WriteLine($"load average (1 min): {machine["loadavg_1m_at_start"]}");
 Console.WriteLine($"command: {command}");
 
 if (options.LeakCheck)

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Electra.Native;
 
 /// <summary>
@@ -7,14 +9,17 @@ namespace Electra.Native;
 /// makes idle workers sleep at once. .NET's Environment.SetEnvironmentVariable does not reach the native
 /// environment on Linux, hence <c>setenv</c>.
 /// </summary>
-public static class OpenMp
+public static partial class OpenMp
 {
     /// <summary>Sets <c>OMP_WAIT_POLICY</c> unless the user already did; call before the first torch call.</summary>
     public static string ApplyWaitPolicy(string policy)
     {
         string? existing = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
         if (existing is not null) return existing;
-        if (LibC.SetEnv("OMP_WAIT_POLICY", policy, 1) != 0) throw new InvalidOperationException("setenv(OMP_WAIT_POLICY) failed");
+        if (setenv("OMP_WAIT_POLICY", policy, 1) != 0) throw new InvalidOperationException("setenv(OMP_WAIT_POLICY) failed");
         return policy;
     }
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
 }
