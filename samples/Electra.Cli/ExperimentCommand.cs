@@ -54,6 +54,14 @@ static class ExperimentCommand
             LearningRate = a.Double("finetune-lr", 3e-4),
         };
         a.EnsureAllUsed();
+        try
+        {
+            pretrain.Validate(); // before any output is written: a bad --preset, --lr or --generator-fraction fails here, not after the tokenizer
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
             throw new UsageException($"{output} is not empty; choose a new --out");
         if (corpus.Count == 0) corpus = new[] { CorpusDownloader.Fetch(log: new Progress<string>(l => Console.WriteLine($"corpus: {l}"))).Folder };
