@@ -19,7 +19,7 @@ namespace Electra.Cli;
 static class ExperimentCommand
 {
     public const string Usage = "electra experiment [--corpus PATH...] --tasks DIR... --out DIR [--budget-minutes M | --budget-flops F] [--seeds N] [--preset P] " +
-                                "[--batch B] [--seq L] [--vocab-size N] [--lr X] [--sharing shared|none|gdes] [--generator-fraction X] [--epochs N] [--max-train N] [--finetune-lr X]";
+                                "[--batch B] [--seq L] [--vocab-size N] [--lr X] [--sharing shared|none|gdes] [--generator-fraction X] [--disc-weight X] [--mask-prob X] [--epochs N] [--max-train N] [--finetune-lr X]";
 
     static readonly string[] Models = { "electra", "mlm", "none" };
 
@@ -45,6 +45,8 @@ static class ExperimentCommand
             LearningRate = a.Optional("lr") is null ? null : a.Double("lr", 0),
             Sharing = PretrainCommand.ReadSharing(a, EmbeddingSharing.Shared),
             GeneratorFraction = a.Optional("generator-fraction") is null ? null : a.Double("generator-fraction", 0),
+            DiscriminatorWeight = a.Double("disc-weight", new PretrainingOptions().DiscriminatorWeight),
+            MaskProbability = a.Optional("mask-prob") is null ? null : a.Double("mask-prob", 0), // both objectives mask at this rate
         };
         var pipeline = new PipelineOptions { SequenceLength = a.Int("seq", 128, min: 8), VocabSize = a.Optional("vocab-size") is null ? 8192 : a.Int("vocab-size", 0, min: 16) };
         var finetune = new FineTuneOptions

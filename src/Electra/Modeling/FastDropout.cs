@@ -4,9 +4,12 @@ using static TorchSharp.torch;
 namespace Electra.Modeling;
 
 /// <summary>
-/// Inverted dropout whose keep mask on CPU comes from 16-bit random integers: libtorch's CPU
-/// <c>bernoulli_</c> draws a 64-bit number per element in a serial loop, about 10% of a pre-training step on one
-/// thread and more on two (docs/performance.md); two 16-bit lanes of each 32-bit draw cost a third of that.
+/// Inverted dropout whose keep mask on CPU is written by managed code on all intra-op threads. libtorch's CPU
+/// generator fills tensors on one thread, 6–7 ns per element with a modulo per draw: the ~50 M mask elements of a
+/// Small b32 step cost ~300 ms on one core while the other waited (docs/performance.md). Here each element's
+/// keep bit is a 16-bit lane of a counter-based SplitMix64 hash of its index and a per-call seed, so blocks fill in
+/// parallel and the mask does not depend on the thread count. The seed is one draw from libtorch's default
+/// generator, so <c>torch.manual_seed</c> makes runs repeat as with <c>nn.functional.dropout</c>.
 /// The keep probability is quantised to 1/65536 (0.9 → 0.899994) and the scale is its exact inverse, so the
 /// expectation is unchanged. On CUDA (Philox, already fast) this is <c>nn.functional.dropout</c>.
 /// [..] → [..]. No parameters or buffers, so state_dict keys are unaffected.
@@ -31,13 +34,70 @@ public sealed class FastDropout : nn.Module<Tensor, Tensor>
         if (!training || p == 0) return x.alias();
         if (x.device.type != DeviceType.CPU) return nn.functional.dropout(x, p, training: true);
         using var scope = NewDisposeScope();
-        long n = x.numel();
-        // keep ⇔ lane < kept, with two uniform 16-bit lanes per 32-bit draw: low on [0, 65535], high on [-32768, 32767].
-        long kept = (long)Math.Round((1 - p) * 65536);
-        var draws = randint(int.MinValue, int.MaxValue, new[] { (n + 1) / 2 }, dtype: ScalarType.Int32, device: x.device); // [⌈n/2⌉]
-        var keep = cat(new[] { draws.bitwise_and(0xFFFF).lt(kept), draws.bitwise_right_shift(16).lt(kept - 32768) }) // [2·⌈n/2⌉]
-            .narrow(0, 0, n).view(x.shape); // [..]
-        var scale = keep.to(x.dtype).mul_(65536.0 / kept); // [..] 0 or 1/P(keep)
-        return (x * scale).MoveToOuterDisposeScope();
+        var scale = KeepScale(x.shape, 1 - p); // [..] float32, 0 or 1/P(keep)
+        return (x * (x.dtype == ScalarType.Float32 ? scale : scale.to(x.dtype))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// A float32 CPU tensor of <paramref name="shape"/> holding 1/q where an element is kept (probability q, quantised
+    /// to 1/65536) and 0 elsewhere.
+    /// </summary>
+    public static Tensor KeepScale(long[] shape, double keepProbability)
+    {
+        if (keepProbability is <= 0 or > 1) throw new ArgumentException($"keep probability must be in (0, 1] (got {keepProbability})");
+        uint kept = (uint)Math.Clamp(Math.Round(keepProbability * 65536), 1, 65536);
+        // One draw from the default generator (a CPU read, not a device sync): the per-call seed of the hash.
+        ulong seed;
+        using (var draw = randint(long.MinValue, long.MaxValue, new long[] { 1 }, dtype: ScalarType.Int64)) seed = (ulong)draw.item<long>();
+        var scale = empty(shape, ScalarType.Float32);
+        FillKeepScale(scale.bytes, seed, kept, (float)(65536.0 / kept));
+        return scale;
+    }
+
+    const int BlockElements = 1 << 16; // a block is 256 KB of mask: big enough to amortise scheduling, small enough to balance
+
+    static void FillKeepScale(Span<byte> bytes, ulong seed, uint kept, float scale)
+    {
+        long n = bytes.Length / sizeof(float);
+        int blocks = (int)((n + BlockElements - 1) / BlockElements);
+        unsafe
+        {
+            fixed (byte* p = bytes)
+            {
+                var dst = (IntPtr)p;
+                int threads = Math.Min(blocks, torch.get_num_threads());
+                if (threads <= 1)
+                    for (int b = 0; b < blocks; b++) FillBlock((float*)dst, n, b, seed, kept, scale);
+                else
+                    Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                        b => FillBlock((float*)dst, n, b, seed, kept, scale));
+            }
+        }
+    }
+
+    // Elements 4j..4j+3 take the four 16-bit lanes of SplitMix64(seed + j·γ): the result depends only on the index.
+    static unsafe void FillBlock(float* dst, long n, int block, ulong seed, uint kept, float scale)
+    {
+        long start = (long)block * BlockElements, end = Math.Min(n, start + BlockElements);
+        long i = start;
+        for (; i + 4 <= end; i += 4)
+        {
+            ulong z = SplitMix64(seed + (ulong)(i >> 2) * Golden);
+            dst[i] = (uint)(z & 0xFFFF) < kept ? scale : 0f;
+            dst[i + 1] = (uint)((z >> 16) & 0xFFFF) < kept ? scale : 0f;
+            dst[i + 2] = (uint)((z >> 32) & 0xFFFF) < kept ? scale : 0f;
+            dst[i + 3] = (uint)(z >> 48) < kept ? scale : 0f;
+        }
+        for (ulong z = SplitMix64(seed + (ulong)(i >> 2) * Golden); i < end; i++, z >>= 16) // the last 1–3 elements
+            dst[i] = (uint)(z & 0xFFFF) < kept ? scale : 0f;
+    }
+
+    const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+    static ulong SplitMix64(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
     }
 }
