@@ -51,6 +51,10 @@ public class CliTests
         Assert.Equal(2, code);
         Assert.Contains("generator fraction must be in (0, 1] (got 0)", stderr);
         Assert.False(Directory.Exists(dir["exp"]), "the rejected experiment wrote output");
+        (code, _, stderr) = Cli.Run("experiment", "--corpus", TestPaths.Pretrain, "--tasks", dir.Path, "--out", dir["exp"], "--mask-prob", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("mask probability must be in (0, 1) (got 1)", stderr);
+        Assert.False(Directory.Exists(dir["exp"]), "the rejected experiment wrote output");
 
         File.WriteAllBytes(dir["binary.txt"], new byte[] { 0x48, 0x69, 0x00, 0xff, 0xfe, 0x0a });
         (code, _, stderr) = Cli.Run("pretrain", "--corpus", dir["binary.txt"], "--out", dir["run2"], "--steps", "1");
