@@ -25,9 +25,11 @@ public class FastDropoutTests
             double corr = (k.narrow(0, 0, k.shape[0] - lag) * k.narrow(0, lag, k.shape[0] - lag)).mean().item<double>() / (q * (1 - q));
             Assert.InRange(corr, -0.01, 0.01);
         }
-        // The expectation of dropout(x) is x.
-        var x = ones(200_000);
-        Assert.InRange(FastDropout.Apply(x, 0.1, training: true).mean().item<float>(), 0.99, 1.01);
+        // dropout(x) zeroes about p of x and scales the rest by 1/q, so its expectation is x.
+        var y = FastDropout.Apply(ones(200_000), 0.1, training: true);
+        Assert.InRange(y.eq(0).to(ScalarType.Float64).mean().item<double>(), 0.095, 0.105);
+        Assert.True(y.eq(0).logical_or(y.sub(1 / q).abs().lt(1e-6)).all().item<bool>());
+        Assert.InRange(y.mean().item<float>(), 0.99, 1.01);
     }
 
     [Fact]

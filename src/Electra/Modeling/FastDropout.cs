@@ -5,8 +5,8 @@ namespace Electra.Modeling;
 
 /// <summary>
 /// Inverted dropout whose keep mask on CPU is written by managed code on all intra-op threads. libtorch's CPU
-/// generator fills tensors on one thread, 6–7 ns per element with a modulo per draw: the ~50 M mask elements of a
-/// Small b32 step cost ~300 ms on one core while the other waited (docs/performance.md). Here each element's
+/// generator fills tensors on one thread, 6–7 ns per element with a modulo per draw (measured): at that rate the
+/// ~50 M mask elements of a Small b32 step take ~300 ms on one core while the other waits (docs/performance.md). Here each element's
 /// keep bit is a 16-bit lane of a counter-based SplitMix64 hash of its index and a per-call seed, so blocks fill in
 /// parallel and the mask does not depend on the thread count. The seed is one draw from libtorch's default
 /// generator, so <c>torch.manual_seed</c> makes runs repeat as with <c>nn.functional.dropout</c>.
