@@ -149,19 +149,7 @@ public static class OnnxExport
             RegisterComponents();
         }
 
-        public static QuestionAnsweringWeights Load(string dir)
-        {
-            var model = new QuestionAnsweringWeights(Pretrained.ReadConfig(dir, "ElectraForQuestionAnswering"));
-            try
-            {
-                Pretrained.LoadWeights(model, dir);
-                return model;
-            }
-            catch
-            {
-                model.Dispose();
-                throw;
-            }
-        }
+        public static QuestionAnsweringWeights Load(string dir) =>
+            Pretrained.LoadNew(new QuestionAnsweringWeights(Pretrained.ReadConfig(dir, "ElectraForQuestionAnswering")), dir);
     }
 }
