@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Electra.Tests.Onnx;
 
 /// <summary>
@@ -28,20 +26,7 @@ static class OnnxChecker
         return code == 0 && output.StartsWith("ok", StringComparison.Ordinal) ? null : $"exit {code}: {err}{output}";
     }
 
-    static (int Code, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            p.Kill(entireProcessTree: true);
-            return (-1, "", "the onnx checker did not finish in 2 minutes");
-        }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    static (int Code, string Stdout, string Stderr) Run(params string[] args) => Cli.Process(Python, TimeSpan.FromMinutes(2), args);
 }
 
 /// <summary>A theory that is skipped, with the reason, only when <c>python3-onnx</c> is missing.</summary>

@@ -97,6 +97,8 @@ public class OnnxExportTests
         Assert.Contains("holds other files", e.Message);
         Assert.Equal(["notes.txt"], Directory.GetFiles(tmp["busy"]).Select(Path.GetFileName));
 
+        Assert.Contains("the model folder itself", Assert.Throws<IOException>(() => OnnxExport.Export(OnnxHeads.FixtureDiscriminator, OnnxHeads.FixtureDiscriminator + "/")).Message);
+
         // An earlier export is replaced in place; files the user added beside it stay.
         OnnxExport.Export(OnnxHeads.FixtureDiscriminator, tmp["out"]);
         File.WriteAllText(tmp["out/README"], "mine");

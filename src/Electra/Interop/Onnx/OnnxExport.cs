@@ -55,18 +55,19 @@ public static class OnnxExport
     /// Loads the model folder <paramref name="modelDir"/> (its <c>architectures</c> names the head), builds its graph at
     /// <paramref name="opset"/> and writes <c>model.onnx</c> and the copied files into <paramref name="outDir"/>, each
     /// under a temporary name renamed into place. <paramref name="outDir"/> must be absent, empty, or hold an earlier
-    /// export (a <c>model.onnx</c>); other files in it are left alone.
+    /// export (a <c>model.onnx</c>), and not be <paramref name="modelDir"/> itself; other files in it are left alone.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="opset"/> is outside [<see cref="MinOpset"/>, <see cref="MaxOpset"/>].</exception>
     /// <exception cref="InvalidDataException">The folder is not an ELECTRA head this exporter knows, or its weights do not fit.</exception>
-    /// <exception cref="IOException"><paramref name="outDir"/> holds other files and no earlier export.</exception>
+    /// <exception cref="IOException"><paramref name="outDir"/> is the model folder, or holds other files and no earlier export.</exception>
     public static OnnxExportResult Export(string modelDir, string outDir, int opset = DefaultOpset)
     {
         if (opset is < MinOpset or > MaxOpset)
             throw new ArgumentOutOfRangeException(nameof(opset), opset, $"opset {opset} is not supported: use {MinOpset} … {MaxOpset} (LayerNormalization needs 17)");
         string target = Path.GetFullPath(outDir);
-        bool sameFolder = target.TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar);
-        if (!sameFolder && Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() && !File.Exists(Path.Combine(target, "model.onnx")))
+        if (target.TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar))
+            throw new IOException($"{outDir} is the model folder itself; export into a folder of its own");
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() && !File.Exists(Path.Combine(target, "model.onnx")))
             throw new IOException($"{outDir} exists and holds other files; give a new or empty folder (or an earlier export to replace)");
         var config = Pretrained.ReadConfig(modelDir);
         string architecture = ArchitectureOf(config, Path.Combine(modelDir, "config.json"));
@@ -75,12 +76,11 @@ public static class OnnxExport
         string path = Path.Combine(target, "model.onnx");
         AtomicFile.Write(path, model.WriteTo);
         var copied = new List<string>();
-        if (!sameFolder)
-            foreach (string name in CopiedNames.Where(n => File.Exists(Path.Combine(modelDir, n))))
-            {
-                AtomicFile.Write(Path.Combine(target, name), s => { using var source = File.OpenRead(Path.Combine(modelDir, name)); source.CopyTo(s); });
-                copied.Add(name);
-            }
+        foreach (string name in CopiedNames.Where(n => File.Exists(Path.Combine(modelDir, n))))
+        {
+            AtomicFile.Write(Path.Combine(target, name), s => { using var source = File.OpenRead(Path.Combine(modelDir, name)); source.CopyTo(s); });
+            copied.Add(name);
+        }
         return new OnnxExportResult(path, architecture, opset, model.Graph.Output.Select(o => o.Name).ToList(),
             model.Graph.Node.Select(n => n.OpType).Distinct().Order(StringComparer.Ordinal).ToList(), copied);
     }
