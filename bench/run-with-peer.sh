@@ -59,7 +59,11 @@ for preset in "${presets[@]}"; do
       [[ $mode == inference ]] && flag=(--inference)
       (cd "$peer_dir" && LD_LIBRARY_PATH="$blas_lib" "$python" electra_ref.py bench --config "$out/$preset.json" --batch "$batch" --seq "$seq" \
         --steps "$steps" --warmup "$warmup" --threads "$threads" "${flag[@]}") >"$out/peer-$mode-$preset-b$batch.json"
-      "$python" - "$out/ours-$preset-b$batch.json" "$out/peer-$mode-$preset-b$batch.json" "$name" "$load_max" <<'PY'
+      # Inference also compares our ONNX Runtime row (the same discriminator exported, run without libtorch) with the peer.
+      names=("$name")
+      [[ $mode == inference ]] && names+=("inference-onnx/$preset/b$batch/s$seq")
+      for row in "${names[@]}"; do
+      "$python" - "$out/ours-$preset-b$batch.json" "$out/peer-$mode-$preset-b$batch.json" "$row" "$load_max" <<'PY'
 import json, sys
 ours = next(r for r in json.load(open(sys.argv[1]))["rows"] if r["name"] == sys.argv[3])
 peer = json.loads(open(sys.argv[2]).read().strip().splitlines()[-1])
@@ -70,7 +74,10 @@ print(f'{sys.argv[3]:<28} {ours["tokens_per_s"]:>10.0f} {peer["tokens_per_s"]:>1
       + ("  CONTENDED: rerun" if busy else ""))
 if "flops_per_step" in ours and abs(ours["flops_per_step"] - peer["flops_per_step"]) > 1e-6 * peer["flops_per_step"]:
     print(f'  note: analytic FLOPs differ: ours {ours["flops_per_step"]:.6g}, peer {peer["flops_per_step"]:.6g}')
+if "runtime_disk_mb" in ours:
+    print(f'  {ours["runtime"]}: peak RSS {ours["peak_rss_mb"]:.0f} MB (peer {peer.get("peak_rss_mb", float("nan")):.0f} MB), runtime on disk {ours["runtime_disk_mb"]:.0f} MB, model {ours["model_mb"]:.1f} MB')
 PY
+      done
     done
   done
 done
