@@ -20,6 +20,31 @@ static class CliOption
         return option;
     }
 
+    /// <summary>A folder to write into: naming an existing file is a usage error, found while parsing (before any work).</summary>
+    public static Option<string> OutputFolder(string name, string description, string? @default = null, bool required = false)
+    {
+        var option = Text(name, description, @default, required, "DIR");
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } path && File.Exists(path)) r.AddError($"{name} {path} is a file; give a folder");
+        });
+        return option;
+    }
+
+    /// <summary>A file to write: naming an existing folder, or a folder that does not exist, is a usage error found while parsing.</summary>
+    public static Option<string> OutputFile(string name, string description, string valueName = "FILE")
+    {
+        var option = Text(name, description, required: true, valueName: valueName);
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not { } path) return;
+            string? parent = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (Directory.Exists(path)) r.AddError($"{name} {path} is a folder; give a file name");
+            else if (parent is not null && !Directory.Exists(parent)) r.AddError($"{name} {path}: the folder {parent} does not exist");
+        });
+        return option;
+    }
+
     /// <summary>One or more values after the option: `--corpus a.txt b.txt dir/`.</summary>
     public static Option<string[]> Many(string name, string description, bool required = false, string? valueName = null) => new(name)
     {

@@ -6,8 +6,8 @@ namespace Electra.Cli;
 /// <summary>`electra corpus fetch`: downloads and converts the default pre-training corpus (see <see cref="CorpusDownloader"/>).</summary>
 static class CorpusCommand
 {
-    static readonly Option<string> Out = CliOption.Text("--out",
-        "folder to write the corpus to (default: $XDG_CACHE_HOME/electra/corpora/default, where pretrain and quickstart look)", valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out",
+        "folder to write the corpus to (default: $XDG_CACHE_HOME/electra/corpora/default, where pretrain and quickstart look)");
 
     public static Command Create()
     {

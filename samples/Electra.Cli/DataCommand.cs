@@ -9,7 +9,7 @@ static class DataCommand
 {
     static readonly Option<string[]> Corpus = CliOption.Many("--corpus", "text or .jsonl files, or folders of them", required: true, valueName: "PATH");
     static readonly Option<string> Tokenizer = CliOption.Text("--tokenizer", "tokenizer folder (vocab.txt)", required: true, valueName: "DIR");
-    static readonly Option<string> Out = CliOption.Text("--out", "dataset folder to write", required: true, valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "dataset folder to write", required: true);
     static readonly Option<int> Seq = CliOption.Int("--seq", 128, "tokens per sequence", min: 8);
     static readonly Option<int> Seed = CliOption.Int("--seed", 12345, "seed of the train/validation split and shuffling");
     static readonly Option<double> ValidationFraction = CliOption.Number("--validation-fraction", 0.01, "fraction of documents held out for evaluation");

@@ -19,8 +19,8 @@ static class LogitsCommand
     static readonly Option<string> Input = CliOption.Text("--input",
         "JSON {\"batches\": [{\"input_ids\": [[...]], \"attention_mask\": [[...]], \"token_type_ids\": [[...]]}]} (mask and types optional)",
         required: true, valueName: "FILE.json");
-    static readonly Option<string> Output = CliOption.Text("--output", "JSON file to write: batches[i].discriminator_logits [B][L] and/or generator_logits [B][L][V]",
-        required: true, valueName: "FILE.json");
+    static readonly Option<string> Output = CliOption.OutputFile("--output", "JSON file to write: batches[i].discriminator_logits [B][L] and/or generator_logits [B][L][V]",
+        "FILE.json");
 
     public static Command Create()
     {

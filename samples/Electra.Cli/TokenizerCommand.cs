@@ -15,12 +15,12 @@ static class TokenizerCommand
     static readonly WordPieceTrainerOptions Defaults = new();
     static readonly Option<string[]> Corpus = CliOption.Many("--corpus", "text files, or folders of *.txt files", required: true, valueName: "PATH");
     static readonly Option<int?> VocabSize = CliOption.OptionalInt("--vocab-size", "vocabulary size to learn, special tokens included", min: 1, required: true);
-    static readonly Option<string> Out = CliOption.Text("--out", "folder to write vocab.txt and tokenizer_config.json", required: true, valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "folder to write vocab.txt and tokenizer_config.json", required: true);
     static readonly Option<int> MinFrequency = CliOption.Int("--min-frequency", Defaults.MinFrequency, "ignore pairs seen fewer times", min: 1);
     static readonly Option<string> Lowercase = CliOption.Choice("--lowercase", "true", "lower-case and strip accents (BERT uncased)", "true", "false");
     static readonly Option<string> Vocab = CliOption.Text("--vocab", "vocab.txt or a tokenizer folder", required: true, valueName: "PATH");
     static readonly Option<string> Input = CliOption.Text("--input", "text file to encode, one text per line", required: true, valueName: "FILE");
-    static readonly Option<string> Output = CliOption.Text("--output", "JSON lines to write: one [CLS] … [SEP] id array per input line", required: true, valueName: "FILE.jsonl");
+    static readonly Option<string> Output = CliOption.OutputFile("--output", "JSON lines to write: one [CLS] … [SEP] id array per input line", "FILE.jsonl");
 
     const int EncodeChunk = 4096;
 
