@@ -37,7 +37,7 @@ static class DataCommand
             ValidationFraction = r.GetValue(ValidationFraction),
             Overwrite = r.GetValue(Overwrite),
         };
-        var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
+        var tokenizer = TokenizerCommand.Load(tokenizerDir);
         var progress = new SynchronousProgress<DatasetBuildProgress>(p =>
             Console.WriteLine($"{p.Documents}/{p.TotalDocuments} documents, {p.Sequences:N0} sequences, {p.Tokens:N0} tokens, " +
                               $"{p.Tokens / Math.Max(p.Elapsed.TotalSeconds, 1e-3):N0} tokens/s"));

@@ -88,7 +88,7 @@ static class ExperimentCommand
         // One tokenizer for both objectives, so their datasets hold the same token ids.
         string tokenizerDir = Path.Combine(output, "tokenizer");
         Console.WriteLine($"training a {pipeline.VocabSize}-token vocabulary");
-        WordPieceTrainer.TrainFromFiles(CorpusReader.ListFiles(corpus), new WordPieceTrainerOptions { VocabSize = pipeline.VocabSize!.Value }).Save(tokenizerDir);
+        CorpusVocabulary.Train(corpus, new WordPieceTrainerOptions { VocabSize = pipeline.VocabSize!.Value }, warn: w => Console.Error.WriteLine($"warning: {w}")).Save(tokenizerDir);
         var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
         var special = new SpecialTokens(tokenizer.PadId, tokenizer.ClsId, tokenizer.SepId, tokenizer.MaskId);
         pipeline = pipeline with { TokenizerDir = tokenizerDir };

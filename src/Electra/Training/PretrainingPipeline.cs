@@ -71,17 +71,20 @@ public static class PretrainingPipeline
     {
         var files = CorpusReader.ListFiles(corpus);
         if (!resume) CheckNewRun(outputDir);
+        else RunFolder.UpgradeRunFile(outputDir, datasetDir);
         RunFolder.Claim(outputDir, "pretrain");
 
         if (pipeline.TokenizerDir is null && !File.Exists(Path.Combine(tokenizerDir, "vocab.txt")))
         {
             int vocabSize = pipeline.VocabSize ?? (options.Preset == "tiny" ? 8192 : 30522);
             log?.Report($"training a {vocabSize}-token WordPiece vocabulary on {files.Count} file(s)");
-            var trained = WordPieceTrainer.TrainFromFiles(files, new WordPieceTrainerOptions { VocabSize = vocabSize }, ct: cancellationToken);
+            var trained = CorpusVocabulary.Train(files, new WordPieceTrainerOptions { VocabSize = vocabSize },
+                warn: w => log?.Report($"warning: {w}"), cancellationToken: cancellationToken);
             trained.Save(tokenizerDir);
             log?.Report($"tokenizer: {tokenizerDir} ({trained.VocabSize} tokens)");
         }
         var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
+        if (TokenizerVocabulary.DuplicatesWarning(tokenizer, tokenizerDir) is { } duplicates) log?.Report($"warning: {duplicates}");
 
         var vocabulary = TokenizerVocabulary.Describe(tokenizer);
         if (!DatasetMatches(datasetDir, vocabulary, pipeline.SequenceLength))

@@ -65,6 +65,29 @@ public static class RunFolder
         return removed;
     }
 
+    /// <summary>
+    /// How run.json records the dataset: relative to the run folder, so a run folder can be moved or copied and resumed
+    /// (<c>dataset</c> for the pipeline's layout).
+    /// </summary>
+    public static string DatasetKey(string outputDir, string datasetDir) =>
+        Path.GetRelativePath(Path.GetFullPath(outputDir), Path.GetFullPath(datasetDir));
+
+    /// <summary>
+    /// Rewrites the absolute dataset path that older versions stored in run.json to <see cref="DatasetKey"/> when it
+    /// names the same dataset folder (the same path, or one of the same name in a run folder that has since moved).
+    /// </summary>
+    public static void UpgradeRunFile(string outputDir, string datasetDir)
+    {
+        string runFile = Path.Combine(outputDir, "run.json");
+        if (!File.Exists(runFile) || JsonNode.Parse(File.ReadAllText(runFile)) is not JsonObject run) return;
+        if (run["dataset"]?.GetValue<string>() is not { } recorded || !Path.IsPathRooted(recorded)) return;
+        string key = DatasetKey(outputDir, datasetDir);
+        bool same = recorded == Path.GetFullPath(datasetDir) || (!Path.IsPathRooted(key) && key == Path.GetFileName(recorded.TrimEnd(Path.DirectorySeparatorChar)));
+        if (!same) return;
+        run["dataset"] = key;
+        AtomicFile.WriteAllText(runFile, run.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
     static bool IsRunEntry(string name) => Entries.Any(e =>
         name == e || name.StartsWith(e + ".tmp", StringComparison.Ordinal) || name.StartsWith($".{e}.tmp", StringComparison.Ordinal));
 
