@@ -12,6 +12,15 @@ namespace Electra.Cli;
 /// </summary>
 static class CliOption
 {
+    /// <summary>A command with its options and its action (the exit code it returns).</summary>
+    public static Command Command(string name, string description, Func<ParseResult, int> action, params Option[] options)
+    {
+        var command = new Command(name, description);
+        foreach (var option in options) command.Add(option);
+        command.SetAction(action);
+        return command;
+    }
+
     /// <summary>A string option; required when <paramref name="default"/> is null and <paramref name="required"/> is set.</summary>
     public static Option<string> Text(string name, string description, string? @default = null, bool required = false, string? valueName = null)
     {

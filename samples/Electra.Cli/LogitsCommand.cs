@@ -22,15 +22,8 @@ static class LogitsCommand
     static readonly Option<string> Output = CliOption.OutputFile("--output", "JSON file to write: batches[i].discriminator_logits [B][L] and/or generator_logits [B][L][V]",
         "FILE.json");
 
-    public static Command Create()
-    {
-        var command = new Command("logits", "eval-mode logits of a discriminator and/or generator for batches of token ids, to compare with Python")
-        {
-            Discriminator, Generator, Input, Output,
-        };
-        command.SetAction(Run);
-        return command;
-    }
+    public static Command Create() => CliOption.Command("logits", "eval-mode logits of a discriminator and/or generator for batches of token ids, to compare with Python", Run,
+        Discriminator, Generator, Input, Output);
 
     static int Run(ParseResult r)
     {

@@ -18,15 +18,8 @@ static class PredictCommand
     static readonly Option<int> Batch = CliOption.Int("--batch", new FineTuneOptions().EvalBatchSize, "examples per forward pass", min: 1);
     static readonly Option<int?> MaxLength = CliOption.OptionalInt("--max-length", "tokens per example, longer ones truncated (default: the fine-tuning default, at most the model's positions)", min: 3);
 
-    public static Command Create()
-    {
-        var command = new Command("predict", "label a TSV or CoNLL file with a fine-tuned model; prints metrics when the file has gold labels")
-        {
-            Model, Input, Output, Batch, MaxLength,
-        };
-        command.SetAction(Run);
-        return command;
-    }
+    public static Command Create() => CliOption.Command("predict", "label a TSV or CoNLL file with a fine-tuned model; prints metrics when the file has gold labels", Run,
+        Model, Input, Output, Batch, MaxLength);
 
     static int Run(ParseResult r)
     {

@@ -28,10 +28,9 @@ static class TokenizerCommand
 
     public static Command Create()
     {
-        var train = new Command("train", "learn a WordPiece vocabulary (HF tokenizers' trainer) from a corpus") { Corpus, VocabSize, Out, MinFrequency, Lowercase };
-        train.SetAction(Train);
-        var encode = new Command("encode", "encode a file line by line to JSON ids (no truncation or padding)") { Vocab, Input, Output };
-        encode.SetAction(Encode);
+        var train = CliOption.Command("train", "learn a WordPiece vocabulary (HF tokenizers' trainer) from a corpus", Train,
+            Corpus, VocabSize, Out, MinFrequency, Lowercase);
+        var encode = CliOption.Command("encode", "encode a file line by line to JSON ids (no truncation or padding)", Encode, Vocab, Input, Output);
         return new Command("tokenizer", "train a WordPiece vocabulary, or encode text with one") { train, encode };
     }
 
