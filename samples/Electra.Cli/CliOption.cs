@@ -102,13 +102,13 @@ static class CliOption
         CustomParser = r => ParseLong(r, min, long.MaxValue),
     };
 
-    /// <summary>A finite number.</summary>
-    public static Option<double> Number(string name, double @default, string description) => new(name)
+    /// <summary>A finite number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Option<double> Number(string name, double @default, string description, double min = double.MinValue, double max = double.MaxValue) => new(name)
     {
         Description = description,
         HelpName = "X",
         DefaultValueFactory = _ => @default,
-        CustomParser = ParseDouble,
+        CustomParser = r => ParseDouble(r, min, max),
     };
 
     /// <summary>A finite number whose default is described in words (null when not given).</summary>
@@ -116,7 +116,7 @@ static class CliOption
     {
         Description = description,
         HelpName = "X",
-        CustomParser = r => ParseDouble(r),
+        CustomParser = r => ParseDouble(r, double.MinValue, double.MaxValue),
     };
 
     /// <summary>One of <paramref name="choices"/> ("--sharing expects shared, none or gdes, got 'tied'").</summary>
@@ -142,11 +142,18 @@ static class CliOption
         return 0;
     }
 
-    static double ParseDouble(ArgumentResult r)
+    static double ParseDouble(ArgumentResult r, double min, double max)
     {
         string s = r.Tokens[0].Value;
-        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v)) return v;
-        r.AddError($"{Name(r)} expects a number, got '{s}'");
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v >= min && v <= max) return v;
+        string range = (min > double.MinValue, max < double.MaxValue) switch
+        {
+            (true, true) => FormattableString.Invariant($" in [{min}, {max}]"),
+            (true, false) => FormattableString.Invariant($" >= {min}"),
+            (false, true) => FormattableString.Invariant($" <= {max}"),
+            _ => "",
+        };
+        r.AddError($"{Name(r)} expects a number{range}, got '{s}'");
         return 0;
     }
 

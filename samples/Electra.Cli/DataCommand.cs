@@ -12,7 +12,7 @@ static class DataCommand
     static readonly Option<string> Out = CliOption.OutputFolder("--out", "dataset folder to write", required: true);
     static readonly Option<int> Seq = CliOption.Int("--seq", 128, "tokens per sequence", min: 8);
     static readonly Option<int> Seed = CliOption.Int("--seed", 12345, "seed of the train/validation split and shuffling");
-    static readonly Option<double> ValidationFraction = CliOption.Number("--validation-fraction", 0.01, "fraction of documents held out for evaluation");
+    static readonly Option<double> ValidationFraction = CliOption.Number("--validation-fraction", 0.01, "fraction of documents held out for evaluation", min: 0, max: 0.5);
     static readonly Option<bool> Overwrite = CliOption.Flag("--overwrite", "replace a dataset already in --out");
 
     public static Command Create() => CliOption.Command("data", "tokenize a corpus and pack it into pre-training shards", Run,
