@@ -159,7 +159,7 @@ static class PretrainCommand
         {
             try
             {
-                PretrainingPipeline.CheckNewRun(run.Output);
+                RunFolder.CheckNewRun(run.Output);
             }
             catch (InvalidOperationException e)
             {

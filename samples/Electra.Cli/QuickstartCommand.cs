@@ -21,7 +21,7 @@ static class QuickstartCommand
         EvalBatches = 20,
     };
 
-    static readonly Option<string> Out = CliOption.OutputFolder("--out", "run folder (replaced when run again; see --force)", Path.Combine("runs", "quickstart"));
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "run folder; run again, its earlier quick start is replaced (files you put there are kept)", Path.Combine("runs", "quickstart"));
     static readonly OptionGroup<PretrainingOptions> Objective = PretrainOptionGroups.Objective(Defaults);
     static readonly OptionGroup<PretrainingOptions> Run = PretrainOptionGroups.Run(Defaults);
     static readonly OptionGroup<PipelineOptions> Text = PretrainOptionGroups.Text(new PipelineOptions());

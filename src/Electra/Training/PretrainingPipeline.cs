@@ -70,7 +70,7 @@ public static class PretrainingPipeline
         IProgress<string>? log, bool resume, CancellationToken cancellationToken)
     {
         var files = CorpusReader.ListFiles(corpus);
-        if (!resume) CheckNewRun(outputDir);
+        if (!resume) RunFolder.CheckNewRun(outputDir);
         else RunFolder.UpgradeRunFile(outputDir, datasetDir);
         RunFolder.Claim(outputDir, "pretrain");
 
@@ -103,23 +103,6 @@ public static class PretrainingPipeline
             log?.Report($"dataset: {manifest.Train.Sequences:N0} training and {manifest.Validation.Sequences:N0} validation sequences, {manifest.Train.Tokens:N0} training tokens");
         }
     }
-
-    /// <summary>
-    /// Throws unless <paramref name="outputDir"/> can take a new run: it does not exist, is empty, or was claimed for a
-    /// run (marker) and holds none of a run's entries.
-    /// </summary>
-    public static void CheckNewRun(string outputDir)
-    {
-        var folder = RunFolder.Inspect(outputDir);
-        if (folder.RunEntries.Count > 0)
-            throw new InvalidOperationException($"{outputDir} already holds a pre-training run ({string.Join(", ", folder.RunEntries)}); " +
-                                                "pass --resume to continue it, --force to replace it, or choose another --out");
-        if (folder.OtherEntries.Count > 0 && folder.Owner is null)
-            throw new InvalidOperationException($"{outputDir} holds files electra did not create ({Listing(folder.OtherEntries)}); " +
-                                                "choose another --out, or pass --force to write the run beside them");
-    }
-
-    static string Listing(IReadOnlyList<string> names) => string.Join(", ", names.Take(5)) + (names.Count > 5 ? $", … ({names.Count} entries)" : "");
 
     static bool DatasetMatches(string datasetDir, DatasetVocabulary vocabulary, int sequenceLength)
     {

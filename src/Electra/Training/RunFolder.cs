@@ -44,6 +44,23 @@ public static class RunFolder
         return new RunFolderContents(true, Owner(outputDir), run, names.Except(run).ToList());
     }
 
+    /// <summary>
+    /// Throws unless <paramref name="outputDir"/> can take a new run: it does not exist, is empty, or was claimed for a
+    /// run (marker) and holds none of a run's entries.
+    /// </summary>
+    public static void CheckNewRun(string outputDir)
+    {
+        var folder = Inspect(outputDir);
+        if (folder.RunEntries.Count > 0)
+            throw new InvalidOperationException($"{outputDir} already holds a pre-training run ({string.Join(", ", folder.RunEntries)}); " +
+                                                "pass --resume to continue it, --force to replace it, or choose another --out");
+        if (folder.OtherEntries.Count > 0 && folder.Owner is null)
+            throw new InvalidOperationException($"{outputDir} holds files electra did not create ({Listing(folder.OtherEntries)}); " +
+                                                "choose another --out, or pass --force to write the run beside them");
+    }
+
+    static string Listing(IReadOnlyList<string> names) => string.Join(", ", names.Take(5)) + (names.Count > 5 ? $", … ({names.Count} entries)" : "");
+
     /// <summary>Claims <paramref name="outputDir"/> for <paramref name="owner"/> (creating it), unless it is claimed already.</summary>
     public static void Claim(string outputDir, string owner)
     {
