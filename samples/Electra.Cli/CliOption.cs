@@ -12,11 +12,45 @@ namespace Electra.Cli;
 /// </summary>
 static class CliOption
 {
+    /// <summary>A command with its options and its action (the exit code it returns).</summary>
+    public static Command Command(string name, string description, Func<ParseResult, int> action, params Option[] options)
+    {
+        var command = new Command(name, description);
+        foreach (var option in options) command.Add(option);
+        command.SetAction(action);
+        return command;
+    }
+
     /// <summary>A string option; required when <paramref name="default"/> is null and <paramref name="required"/> is set.</summary>
     public static Option<string> Text(string name, string description, string? @default = null, bool required = false, string? valueName = null)
     {
         var option = new Option<string>(name) { Description = description, Required = required, HelpName = valueName };
         if (@default is not null) option.DefaultValueFactory = _ => @default;
+        return option;
+    }
+
+    /// <summary>A folder to write into: naming an existing file is a usage error, found while parsing (before any work).</summary>
+    public static Option<string> OutputFolder(string name, string description, string? @default = null, bool required = false)
+    {
+        var option = Text(name, description, @default, required, "DIR");
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is { } path && File.Exists(path)) r.AddError($"{name} {path} is a file; give a folder");
+        });
+        return option;
+    }
+
+    /// <summary>A file to write: naming an existing folder, or a folder that does not exist, is a usage error found while parsing.</summary>
+    public static Option<string> OutputFile(string name, string description, string valueName = "FILE")
+    {
+        var option = Text(name, description, required: true, valueName: valueName);
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string>() is not { } path) return;
+            string? parent = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (Directory.Exists(path)) r.AddError($"{name} {path} is a folder; give a file name");
+            else if (parent is not null && !Directory.Exists(parent)) r.AddError($"{name} {path}: the folder {parent} does not exist");
+        });
         return option;
     }
 
@@ -68,13 +102,13 @@ static class CliOption
         CustomParser = r => ParseLong(r, min, long.MaxValue),
     };
 
-    /// <summary>A finite number.</summary>
-    public static Option<double> Number(string name, double @default, string description) => new(name)
+    /// <summary>A finite number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Option<double> Number(string name, double @default, string description, double min = double.MinValue, double max = double.MaxValue) => new(name)
     {
         Description = description,
         HelpName = "X",
         DefaultValueFactory = _ => @default,
-        CustomParser = ParseDouble,
+        CustomParser = r => ParseDouble(r, min, max),
     };
 
     /// <summary>A finite number whose default is described in words (null when not given).</summary>
@@ -82,7 +116,7 @@ static class CliOption
     {
         Description = description,
         HelpName = "X",
-        CustomParser = r => ParseDouble(r),
+        CustomParser = r => ParseDouble(r, double.MinValue, double.MaxValue),
     };
 
     /// <summary>
@@ -115,11 +149,18 @@ static class CliOption
         return 0;
     }
 
-    static double ParseDouble(ArgumentResult r)
+    static double ParseDouble(ArgumentResult r, double min, double max)
     {
         string s = r.Tokens[0].Value;
-        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v)) return v;
-        r.AddError($"{Name(r)} expects a number, got '{s}'");
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v >= min && v <= max) return v;
+        string range = (min > double.MinValue, max < double.MaxValue) switch
+        {
+            (true, true) => FormattableString.Invariant($" in [{min}, {max}]"),
+            (true, false) => FormattableString.Invariant($" >= {min}"),
+            (false, true) => FormattableString.Invariant($" <= {max}"),
+            _ => "",
+        };
+        r.AddError($"{Name(r)} expects a number{range}, got '{s}'");
         return 0;
     }
 

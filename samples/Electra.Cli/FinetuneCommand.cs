@@ -10,7 +10,7 @@ static class FinetuneCommand
     static readonly FineTuneOptions Defaults = new();
     static readonly Option<string> Model = CliOption.Text("--model", "pre-trained discriminator folder (HF layout), e.g. runs/quickstart/discriminator", required: true, valueName: "DIR");
     static readonly Option<string> Task = CliOption.Text("--task", "task folder: train/dev[/test].tsv (text[, text_b], label) or .conll (word, tag)", required: true, valueName: "DIR");
-    static readonly Option<string> Out = CliOption.Text("--out", "folder to write the best model, its tokenizer and results.json", required: true, valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "folder to write the best model, its tokenizer and results.json", required: true);
     static readonly Option<string> Init = CliOption.Choice("--init", "pretrained", "start from the pre-trained weights, or from random ones (the no-pre-training baseline)", "pretrained", "random");
     static readonly Option<int> Epochs = CliOption.Int("--epochs", Defaults.Epochs, "passes over the training set", min: 1);
     static readonly Option<double> Lr = CliOption.Number("--lr", Defaults.LearningRate, "peak learning rate");
@@ -20,15 +20,8 @@ static class FinetuneCommand
     static readonly Option<int> MaxLength = CliOption.Int("--max-length", Defaults.MaxLength, "tokens per example, longer ones truncated", min: 3);
     static readonly Option<int?> MaxTrain = CliOption.OptionalInt("--max-train", "use at most N training examples (default: all)", min: 1);
 
-    public static Command Create()
-    {
-        var command = new Command("finetune", "fine-tune a pre-trained discriminator on a task folder; prints and saves dev/test metrics and the best model")
-        {
-            Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain,
-        };
-        command.SetAction(Run);
-        return command;
-    }
+    public static Command Create() => CliOption.Command("finetune", "fine-tune a pre-trained discriminator on a task folder; prints and saves dev/test metrics and the best model", Run,
+        Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain);
 
     static int Run(ParseResult r)
     {

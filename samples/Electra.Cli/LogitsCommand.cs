@@ -22,18 +22,11 @@ static class LogitsCommand
     static readonly Option<string> Input = CliOption.Text("--input",
         "JSON {\"batches\": [{\"input_ids\": [[...]], \"attention_mask\": [[...]], \"token_type_ids\": [[...]]}]} (mask and types optional)",
         required: true, valueName: "FILE.json");
-    static readonly Option<string> Output = CliOption.Text("--output", "JSON file to write: batches[i].discriminator_logits [B][L] and/or generator_logits [B][L][V]",
-        required: true, valueName: "FILE.json");
+    static readonly Option<string> Output = CliOption.OutputFile("--output", "JSON file to write: batches[i].discriminator_logits [B][L] and/or generator_logits [B][L][V]",
+        "FILE.json");
 
-    public static Command Create()
-    {
-        var command = new Command("logits", "eval-mode logits of a discriminator and/or generator for batches of token ids, to compare with Python")
-        {
-            Discriminator, Generator, Input, Output, Runtime,
-        };
-        command.SetAction(Run);
-        return command;
-    }
+    public static Command Create() => CliOption.Command("logits", "eval-mode logits of a discriminator and/or generator for batches of token ids, to compare with Python", Run,
+        Discriminator, Generator, Input, Output, Runtime);
 
     /// <summary>One batch of the input file: row-major [B, L] ids, mask and token types.</summary>
     sealed record Batch(long[] Ids, long[] Mask, long[] Types, int B, int L);

@@ -16,20 +16,13 @@ static class PredictCommand
 {
     static readonly Option<string> Model = CliOption.Text("--model", "a folder written by `electra finetune` (with --runtime onnx: its `electra export-onnx` export)", required: true, valueName: "DIR");
     static readonly Option<string> Input = CliOption.Text("--input", "TSV (text[, text_b][, label]) or CoNLL (word[, tag]) file to label", required: true, valueName: "FILE");
-    static readonly Option<string> Output = CliOption.Text("--output", "file to write: TSV input columns + prediction, or CoNLL word<TAB>tag", required: true, valueName: "FILE");
+    static readonly Option<string> Output = CliOption.OutputFile("--output", "file to write: TSV input columns + prediction, or CoNLL word<TAB>tag");
     static readonly Option<int> Batch = CliOption.Int("--batch", new FineTuneOptions().EvalBatchSize, "examples per forward pass", min: 1);
     static readonly Option<string> Runtime = CliOption.Runtime();
     static readonly Option<int?> MaxLength = CliOption.OptionalInt("--max-length", "tokens per example, longer ones truncated (default: the fine-tuning default, at most the model's positions)", min: 3);
 
-    public static Command Create()
-    {
-        var command = new Command("predict", "label a TSV or CoNLL file with a fine-tuned model; prints metrics when the file has gold labels")
-        {
-            Model, Input, Output, Batch, MaxLength, Runtime,
-        };
-        command.SetAction(Run);
-        return command;
-    }
+    public static Command Create() => CliOption.Command("predict", "label a TSV or CoNLL file with a fine-tuned model; prints metrics when the file has gold labels", Run,
+        Model, Input, Output, Batch, MaxLength, Runtime);
 
     static int Run(ParseResult r)
     {

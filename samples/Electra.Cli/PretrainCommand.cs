@@ -16,9 +16,11 @@ static class PretrainCommand
 {
     internal static readonly Option<string[]> Corpus = CliOption.Many("--corpus",
         "text (.txt: one sentence per line, blank line between documents) or .jsonl files, or folders of them; default: the public-domain corpus, fetched once (`electra corpus fetch`)", valueName: "PATH");
-    static readonly Option<string> Out = CliOption.Text("--out", "run folder: tokenizer, dataset, checkpoints, models, metrics", required: true, valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "run folder: tokenizer, dataset, checkpoints, models, metrics", required: true);
     internal static readonly Option<string> Tokenizer = CliOption.Text("--tokenizer", "an existing tokenizer folder (vocab.txt) instead of training one", valueName: "DIR");
     internal static readonly Option<bool> Resume = CliOption.Flag("--resume", "continue the run in --out from its newest checkpoint");
+    internal static readonly Option<bool> Force = CliOption.Flag("--force",
+        "replace the run in --out, or write one beside files electra did not create (only a run's own entries are ever removed)");
     static readonly Option<int> CollectiveTimeout = CliOption.Int("--collective-timeout", PretrainOptionGroups.DefaultCollectiveTimeout,
         "data-parallel: seconds a rank waits for the others before the job is ended, naming the missing rank", min: 1);
     static readonly PretrainingOptions Defaults = new();
@@ -31,30 +33,33 @@ static class PretrainCommand
         var command = new Command("pretrain",
             "corpus → tokenizer → dataset → trained discriminator and generator (HF layout); data-parallel under `mpirun -np N`")
         {
-            Corpus, Out, Tokenizer, Resume, CollectiveTimeout,
+            Corpus, Out, Tokenizer, Resume, Force, CollectiveTimeout,
         };
         Objective.AddTo(command);
         Run.AddTo(command);
         Text.AddTo(command);
-        command.SetAction(r => Execute(r.GetValue(Corpus) ?? [], r.GetRequiredValue(Out), Run.Read(r, Objective.Read(r, Defaults)),
-            Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(Tokenizer) }, r.GetValue(Resume),
+        command.SetAction(r => Execute(new RunRequest(r.GetValue(Corpus) ?? [], r.GetRequiredValue(Out), Run.Read(r, Objective.Read(r, Defaults)),
+            Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(Tokenizer) }, r.GetValue(Resume), r.GetValue(Force), "pretrain"),
             TimeSpan.FromSeconds(r.GetValue(CollectiveTimeout))));
         return command;
     }
+
+    /// <summary>One `pretrain` or `quickstart` invocation; <paramref name="Owner"/> is the command, written into the run folder's marker.</summary>
+    internal sealed record RunRequest(IReadOnlyList<string> Corpus, string Output, PretrainingOptions Options, PipelineOptions Pipeline,
+        bool Resume, bool Force, string Owner);
 
     /// <summary>
     /// Runs the pipeline in this process, or as one rank of an mpirun/srun job (the world is detected from the
     /// environment). In a job rank 0 alone prints; an error on any rank ends the whole job (MPI_Abort) with its message,
     /// since the other ranks would otherwise wait for it until the collective timeout.
     /// </summary>
-    public static int Execute(IReadOnlyList<string> corpus, string output, PretrainingOptions options, PipelineOptions pipeline, bool resume,
-        TimeSpan? collectiveTimeout = null)
+    internal static int Execute(RunRequest run, TimeSpan? collectiveTimeout = null)
     {
         using var mpi = Mpi.Initialize(new MpiOptions { CollectiveTimeout = collectiveTimeout ?? new MpiOptions().CollectiveTimeout });
-        if (mpi.Size == 1) return Execute(corpus, output, options, pipeline, resume, mpi);
+        if (mpi.Size == 1) return Execute(run, mpi);
         try
         {
-            return Execute(corpus, output, options, pipeline, resume, mpi);
+            return Execute(run, mpi);
         }
         catch (Exception e)
         {
@@ -63,17 +68,22 @@ static class PretrainCommand
         }
     }
 
-    static int Execute(IReadOnlyList<string> corpus, string output, PretrainingOptions options, PipelineOptions pipeline, bool resume, Mpi mpi)
+    static int Execute(RunRequest run, Mpi mpi)
     {
+        var (corpus, output, options, pipeline, resume, _, _) = run;
         try
         {
             options.Validate(mpi.Size);
+            pipeline.Validate(options);
         }
         catch (ArgumentException e)
         {
             throw new UsageException(e.Message);
         }
+        if (resume && run.Force) throw new UsageException("--resume continues the run in --out, --force replaces it: give one of them");
+        if (corpus.Count > 0) CorpusReader.ListFiles(corpus); // a missing file fails here (exit 1, named), before any work
         TextWriter console = mpi.IsRoot ? Console.Out : TextWriter.Null;
+        if (mpi.IsRoot) PrepareFolder(run, console);
         if (mpi.IsDistributed && Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null)
         {
             // The ranks on a node share its cores: libtorch would otherwise start one thread per core in every rank.
@@ -120,6 +130,43 @@ static class PretrainCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>
+    /// Decides what happens to --out before any work: a new run needs a new or empty folder; a folder this command
+    /// claimed before (quickstart) or any run folder with --force has its run's entries removed (other files are kept);
+    /// anything else is a usage error naming --out. The folder is then claimed with this command's marker.
+    /// </summary>
+    static void PrepareFolder(RunRequest run, TextWriter console)
+    {
+        RunFolderContents folder;
+        try
+        {
+            folder = RunFolder.Inspect(run.Output);
+        }
+        catch (IOException)
+        {
+            throw new UsageException($"--out {run.Output} is a file; give a folder");
+        }
+        if (run.Resume) return;
+        bool replace = run.Force || (folder.Owner == run.Owner && run.Owner == "quickstart");
+        if (replace && folder.RunEntries.Count > 0)
+        {
+            var removed = RunFolder.RemoveRun(run.Output);
+            console.WriteLine($"{run.Output}: replacing the earlier {folder.Owner ?? "run"} ({string.Join(", ", removed)}; use --resume to continue it instead)");
+        }
+        else if (!replace)
+        {
+            try
+            {
+                RunFolder.CheckNewRun(run.Output);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new UsageException($"--out {e.Message}");
+            }
+        }
+        RunFolder.Claim(run.Output, run.Owner);
     }
 
     /// <summary>SIGUSR1 on Linux (a raw signal number: .NET names only the portable signals).</summary>

@@ -5,7 +5,8 @@ namespace Electra.Cli;
 
 /// <summary>
 /// `electra quickstart`: the README's first command. Pre-trains the Tiny preset on the default public-domain
-/// corpus (fetched on first use) for a few minutes on a CPU, with the same options as `pretrain`.
+/// corpus (fetched on first use) for a few minutes on a CPU, with the same options as `pretrain`. Run again, it
+/// replaces its own earlier run (only what that run wrote: a folder it did not claim is refused without --force).
 /// </summary>
 static class QuickstartCommand
 {
@@ -20,7 +21,7 @@ static class QuickstartCommand
         EvalBatches = 20,
     };
 
-    static readonly Option<string> Out = CliOption.Text("--out", "run folder", Path.Combine("runs", "quickstart"), valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "run folder; run again, its earlier quick start is replaced (files you put there are kept)", Path.Combine("runs", "quickstart"));
     static readonly OptionGroup<PretrainingOptions> Objective = PretrainOptionGroups.Objective(Defaults);
     static readonly OptionGroup<PretrainingOptions> Run = PretrainOptionGroups.Run(Defaults);
     static readonly OptionGroup<PipelineOptions> Text = PretrainOptionGroups.Text(new PipelineOptions());
@@ -29,24 +30,14 @@ static class QuickstartCommand
     {
         var command = new Command("quickstart", "pre-train the tiny preset on the default public-domain corpus in a few minutes on a CPU (any `pretrain` option)")
         {
-            PretrainCommand.Corpus, Out, PretrainCommand.Tokenizer, PretrainCommand.Resume,
+            PretrainCommand.Corpus, Out, PretrainCommand.Tokenizer, PretrainCommand.Resume, PretrainCommand.Force,
         };
         Objective.AddTo(command);
         Run.AddTo(command);
         Text.AddTo(command);
-        command.SetAction(r =>
-        {
-            string output = r.GetRequiredValue(Out);
-            bool resume = r.GetValue(PretrainCommand.Resume);
-            var options = Run.Read(r, Objective.Read(r, Defaults));
-            var pipeline = Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(PretrainCommand.Tokenizer) };
-            if (!resume && Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
-            {
-                Console.WriteLine($"{output} holds an earlier quick start; replacing it (use --resume to continue it instead)");
-                Directory.Delete(output, recursive: true);
-            }
-            return PretrainCommand.Execute(r.GetValue(PretrainCommand.Corpus) ?? [], output, options, pipeline, resume);
-        });
+        command.SetAction(r => PretrainCommand.Execute(new PretrainCommand.RunRequest(r.GetValue(PretrainCommand.Corpus) ?? [], r.GetRequiredValue(Out),
+            Run.Read(r, Objective.Read(r, Defaults)), Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(PretrainCommand.Tokenizer) },
+            r.GetValue(PretrainCommand.Resume), r.GetValue(PretrainCommand.Force), "quickstart")));
         return command;
     }
 }

@@ -322,7 +322,7 @@ public sealed class Trainer
             ["batch_size"] = options.EffectiveBatchSize.ToString(),
             ["gradient_accumulation"] = options.GradientAccumulation.ToString(),
             ["seed"] = options.Seed.ToString(),
-            ["dataset"] = Path.GetFullPath(datasetDir),
+            ["dataset"] = RunFolder.DatasetKey(outputDir, datasetDir),
             ["vocabulary"] = vocabularyFingerprint,
         };
         if (File.Exists(runFile))
