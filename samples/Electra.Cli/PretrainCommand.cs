@@ -10,20 +10,22 @@ namespace Electra.Cli;
 /// `electra pretrain`: corpus → tokenizer → dataset → trained discriminator and generator in HF layout.
 /// Without --corpus it uses the default public-domain corpus (fetched once, see `electra corpus fetch`).
 /// Under `mpirun -np N` it trains data-parallel on N ranks (docs/distributed.md); --batch stays the global batch.
+/// With --init-from DIR it continues pre-training the discriminator/generator pair in DIR (shapes from their config.json,
+/// tokenizer from DIR, fresh optimizer).
 /// </summary>
 static class PretrainCommand
 {
     public const string Usage = "electra pretrain [--corpus PATH...] --out DIR [--preset tiny|small|base|large] [--steps N] [--batch B] [--seq L] [--lr X] " +
                                 "[--save-every N] [--eval-every N] [--seed S] [--device cpu|cuda|auto] [--resume] [--objective electra|mlm] [--sharing shared|none|gdes] " +
                                 "[--vocab-size N] [--tokenizer DIR] [--warmup N] [--accumulate N] [--log-every N] [--bias-correction true|false|auto] " +
-                                "[--dropout X] [--generator-fraction X] [--disc-weight X] [--mask-prob X] [--collective-timeout SECONDS]   " +
+                                "[--dropout X] [--generator-fraction X] [--disc-weight X] [--mask-prob X] [--collective-timeout SECONDS] [--init-from DIR]   " +
                                 "(data-parallel: mpirun -np N dotnet Electra.Cli.dll pretrain …)";
 
     public static int Run(Args a)
     {
         var corpus = a.Many("corpus");
         string output = a.Required("out");
-        var options = ReadOptions(a, new PretrainingOptions());
+        var options = ReadOptions(a, new PretrainingOptions { InitFrom = a.Optional("init-from") });
         var pipeline = ReadPipeline(a);
         bool resume = a.Flag("resume");
         var timeout = TimeSpan.FromSeconds(a.Int("collective-timeout", (int)new MpiOptions().CollectiveTimeout.TotalSeconds, min: 1));
@@ -152,7 +154,7 @@ static class PretrainCommand
         var printer = mpi.IsRoot ? new ProgressPrinter() : null;
         try
         {
-            console.WriteLine($"pre-training {options.Objective} {options.Preset}: {options.Steps} steps of {options.EffectiveBatchSize} × {pipeline.SequenceLength} tokens" +
+            console.WriteLine($"pre-training {options.Objective} {(options.InitFrom is null ? options.Preset : $"from {options.InitFrom}")}: {options.Steps} steps of {options.EffectiveBatchSize} × {pipeline.SequenceLength} tokens" +
                               $"{(mpi.Size > 1 ? $" on {mpi.Size} ranks ({options.EffectiveBatchSize / mpi.Size} sequences each)" : "")} → {Path.GetFullPath(output)}");
             var result = PretrainingPipeline.Run(corpus, output, options, pipeline,
                 log: mpi.IsRoot ? new SynchronousProgress<string>(l => Console.WriteLine(l)) : null, progress: printer, resume: resume,

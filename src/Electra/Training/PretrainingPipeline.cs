@@ -16,7 +16,10 @@ public sealed record PipelineOptions
     /// <summary>Fraction of documents held out for evaluation.</summary>
     public double ValidationFraction { get; init; } = 0.01;
 
-    /// <summary>An existing tokenizer folder (vocab.txt [+ tokenizer_config.json]) to use instead of training one.</summary>
+    /// <summary>
+    /// An existing tokenizer folder (vocab.txt [+ tokenizer_config.json]) to use instead of training one; with
+    /// <see cref="PretrainingOptions.InitFrom"/> it defaults to that folder's (<see cref="PretrainingOptions.InitTokenizerDir"/>).
+    /// </summary>
     public string? TokenizerDir { get; init; }
 }
 
@@ -39,6 +42,8 @@ public static class PretrainingPipeline
     {
         pipeline ??= new PipelineOptions();
         options.Validate(mpi?.Size ?? 1);
+        if (pipeline.TokenizerDir is null && options.InitFrom is not null)
+            pipeline = pipeline with { TokenizerDir = PretrainingOptions.InitTokenizerDir(options.InitFrom) };
         string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, "tokenizer");
         string datasetDir = Path.Combine(outputDir, "dataset");
         if (mpi is null || mpi.IsRoot) Prepare(corpus, outputDir, options, pipeline, tokenizerDir, datasetDir, log, resume, cancellationToken);
