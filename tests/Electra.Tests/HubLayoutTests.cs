@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Electra.FineTuning;
 using Electra.Interop;
 using Electra.Modeling;
 using TorchSharp;
@@ -73,6 +74,27 @@ public class HubLayoutTests
         double bf16 = Worst(Floats(batch.GetProperty("generator_logits_first16")), gen.call(ids, mask, types)[TensorIndex.Ellipsis, TensorIndex.Slice(0, 16)].contiguous().data<float>().ToArray());
         Assert.InRange(fp16, 1e-7, 5e-3); // 11-bit mantissa
         Assert.InRange(bf16, 1e-6, 5e-2); // 8-bit mantissa
+    }
+
+    [Theory]
+    [InlineData("legacy")]
+    [InlineData("strided")]
+    [InlineData("sharded")]
+    [InlineData("untied")]
+    public void Fine_tuning_takes_the_same_encoder_from_every_layout(string layout)
+    {
+        // finetune --model goes through ElectraClassifier.FromPretrained: the encoder must be the golden fixture's.
+        var labels = new LabelSet(new[] { "a", "b" });
+        var (reference, _) = ElectraClassifier.FromPretrained(Path.Combine(TestPaths.Fixture, "discriminator"), TaskKind.Sequence, labels);
+        var (model, report) = ElectraClassifier.FromPretrained(Path.Combine(Layouts, layout, "discriminator"), TaskKind.Sequence, labels);
+        using (reference)
+        using (model)
+        {
+            var expected = reference.Electra.state_dict();
+            foreach (var (name, t) in model.Electra.state_dict())
+                Assert.True(t.equal(expected[name]).all().item<bool>(), $"{layout}: {name} differs");
+            Assert.Contains("discriminator_predictions.dense.weight", report.Ignored);
+        }
     }
 
     [Fact]
