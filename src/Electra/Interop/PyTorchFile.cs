@@ -140,6 +140,7 @@ public static class PyTorchFile
             if (numel != s.Numel) throw new InvalidDataException($"storage {key} has {numel} elements in the data, {s.Numel} in the pickle");
             long bytes = checked(numel * s.ElementSize);
             if (bytes > file.Length - file.Position) throw new InvalidDataException($"storage {key} needs {bytes} bytes, the file has {file.Length - file.Position} left (truncated?)");
+            if (bytes > Array.MaxLength) throw new InvalidDataException($"storage {key} is too large ({bytes} bytes)");
             s.Data = reader.ReadBytes((int)bytes);
         }
         return Build(root, storages.Values);
