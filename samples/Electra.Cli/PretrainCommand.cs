@@ -11,6 +11,8 @@ namespace Electra.Cli;
 /// `electra pretrain`: corpus → tokenizer → dataset → trained discriminator and generator in HF layout.
 /// Without --corpus it uses the default public-domain corpus (fetched once, see `electra corpus fetch`).
 /// Under `mpirun -np N` it trains data-parallel on N ranks (docs/distributed.md); --batch stays the global batch.
+/// With --init-from DIR it continues pre-training the discriminator/generator pair in DIR (shapes from their config.json,
+/// tokenizer from DIR, fresh optimizer).
 /// </summary>
 static class PretrainCommand
 {
@@ -18,6 +20,8 @@ static class PretrainCommand
         "text (.txt: one sentence per line, blank line between documents) or .jsonl files, or folders of them; default: the public-domain corpus, fetched once (`electra corpus fetch`)", valueName: "PATH");
     static readonly Option<string> Out = CliOption.OutputFolder("--out", "run folder: tokenizer, dataset, checkpoints, models, metrics", required: true);
     internal static readonly Option<string> Tokenizer = CliOption.Text("--tokenizer", "an existing tokenizer folder (vocab.txt) instead of training one", valueName: "DIR");
+    static readonly Option<string> InitFrom = CliOption.Text("--init-from",
+        "continue pre-training the pair in DIR/discriminator and DIR/generator (HF folders, any hub layout): shapes from their config.json, tokenizer from DIR, fresh optimizer; --preset then only supplies training defaults", valueName: "DIR");
     internal static readonly Option<bool> Resume = CliOption.Flag("--resume", "continue the run in --out from its newest checkpoint");
     internal static readonly Option<bool> Force = CliOption.Flag("--force",
         "replace the run in --out, or write one beside files electra did not create (only a run's own entries are ever removed)");
@@ -33,12 +37,12 @@ static class PretrainCommand
         var command = new Command("pretrain",
             "corpus → tokenizer → dataset → trained discriminator and generator (HF layout); data-parallel under `mpirun -np N`")
         {
-            Corpus, Out, Tokenizer, Resume, Force, CollectiveTimeout,
+            Corpus, Out, Tokenizer, InitFrom, Resume, Force, CollectiveTimeout,
         };
         Objective.AddTo(command);
         Run.AddTo(command);
         Text.AddTo(command);
-        command.SetAction(r => Execute(new RunRequest(r.GetValue(Corpus) ?? [], r.GetRequiredValue(Out), Run.Read(r, Objective.Read(r, Defaults)),
+        command.SetAction(r => Execute(new RunRequest(r.GetValue(Corpus) ?? [], r.GetRequiredValue(Out), Run.Read(r, Objective.Read(r, Defaults)) with { InitFrom = r.GetValue(InitFrom) },
             Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(Tokenizer) }, r.GetValue(Resume), r.GetValue(Force), "pretrain"),
             TimeSpan.FromSeconds(r.GetValue(CollectiveTimeout))));
         return command;
@@ -117,7 +121,7 @@ static class PretrainCommand
         var printer = mpi.IsRoot ? new ProgressPrinter() : null;
         try
         {
-            console.WriteLine($"pre-training {options.Objective} {options.Preset}: {options.Steps} steps of {options.EffectiveBatchSize} × {pipeline.SequenceLength} tokens" +
+            console.WriteLine($"pre-training {options.Objective} {(options.InitFrom is null ? options.Preset : $"from {options.InitFrom}")}: {options.Steps} steps of {options.EffectiveBatchSize} × {pipeline.SequenceLength} tokens" +
                               $"{(mpi.Size > 1 ? $" on {mpi.Size} ranks ({options.EffectiveBatchSize / mpi.Size} sequences each)" : "")} → {Path.GetFullPath(output)}");
             var result = PretrainingPipeline.Run(corpus, output, options, pipeline,
                 log: mpi.IsRoot ? new SynchronousProgress<string>(l => Console.WriteLine(l)) : null, progress: printer, resume: resume,

@@ -1,5 +1,6 @@
 using Electra.Data;
 using Electra.Distributed;
+using Electra.Modeling;
 using Electra.Tokenization;
 
 namespace Electra.Training;
@@ -16,7 +17,10 @@ public sealed record PipelineOptions
     /// <summary>Fraction of documents held out for evaluation.</summary>
     public double ValidationFraction { get; init; } = 0.01;
 
-    /// <summary>An existing tokenizer folder (vocab.txt [+ tokenizer_config.json]) to use instead of training one.</summary>
+    /// <summary>
+    /// An existing tokenizer folder (vocab.txt [+ tokenizer_config.json]) to use instead of training one; with
+    /// <see cref="PretrainingOptions.InitFrom"/> it defaults to that folder's (<see cref="PretrainingOptions.InitTokenizerDir"/>).
+    /// </summary>
     public string? TokenizerDir { get; init; }
 
     /// <summary>
@@ -26,9 +30,11 @@ public sealed record PipelineOptions
     /// </summary>
     public PipelineOptions Validate(PretrainingOptions training)
     {
-        int positions = training.ResolvePreset().Discriminator.MaxPositionEmbeddings;
+        var (model, positions) = training.InitFrom is { } initFrom
+            ? ($"model in {initFrom}", ElectraConfig.Load(Path.Combine(initFrom, "discriminator", "config.json")).MaxPositionEmbeddings)
+            : ($"{training.Preset} preset", training.ResolvePreset().Discriminator.MaxPositionEmbeddings);
         if (SequenceLength < 8 || SequenceLength > positions)
-            throw new ArgumentException($"sequence length {SequenceLength} does not fit the {training.Preset} preset's {positions} positions (max_position_embeddings): --seq must be 8 to {positions}");
+            throw new ArgumentException($"sequence length {SequenceLength} does not fit the {model}'s {positions} positions (max_position_embeddings): --seq must be 8 to {positions}");
         if (VocabSize is < 16) throw new ArgumentException($"vocabulary size {VocabSize} is below 16, too few for the special tokens and an alphabet (--vocab-size)");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentException($"validation fraction must be in [0, 1) (got {ValidationFraction})");
         if (TokenizerDir is not null && !File.Exists(Path.Combine(TokenizerDir, "vocab.txt")))
@@ -58,6 +64,8 @@ public static class PretrainingPipeline
     {
         pipeline ??= new PipelineOptions();
         options.Validate(mpi?.Size ?? 1);
+        if (pipeline.TokenizerDir is null && options.InitFrom is not null)
+            pipeline = pipeline with { TokenizerDir = PretrainingOptions.InitTokenizerDir(options.InitFrom) };
         pipeline.Validate(options);
         string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, "tokenizer");
         string datasetDir = Path.Combine(outputDir, "dataset");
