@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Electra.Data;
 using Electra.FineTuning;
 using Electra.Interop;
+using Electra.Modeling;
 using Electra.Pretraining;
 using Electra.Tokenization;
 using Electra.Training;
@@ -36,16 +37,19 @@ static class ExperimentCommand
         int seeds = a.Int("seeds", 3, min: 1);
         var pretrain = new PretrainingOptions
         {
-            Preset = a.Optional("preset") ?? "tiny",
+            Preset = ElectraPreset.FromName(a.Optional("preset") ?? "tiny"),
             BatchSize = a.Int("batch", 32, min: 1),
             LogEvery = 25,
             SaveEvery = 1_000_000,
             EvalEvery = 0,
             Seed = 42,
             LearningRate = a.Optional("lr") is null ? null : a.Double("lr", 0),
-            Sharing = PretrainCommand.ReadSharing(a, EmbeddingSharing.Shared),
             GeneratorFraction = a.Optional("generator-fraction") is null ? null : a.Double("generator-fraction", 0),
-            DiscriminatorWeight = a.Double("disc-weight", new PretrainingOptions().DiscriminatorWeight),
+            Electra = new ReplacedTokenDetectionOptions
+            {
+                DiscriminatorWeight = a.Double("disc-weight", new ReplacedTokenDetectionOptions().DiscriminatorWeight),
+                Sharing = PretrainCommand.ReadSharing(a, EmbeddingSharing.Shared),
+            },
             MaskProbability = a.Optional("mask-prob") is null ? null : a.Double("mask-prob", 0), // both objectives mask at this rate
         };
         var pipeline = new PipelineOptions { SequenceLength = a.Int("seq", 128, min: 8), VocabSize = a.Optional("vocab-size") is null ? 8192 : a.Int("vocab-size", 0, min: 16) };
@@ -137,29 +141,33 @@ static class ExperimentCommand
         return model.TrainingFlops(options.EffectiveBatchSize, seq);
     }
 
-    /// <summary>ELECTRA steps that fit in the wall-time budget on this machine, from a short timed run of random batches.</summary>
+    /// <summary>ELECTRA steps that fit in the wall-time budget on this machine, from a short timed run of the trainer's step on random batches.</summary>
     static long CalibrateSteps(PretrainingOptions options, int vocab, SpecialTokens special, int seq, double minutes)
     {
         using var model = options.CreateObjective(vocab, special);
-        using var optimizer = new AdamWeightDecay(AdamWeightDecay.DefaultGroups(model, 0.01), new OptimizerOptions());
-        int batch = options.EffectiveBatchSize;
-        var ids = TorchSharp.torch.randint(5, vocab, new long[] { batch, seq });
-        ids[TorchSharp.torch.TensorIndex.Colon, 0] = TorchSharp.torch.tensor((long)special.Cls);
-        var mask = TorchSharp.torch.ones_like(ids);
-        var types = TorchSharp.torch.zeros_like(ids);
+        using var optimizer = options.CreateOptimizer(model);
+        using var step = new PretrainingStep(model, optimizer, TorchSharp.torch.CPU, options.Seed, bf16: false);
+        var batch = RandomBatch(options.EffectiveBatchSize, seq, vocab, special);
         double seconds = 0;
-        for (int step = 0; step < 8; step++)
+        for (int s = 0; s < 8; s++)
         {
-            using var scope = TorchSharp.torch.NewDisposeScope();
             var clock = Stopwatch.StartNew();
-            model.Forward(ids, mask, types).Loss.backward();
-            optimizer.Step(1e-5);
-            model.zero_grad();
-            if (step >= 3) seconds += clock.Elapsed.TotalSeconds; // after warm-up
+            step.Run(s, 1e-5, [batch]);
+            if (s >= 3) seconds += clock.Elapsed.TotalSeconds; // after warm-up
         }
         double perStep = seconds / 5;
         Console.WriteLine($"calibration: {perStep * 1000:F0} ms per ELECTRA step → {minutes} min ≈ {(long)(minutes * 60 / perStep)} steps");
         return Math.Max(1, (long)(minutes * 60 / perStep));
+    }
+
+    /// <summary>Full-length rows of random regular ids after [CLS], as the loader would hand them over.</summary>
+    static PretrainingBatch RandomBatch(int batch, int seq, int vocab, SpecialTokens special)
+    {
+        var random = new Random(0);
+        var ids = new long[batch * seq];
+        for (int i = 0; i < ids.Length; i++) ids[i] = i % seq == 0 ? special.Cls : random.Next(5, vocab);
+        var mask = Enumerable.Repeat(1L, ids.Length).ToArray();
+        return new PretrainingBatch(batch, seq, ids, new long[ids.Length], mask, LoaderPosition.Start, LoaderPosition.Start);
     }
 
     static JsonObject Results(Dictionary<string, Dictionary<string, List<double>>> scores, double budget, long electraSteps, long mlmSteps,
@@ -187,8 +195,8 @@ static class ExperimentCommand
             },
             ["settings"] = new JsonObject
             {
-                ["preset"] = pretrain.Preset, ["batch"] = pretrain.EffectiveBatchSize, ["lr"] = pretrain.EffectiveLearningRate,
-                ["sharing"] = pretrain.Sharing.ToString().ToLowerInvariant(), ["generator_fraction"] = pretrain.GeneratorFraction ?? pretrain.ResolvePreset().GeneratorFraction,
+                ["preset"] = pretrain.Preset.Name, ["batch"] = pretrain.EffectiveBatchSize, ["lr"] = pretrain.EffectiveLearningRate,
+                ["sharing"] = pretrain.Electra.Sharing.ToString().ToLowerInvariant(), ["generator_fraction"] = pretrain.GeneratorFraction ?? pretrain.Preset.GeneratorFraction,
                 ["seeds"] = seeds, ["finetune_epochs"] = finetune.Epochs,
                 ["finetune_max_train"] = finetune.MaxTrainExamples, ["finetune_lr"] = finetune.LearningRate,
                 ["score"] = "test accuracy (sequence tasks) / test token accuracy (token tasks)",

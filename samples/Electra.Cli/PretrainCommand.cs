@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Electra.Data;
 using Electra.Distributed;
+using Electra.Modeling;
 using Electra.Pretraining;
 using Electra.Training;
 
@@ -16,7 +17,7 @@ static class PretrainCommand
     public const string Usage = "electra pretrain [--corpus PATH...] --out DIR [--preset tiny|small|base|large] [--steps N] [--batch B] [--seq L] [--lr X] " +
                                 "[--save-every N] [--eval-every N] [--seed S] [--device cpu|cuda|auto] [--resume] [--objective electra|mlm] [--sharing shared|none|gdes] " +
                                 "[--vocab-size N] [--tokenizer DIR] [--warmup N] [--accumulate N] [--log-every N] [--bias-correction true|false|auto] " +
-                                "[--dropout X] [--generator-fraction X] [--disc-weight X] [--mask-prob X] [--collective-timeout SECONDS]   " +
+                                "[--dropout X] [--generator-fraction X] [--disc-weight X] [--temperature X] [--mask-prob X] [--collective-timeout SECONDS]   " +
                                 "(data-parallel: mpirun -np N dotnet Electra.Cli.dll pretrain …)";
 
     public static int Run(Args a)
@@ -42,7 +43,7 @@ static class PretrainCommand
     /// <summary>The training options shared by `pretrain` and `quickstart`.</summary>
     public static PretrainingOptions ReadOptions(Args a, PretrainingOptions defaults) => defaults with
     {
-        Preset = a.Optional("preset") ?? defaults.Preset,
+        Preset = a.Optional("preset") is { } preset ? ElectraPreset.FromName(preset) : defaults.Preset,
         Steps = a.Long("steps", defaults.Steps, min: 1),
         BatchSize = a.Optional("batch") is null ? defaults.BatchSize : a.Int("batch", 0, min: 1),
         LearningRate = a.Optional("lr") is null ? defaults.LearningRate : a.Double("lr", 0),
@@ -65,7 +66,6 @@ static class PretrainCommand
         },
         Dropout = a.Optional("dropout") is null ? defaults.Dropout : a.Double("dropout", 0),
         GeneratorFraction = a.Optional("generator-fraction") is null ? defaults.GeneratorFraction : a.Double("generator-fraction", 0),
-        DiscriminatorWeight = a.Double("disc-weight", defaults.DiscriminatorWeight),
         MaskProbability = a.Optional("mask-prob") is null ? defaults.MaskProbability : a.Double("mask-prob", 0),
         Objective = a.Optional("objective") switch
         {
@@ -74,7 +74,12 @@ static class PretrainCommand
             "mlm" => ObjectiveKind.Mlm,
             var o => throw new UsageException($"--objective expects electra or mlm, got '{o}'"),
         },
-        Sharing = ReadSharing(a, defaults.Sharing),
+        Electra = defaults.Electra with
+        {
+            DiscriminatorWeight = a.Double("disc-weight", defaults.Electra.DiscriminatorWeight),
+            Temperature = a.Double("temperature", defaults.Electra.Temperature),
+            Sharing = ReadSharing(a, defaults.Electra.Sharing),
+        },
     };
 
     /// <summary>--sharing shared|none|gdes (`pretrain`, `quickstart` and `experiment`).</summary>
@@ -158,7 +163,11 @@ static class PretrainCommand
                 log: mpi.IsRoot ? new SynchronousProgress<string>(l => Console.WriteLine(l)) : null, progress: printer, resume: resume,
                 cancellationToken: cancel.Token, mpi: mpi);
             printer?.Finish();
-            if (mpi.IsRoot) Summarize(result);
+            if (mpi.IsRoot)
+            {
+                TrainingPlot.Draw(result.OutputDir);
+                Summarize(result);
+            }
             return result.Completed ? 0 : 130;
         }
         finally
@@ -174,8 +183,8 @@ static class PretrainCommand
     {
         Console.WriteLine();
         Console.WriteLine(r.Completed ? $"done: {r.Steps} steps, {r.TokensPerSecond:N0} tokens/s" : $"stopped at step {r.Steps}; continue with --resume");
-        if (r.Validation.Count > 0)
-            Console.WriteLine("held-out: " + string.Join(", ", r.Validation.Where(kv => kv.Key != "batches").Select(kv => $"{kv.Key} {kv.Value:0.####}")));
+        if (r.Validation is { } held)
+            Console.WriteLine("held-out: " + string.Join(", ", held.ToDictionary().Select(kv => $"{kv.Key} {kv.Value:0.####}")));
         foreach (string dir in r.ModelDirs) Console.WriteLine($"model:      {dir}");
         Console.WriteLine($"checkpoint: {r.LastCheckpoint}");
         Console.WriteLine($"metrics:    {Path.Combine(r.OutputDir, "metrics.jsonl")} (TensorBoard: {Path.Combine(r.OutputDir, "events")})");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Electra.Interop;
+using Electra.Modeling;
 using Electra.Training;
 
 namespace Electra.Tests.Training;
@@ -12,7 +13,7 @@ public class TrainerTests
 
     static readonly PretrainingOptions Small = new()
     {
-        Preset = "tiny", Steps = 8, BatchSize = 8, SaveEvery = 4, EvalEvery = 4, LogEvery = 1, EvalBatches = 2, Seed = 3, Device = "cpu",
+        Preset = ElectraPreset.Tiny, Steps = 8, BatchSize = 8, SaveEvery = 4, EvalEvery = 4, LogEvery = 1, EvalBatches = 2, Seed = 3, Device = "cpu",
     };
 
     static readonly PipelineOptions Pipeline = new() { VocabSize = 1000, SequenceLength = 64 };
@@ -61,11 +62,12 @@ public class TrainerTests
         Assert.True(lastDisc < firstDisc, $"discriminator loss {firstDisc:F3} → {lastDisc:F3}");
         // Held-out evaluation ran: 30 steps move the generator clearly below uniform there too (the discriminator's AUC
         // is still ~0.5 this early, whatever the seed, so it is only checked to be a probability).
-        Assert.True(result.Validation["gen_loss"] < Math.Log(1000) - 0.5, $"held-out generator loss {result.Validation["gen_loss"]}");
-        Assert.InRange(result.Validation["disc_auc"], 0, 1);
+        var heldOut = result.Validation!;
+        Assert.True(heldOut.GeneratorLoss < Math.Log(1000) - 0.5, $"held-out generator loss {heldOut.GeneratorLoss}");
+        Assert.InRange(heldOut.DiscriminatorAuc!.Value, 0, 1);
 
         Assert.Single(Checkpoint.List(Path.Combine(dir["run"], "checkpoints"))); // keep-last 1
-        Assert.True(new FileInfo(Path.Combine(dir["run"], "training.png")).Length > 10_000);
+        Assert.False(File.Exists(Path.Combine(dir["run"], "training.png"))); // plots are the CLI's
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(dir["run"], "events")));
         using var disc = Pretrained.LoadDiscriminator(Path.Combine(dir["run"], "discriminator"));
         using var gen = Pretrained.LoadGenerator(Path.Combine(dir["run"], "generator"));
