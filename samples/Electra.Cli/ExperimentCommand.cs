@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Electra.Corpora;
 using Electra.Data;
 using Electra.FineTuning;
 using Electra.Interop;

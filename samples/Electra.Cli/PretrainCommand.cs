@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Electra.Corpora;
 using Electra.Data;
 using Electra.Distributed;
 using Electra.Modeling;
