@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Electra.Interop;
-using Electra.Modeling;
 using Electra.Training;
 
 namespace Electra.Tests.Training;
@@ -11,14 +10,9 @@ namespace Electra.Tests.Training;
 /// </summary>
 public class RunSafetyTests
 {
-    static readonly string Corpus = Path.Combine(TestPaths.Pretrain, "moby-dick.txt");
-
-    static readonly PretrainingOptions Small = new()
-    {
-        Preset = ElectraPreset.Tiny, Steps = 8, BatchSize = 8, SaveEvery = 4, EvalEvery = 0, LogEvery = 1, EvalBatches = 2, Seed = 3, Device = "cpu",
-    };
-
-    static readonly PipelineOptions Pipeline = new() { VocabSize = 1000, SequenceLength = 64 };
+    static readonly string Corpus = TrainerTests.Corpus;
+    static readonly PretrainingOptions Small = TrainerTests.Small with { EvalEvery = 0 };
+    static readonly PipelineOptions Pipeline = TrainerTests.Pipeline;
 
     static PretrainingResult Run(string dir, PretrainingOptions? options = null, PipelineOptions? pipeline = null, bool resume = false, List<string>? notices = null,
         string? corpus = null) =>

@@ -9,14 +9,14 @@ namespace Electra.Tests.Training;
 /// <summary>End-to-end pre-training on real text (Moby-Dick from ../shared), small enough for CI.</summary>
 public class TrainerTests
 {
-    static readonly string Corpus = Path.Combine(TestPaths.Pretrain, "moby-dick.txt");
+    internal static readonly string Corpus = Path.Combine(TestPaths.Pretrain, "moby-dick.txt");
 
-    static readonly PretrainingOptions Small = new()
+    internal static readonly PretrainingOptions Small = new()
     {
         Preset = ElectraPreset.Tiny, Steps = 8, BatchSize = 8, SaveEvery = 4, EvalEvery = 4, LogEvery = 1, EvalBatches = 2, Seed = 3, Device = "cpu",
     };
 
-    static readonly PipelineOptions Pipeline = new() { VocabSize = 1000, SequenceLength = 64 };
+    internal static readonly PipelineOptions Pipeline = new() { VocabSize = 1000, SequenceLength = 64 };
 
     static PretrainingResult Run(string dir, PretrainingOptions options, bool resume = false, CancellationToken ct = default, IProgress<TrainingProgress>? progress = null) =>
         PretrainingPipeline.Run(new[] { Corpus }, dir, options, Pipeline, progress: progress, resume: resume, cancellationToken: ct);
