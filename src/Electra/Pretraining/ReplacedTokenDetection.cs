@@ -269,9 +269,9 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
         return InverseTransform(logits, temperature, u).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The uniform numbers of <see cref="Sample"/> for [B, N] slots: [B, N, 1].</summary>
-    static Tensor DrawUniforms(long B, long N, Generator? rng, GlobalBatch? global, Device device) =>
-        GlobalBatch.Draw(global, B, rows => rand([rows, N, 1], generator: rng, device: device));
+    /// <summary>The uniform numbers of <see cref="Sample"/> for [B, N] slots (<paramref name="batch"/> × <paramref name="slots"/>): [B, N, 1].</summary>
+    static Tensor DrawUniforms(long batch, long slots, Generator? rng, GlobalBatch? global, Device device) =>
+        GlobalBatch.Draw(global, batch, rows => rand([rows, slots, 1], generator: rng, device: device));
 
     /// <summary>Inverse transform sampling of softmax(logits / T) [B, .., V] with uniform numbers <paramref name="u"/> [B, .., 1] → [B, ..].</summary>
     static Tensor InverseTransform(Tensor logits, double temperature, Tensor u)
