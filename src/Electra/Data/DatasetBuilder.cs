@@ -109,6 +109,7 @@ public static class DatasetBuilder
             ClsId = vocabulary.ClsId,
             SepId = vocabulary.SepId,
             PadId = vocabulary.PadId,
+            MaskId = vocabulary.MaskId,
             VocabFingerprint = vocabulary.Fingerprint,
             Seed = options.Seed,
             ValidationFraction = options.ValidationFraction,

@@ -121,6 +121,6 @@ public static class PretrainingPipeline
     {
         if (!File.Exists(Path.Combine(datasetDir, DatasetManifest.FileName))) return false;
         var manifest = DatasetManifest.Read(datasetDir);
-        return manifest.VocabFingerprint == vocabulary.Fingerprint && manifest.MaxSeqLength == sequenceLength;
+        return manifest.VocabFingerprint == vocabulary.Fingerprint && manifest.MaxSeqLength == sequenceLength && manifest.MaskId is not null;
     }
 }

@@ -106,14 +106,18 @@ public sealed class Trainer
     public PretrainingResult Run(bool resume = false, CancellationToken cancellationToken = default)
     {
         TorchRuntime.EnsureLoaded();
-        var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
-        var vocabulary = TokenizerVocabulary.Describe(tokenizer);
+        // The dataset records the vocabulary and the special ids; the tokenizer is only checked to be the one that
+        // built it, since its files are exported with the models.
+        var vocabulary = TokenizerVocabulary.Describe(WordPieceTokenizer.Load(tokenizerDir));
         using (var check = PretrainingDataset.Open(datasetDir)) check.EnsureVocabulary(vocabulary.VocabSize, vocabulary.Fingerprint);
+        var data = DatasetManifest.Read(datasetDir);
+        if (data.MaskId is not { } maskId)
+            throw new InvalidDataException($"{Path.Combine(datasetDir, DatasetManifest.FileName)} does not record the [MASK] id (built by an older version): rebuild the dataset");
         if (IsRoot) PrepareOutput(resume, vocabulary.Fingerprint);
 
         var device = RankDevice(options.Device, mpi);
         torch.manual_seed(options.Seed);
-        using var model = options.CreateObjective(tokenizer.VocabSize, new SpecialTokens(tokenizer.PadId, tokenizer.ClsId, tokenizer.SepId, tokenizer.MaskId));
+        using var model = options.CreateObjective(data.VocabSize, new SpecialTokens(data.PadId, data.ClsId, data.SepId, maskId));
         model.to(device);
         model.train();
         using var optimizer = options.CreateOptimizer(model);
@@ -124,7 +128,7 @@ public sealed class Trainer
         using var loader = new PretrainingLoader(datasetDir, new LoaderOptions { BatchSize = micro, Seed = options.Seed, Rank = rank, WorldSize = ranks }, state.Data);
         using var metrics = IsRoot ? new MetricsLog(outputDir, state.Step, writeEvents: true) : null;
         using var trainStep = new PretrainingStep(model, optimizer, device, options.Seed, options.Bf16 ?? device.type == DeviceType.CUDA, mpi);
-        double flopsPerStep = model.TrainingFlops(micro, loader.Manifest.MaxSeqLength) * options.GradientAccumulation * ranks;
+        double flopsPerStep = model.TrainingFlops(micro, data.MaxSeqLength) * options.GradientAccumulation * ranks;
 
         long step = state.Step, tokensSeen = state.TokensSeen, sessionTokens = 0;
         var position = state.Data;

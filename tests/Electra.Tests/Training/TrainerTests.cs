@@ -68,6 +68,9 @@ public class TrainerTests
 
         Assert.Single(Checkpoint.List(Path.Combine(dir["run"], "checkpoints"))); // keep-last 1
         Assert.False(File.Exists(Path.Combine(dir["run"], "training.png"))); // plots are the CLI's
+        // The dataset records the special ids the trainer masks with.
+        Assert.Equal(Electra.Tokenization.WordPieceTokenizer.Load(Path.Combine(dir["run"], "tokenizer")).MaskId,
+            Electra.Data.DatasetManifest.Read(Path.Combine(dir["run"], "dataset")).MaskId);
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(dir["run"], "events")));
         using var disc = Pretrained.LoadDiscriminator(Path.Combine(dir["run"], "discriminator"));
         using var gen = Pretrained.LoadGenerator(Path.Combine(dir["run"], "generator"));
