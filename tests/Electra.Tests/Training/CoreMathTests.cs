@@ -12,10 +12,14 @@ public class CoreMathTests
     /// <summary>A module holding one weight matrix and one bias, for the optimizer.</summary>
     sealed class TwoParameters : nn.Module
     {
-        public readonly TorchSharp.Modules.Parameter weight = nn.Parameter(tensor(new float[] { 0.5f, -1.0f, 2.0f, 0.25f }).reshape(2, 2));
-        public readonly TorchSharp.Modules.Parameter bias = nn.Parameter(tensor(new float[] { 0.1f, -0.3f }));
+        readonly TorchSharp.Modules.Parameter weight = nn.Parameter(tensor(new float[] { 0.5f, -1.0f, 2.0f, 0.25f }).reshape(2, 2));
+        readonly TorchSharp.Modules.Parameter bias = nn.Parameter(tensor(new float[] { 0.1f, -0.3f }));
 
         public TwoParameters() : base("two") => RegisterComponents();
+
+        public TorchSharp.Modules.Parameter Weight => weight;
+
+        public TorchSharp.Modules.Parameter Bias => bias;
     }
 
     static readonly double[][] Gradients =
@@ -53,11 +57,11 @@ public class CoreMathTests
         for (int t = 0; t < steps; t++)
         {
             var g = Gradients[t];
-            model.weight.grad = tensor(g.Take(4).Select(x => (float)x).ToArray()).reshape(2, 2);
-            model.bias.grad = tensor(g.Skip(4).Select(x => (float)x).ToArray());
+            model.Weight.grad = tensor(g.Take(4).Select(x => (float)x).ToArray()).reshape(2, 2);
+            model.Bias.grad = tensor(g.Skip(4).Select(x => (float)x).ToArray());
             optimizer.Step(rate).Dispose();
         }
-        return model.weight.data<float>().ToArray().Concat(model.bias.data<float>().ToArray()).Select(x => (double)x).ToArray();
+        return model.Weight.data<float>().ToArray().Concat(model.Bias.data<float>().ToArray()).Select(x => (double)x).ToArray();
     }
 
     [Theory]
@@ -78,8 +82,8 @@ public class CoreMathTests
     {
         using var model = new TwoParameters();
         using var optimizer = new AdamWeightDecay(AdamWeightDecay.DefaultGroups(model, 0), new OptimizerOptions { BiasCorrection = true, MaxGradNorm = 1.0 });
-        model.weight.grad = full(2, 2, 3.0f); // norm √(4·9 + 2·16) = √68
-        model.bias.grad = full(2, 4.0f);
+        model.Weight.grad = full(2, 2, 3.0f); // norm √(4·9 + 2·16) = √68
+        model.Bias.grad = full(2, 4.0f);
         using var norm = optimizer.Step(0.0); // rate 0: only the moments move
         Assert.Equal(Math.Sqrt(68), norm.item<float>(), 4);
         var state = optimizer.StateDict();
@@ -94,22 +98,22 @@ public class CoreMathTests
     {
         using var model = new TwoParameters();
         using var optimizer = new AdamWeightDecay(AdamWeightDecay.DefaultGroups(model, 0.01), new OptimizerOptions());
-        var before = model.weight.data<float>().ToArray();
+        var before = model.Weight.data<float>().ToArray();
         for (int t = 0; t < 3; t++)
         {
-            model.weight.grad = tensor(new[] { float.NaN, 1f, 1f, 1f }).reshape(2, 2);
-            model.bias.grad = ones(2);
+            model.Weight.grad = tensor(new[] { float.NaN, 1f, 1f, 1f }).reshape(2, 2);
+            model.Bias.grad = ones(2);
             optimizer.Step(0.1).Dispose();
         }
-        Assert.Equal(before, model.weight.data<float>().ToArray()); // untouched, decay included
+        Assert.Equal(before, model.Weight.data<float>().ToArray()); // untouched, decay included
         Assert.Equal(3, optimizer.SkippedSteps.item<long>());
         Assert.Equal(3, optimizer.ConsecutiveSkips.item<long>());
         Assert.Equal(0f, optimizer.StateDict()["decay.exp_avg"].abs().max().item<float>()); // moments untouched too
-        model.weight.grad = ones(2, 2);
+        model.Weight.grad = ones(2, 2);
         optimizer.Step(0.1).Dispose();
         Assert.Equal(3, optimizer.SkippedSteps.item<long>());
         Assert.Equal(0, optimizer.ConsecutiveSkips.item<long>());
-        Assert.NotEqual(before, model.weight.data<float>().ToArray());
+        Assert.NotEqual(before, model.Weight.data<float>().ToArray());
     }
 
     [Fact]
