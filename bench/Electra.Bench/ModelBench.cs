@@ -1,3 +1,4 @@
+using Electra.Data;
 using Electra.Modeling;
 using Electra.Native;
 using Electra.Pretraining;
@@ -61,11 +62,19 @@ static class ModelBench
     /// <summary>ids uniform over regular tokens with [CLS] first and [SEP] last, mask all ones, token types 0: [B, L] each.</summary>
     public static (Tensor Ids, Tensor Mask, Tensor Types) RandomBatch(int vocabSize, int batch, int seq, Device device, long seed)
     {
+        var host = RandomBatch(vocabSize, batch, seq, seed);
+        return PretrainingStep.ToTensors(host, device);
+    }
+
+    /// <summary>The same batch as the loader hands it to the trainer (host arrays).</summary>
+    public static PretrainingBatch RandomBatch(int vocabSize, int batch, int seq, long seed)
+    {
         using var rng = new Generator((ulong)seed);
-        var ids = randint(FirstRegularId, vocabSize, new long[] { batch, seq }, dtype: ScalarType.Int64, generator: rng); // [B, L]
+        using var ids = randint(FirstRegularId, vocabSize, new long[] { batch, seq }, dtype: ScalarType.Int64, generator: rng); // [B, L]
         ids[TensorIndex.Colon, 0] = SpecialTokens.Default.Cls;
         ids[TensorIndex.Colon, -1] = SpecialTokens.Default.Sep;
-        return (ids.to(device), ones(batch, seq, dtype: ScalarType.Int64, device: device), zeros(batch, seq, dtype: ScalarType.Int64, device: device));
+        long n = (long)batch * seq;
+        return new PretrainingBatch(batch, seq, ids.data<long>().ToArray(), new long[n], Enumerable.Repeat(1L, (int)n).ToArray(), LoaderPosition.Start, LoaderPosition.Start);
     }
 
     /// <summary>Waits for queued device work (CUDA is asynchronous; CPU ops have finished when they return).</summary>
@@ -76,65 +85,50 @@ static class ModelBench
 }
 
 /// <summary>
-/// One trainer step as <see cref="Trainer"/> runs it: a dispose scope, the joint objective's forward, backward,
-/// the flattened AdamW update and zeroed gradients, with no host sync. Batches rotate through a few pre-made ones.
+/// The trainer's own <see cref="PretrainingStep"/> (agreement, masking, forward, backward, clipped AdamW update, metric
+/// sums, one dispose scope) on a few pre-made full-length batches in rotation, with the preset's objective and optimizer.
 /// </summary>
 sealed class TrainingStep : IDisposable
 {
-    readonly ReplacedTokenDetection model;
+    readonly PretrainingObjective model;
     readonly AdamWeightDecay optimizer;
-    readonly (Tensor Ids, Tensor Mask, Tensor Types)[] batches;
-    readonly bool bf16;
-    int next;
+    readonly PretrainingStep step;
+    readonly PretrainingBatch[] batches;
+    readonly double rate;
+    long next;
 
     /// <summary>Builds the objective of <paramref name="preset"/> (paper defaults, seed 0) on <paramref name="device"/>.</summary>
     public TrainingStep(ElectraPreset preset, int batch, int seq, Device device)
     {
         if (seq > preset.Discriminator.MaxPositionEmbeddings)
             throw new ArgumentException($"--seq {seq} exceeds the {preset.Name} preset's max_position_embeddings {preset.Discriminator.MaxPositionEmbeddings}");
+        var options = new PretrainingOptions { Preset = preset, BatchSize = batch, Seed = 0, Steps = 1_000_000 };
         torch.manual_seed(0);
-        model = ReplacedTokenDetection.FromPreset(preset, SpecialTokens.Default);
+        model = options.CreateObjective(preset.Discriminator.VocabSize, SpecialTokens.Default);
         model.to(device).train();
-        var options = new OptimizerOptions { LearningRate = preset.LearningRate };
-        optimizer = new AdamWeightDecay(AdamWeightDecay.DefaultGroups(model, options.WeightDecay), options);
-        batches = Enumerable.Range(0, 4).Select(i => ModelBench.RandomBatch(preset.Discriminator.VocabSize, batch, seq, device, seed: i)).ToArray();
-        bf16 = device.type == DeviceType.CUDA;
+        optimizer = options.CreateOptimizer(model);
+        step = new PretrainingStep(model, optimizer, device, options.Seed, bf16: device.type == DeviceType.CUDA);
+        batches = Enumerable.Range(0, 4).Select(i => ModelBench.RandomBatch(preset.Discriminator.VocabSize, batch, seq, seed: i)).ToArray();
         FlopsPerStep = model.TrainingFlops(batch, seq);
-        Rate = preset.LearningRate;
+        rate = preset.LearningRate;
     }
 
     /// <summary>Analytic training FLOPs of one step.</summary>
     public double FlopsPerStep { get; }
 
-    /// <summary>The learning rate every step uses (the schedule does not change the cost).</summary>
-    public double Rate { get; }
-
-    /// <summary>One optimizer step.</summary>
+    /// <summary>One optimizer step (at the preset's peak rate: the schedule does not change the cost), waited for.</summary>
     public void Run()
     {
-        using (NewDisposeScope())
-        {
-            var (ids, mask, types) = batches[next++ % batches.Length];
-            StepMetrics metrics;
-            using (bf16 ? Autocast.Enable(ScalarType.BFloat16) : null)
-                metrics = model.Forward(ids, mask, types);
-            metrics.Loss.backward();
-            optimizer.Step(Rate);
-            model.zero_grad();
-            ModelBench.Synchronize(metrics.Loss);
-        }
-        FinalizedHandles.ReleaseAfterStep(); // as the trainer does
+        step.Run(next, rate, [batches[next % batches.Length]]);
+        next++;
+        if (step.Metrics.Count >= 100) step.Metrics.Read(model.HasDiscriminator); // keeps the device sums from growing stale; a sync, rarely
+        ModelBench.Synchronize(optimizer.SkippedSteps);
     }
 
-    /// <summary>Frees the model, optimizer state and batches.</summary>
+    /// <summary>Frees the step, the optimizer state and the model.</summary>
     public void Dispose()
     {
-        foreach (var (ids, mask, types) in batches)
-        {
-            ids.Dispose();
-            mask.Dispose();
-            types.Dispose();
-        }
+        step.Dispose();
         optimizer.Dispose();
         model.Dispose();
     }

@@ -190,4 +190,8 @@ sealed class OptionGroup<T>
 
     /// <summary>The record with every option of the group applied to <paramref name="settings"/>.</summary>
     public T Read(ParseResult result, T settings) => entries.Aggregate(settings, (s, e) => e.Apply(result, s));
+
+    /// <summary>The record with only the options given on the command line applied (over a config file's values).</summary>
+    public T Override(ParseResult result, T settings) =>
+        entries.Where(e => result.GetResult(e.Option) is { Implicit: false }).Aggregate(settings, (s, e) => e.Apply(result, s));
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Electra.Corpora;
 using Electra.Data;
 using Electra.FineTuning;
 

@@ -3,9 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Electra.Corpora;
 using Electra.Data;
 using Electra.FineTuning;
 using Electra.Interop;
+using Electra.Modeling;
 using Electra.Pretraining;
 using Electra.Tokenization;
 using Electra.Training;
@@ -23,7 +25,7 @@ static class ExperimentCommand
 
     static readonly PretrainingOptions Defaults = new()
     {
-        Preset = "tiny",
+        Preset = ElectraPreset.Tiny,
         BatchSize = 32,
         LogEvery = 25,
         SaveEvery = 1_000_000,
@@ -154,29 +156,33 @@ static class ExperimentCommand
         return model.TrainingFlops(options.EffectiveBatchSize, seq);
     }
 
-    /// <summary>ELECTRA steps that fit in the wall-time budget on this machine, from a short timed run of random batches.</summary>
+    /// <summary>ELECTRA steps that fit in the wall-time budget on this machine, from a short timed run of the trainer's step on random batches.</summary>
     static long CalibrateSteps(PretrainingOptions options, int vocab, SpecialTokens special, int seq, double minutes)
     {
         using var model = options.CreateObjective(vocab, special);
-        using var optimizer = new AdamWeightDecay(AdamWeightDecay.DefaultGroups(model, 0.01), new OptimizerOptions());
-        int batch = options.EffectiveBatchSize;
-        var ids = TorchSharp.torch.randint(5, vocab, new long[] { batch, seq });
-        ids[TorchSharp.torch.TensorIndex.Colon, 0] = TorchSharp.torch.tensor((long)special.Cls);
-        var mask = TorchSharp.torch.ones_like(ids);
-        var types = TorchSharp.torch.zeros_like(ids);
+        using var optimizer = options.CreateOptimizer(model);
+        using var step = new PretrainingStep(model, optimizer, TorchSharp.torch.CPU, options.Seed, bf16: false);
+        var batch = RandomBatch(options.EffectiveBatchSize, seq, vocab, special);
         double seconds = 0;
-        for (int step = 0; step < 8; step++)
+        for (int s = 0; s < 8; s++)
         {
-            using var scope = TorchSharp.torch.NewDisposeScope();
             var clock = Stopwatch.StartNew();
-            model.Forward(ids, mask, types).Loss.backward();
-            optimizer.Step(1e-5);
-            model.zero_grad();
-            if (step >= 3) seconds += clock.Elapsed.TotalSeconds; // after warm-up
+            step.Run(s, 1e-5, [batch]);
+            if (s >= 3) seconds += clock.Elapsed.TotalSeconds; // after warm-up
         }
         double perStep = seconds / 5;
         Console.WriteLine($"calibration: {perStep * 1000:F0} ms per ELECTRA step → {minutes} min ≈ {(long)(minutes * 60 / perStep)} steps");
         return Math.Max(1, (long)(minutes * 60 / perStep));
+    }
+
+    /// <summary>Full-length rows of random regular ids after [CLS], as the loader would hand them over.</summary>
+    static PretrainingBatch RandomBatch(int batch, int seq, int vocab, SpecialTokens special)
+    {
+        var random = new Random(0);
+        var ids = new long[batch * seq];
+        for (int i = 0; i < ids.Length; i++) ids[i] = i % seq == 0 ? special.Cls : random.Next(5, vocab);
+        var mask = Enumerable.Repeat(1L, ids.Length).ToArray();
+        return new PretrainingBatch(batch, seq, ids, new long[ids.Length], mask, LoaderPosition.Start, LoaderPosition.Start);
     }
 
     static JsonObject Results(Dictionary<string, Dictionary<string, List<double>>> scores, double budget, long electraSteps, long mlmSteps,
@@ -204,8 +210,8 @@ static class ExperimentCommand
             },
             ["settings"] = new JsonObject
             {
-                ["preset"] = pretrain.Preset, ["batch"] = pretrain.EffectiveBatchSize, ["lr"] = pretrain.EffectiveLearningRate,
-                ["sharing"] = pretrain.Sharing.ToString().ToLowerInvariant(), ["generator_fraction"] = pretrain.GeneratorFraction ?? pretrain.ResolvePreset().GeneratorFraction,
+                ["preset"] = pretrain.Preset.Name, ["batch"] = pretrain.EffectiveBatchSize, ["lr"] = pretrain.EffectiveLearningRate,
+                ["sharing"] = pretrain.Electra.Sharing.ToString().ToLowerInvariant(), ["generator_fraction"] = pretrain.GeneratorFraction ?? pretrain.Preset.GeneratorFraction,
                 ["seeds"] = seeds, ["finetune_epochs"] = finetune.Epochs,
                 ["finetune_max_train"] = finetune.MaxTrainExamples, ["finetune_lr"] = finetune.LearningRate,
                 ["score"] = "test accuracy (sequence tasks) / test token accuracy (token tasks)",

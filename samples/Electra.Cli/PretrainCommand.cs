@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Electra.Corpora;
 using Electra.Data;
 using Electra.Distributed;
+using Electra.Modeling;
 using Electra.Pretraining;
 using Electra.Training;
 
@@ -37,14 +39,19 @@ static class PretrainCommand
         var command = new Command("pretrain",
             "corpus → tokenizer → dataset → trained discriminator and generator (HF layout); data-parallel under `mpirun -np N`")
         {
-            Corpus, Out, Tokenizer, InitFrom, Resume, Force, CollectiveTimeout,
+            Corpus, Out, Tokenizer, InitFrom, Resume, Force, CollectiveTimeout, PretrainOptionGroups.Config,
         };
         Objective.AddTo(command);
         Run.AddTo(command);
         Text.AddTo(command);
-        command.SetAction(r => Execute(new RunRequest(r.GetValue(Corpus) ?? [], r.GetRequiredValue(Out), Run.Read(r, Objective.Read(r, Defaults)) with { InitFrom = r.GetValue(InitFrom) },
-            Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(Tokenizer) }, r.GetValue(Resume), r.GetValue(Force), "pretrain"),
-            TimeSpan.FromSeconds(r.GetValue(CollectiveTimeout))));
+        command.SetAction(r =>
+        {
+            var options = Run.Override(r, Objective.Override(r, PretrainOptionGroups.Base(r, Defaults)));
+            if (r.GetValue(InitFrom) is { } initFrom) options = options with { InitFrom = initFrom };
+            return Execute(new RunRequest(r.GetValue(Corpus) ?? [], r.GetRequiredValue(Out), options,
+                Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(Tokenizer) }, r.GetValue(Resume), r.GetValue(Force), "pretrain"),
+                TimeSpan.FromSeconds(r.GetValue(CollectiveTimeout)));
+        });
         return command;
     }
 
@@ -121,13 +128,17 @@ static class PretrainCommand
         var printer = mpi.IsRoot ? new ProgressPrinter() : null;
         try
         {
-            console.WriteLine($"pre-training {options.Objective} {(options.InitFrom is null ? options.Preset : $"from {options.InitFrom}")}: {options.Steps} steps of {options.EffectiveBatchSize} × {pipeline.SequenceLength} tokens" +
+            console.WriteLine($"pre-training {options.Objective} {(options.InitFrom is null ? options.Preset.Name : $"from {options.InitFrom}")}: {options.Steps} steps of {options.EffectiveBatchSize} × {pipeline.SequenceLength} tokens" +
                               $"{(mpi.Size > 1 ? $" on {mpi.Size} ranks ({options.EffectiveBatchSize / mpi.Size} sequences each)" : "")} → {Path.GetFullPath(output)}");
             var result = PretrainingPipeline.Run(corpus, output, options, pipeline,
                 log: mpi.IsRoot ? new SynchronousProgress<string>(l => Console.WriteLine(l)) : null, progress: printer, resume: resume,
                 cancellationToken: cancel.Token, mpi: mpi);
             printer?.Finish();
-            if (mpi.IsRoot) Summarize(result);
+            if (mpi.IsRoot)
+            {
+                TrainingPlot.Draw(result.OutputDir);
+                Summarize(result);
+            }
             return result.Completed ? 0 : 130;
         }
         finally
@@ -180,8 +191,8 @@ static class PretrainCommand
     {
         Console.WriteLine();
         Console.WriteLine(r.Completed ? $"done: {r.Steps} steps, {r.TokensPerSecond:N0} tokens/s" : $"stopped at step {r.Steps}; continue with --resume");
-        if (r.Validation.Count > 0)
-            Console.WriteLine("held-out: " + string.Join(", ", r.Validation.Where(kv => kv.Key != "batches").Select(kv => $"{kv.Key} {kv.Value:0.####}")));
+        if (r.Validation is { } held)
+            Console.WriteLine("held-out: " + string.Join(", ", held.ToDictionary().Select(kv => $"{kv.Key} {kv.Value:0.####}")));
         foreach (string dir in r.ModelDirs) Console.WriteLine($"model:      {dir}");
         Console.WriteLine($"checkpoint: {r.LastCheckpoint}");
         Console.WriteLine($"metrics:    {Path.Combine(r.OutputDir, "metrics.jsonl")} (TensorBoard: {Path.Combine(r.OutputDir, "events")})");

@@ -5,7 +5,8 @@ namespace Electra.Cli;
 
 /// <summary>
 /// Draws pre-training progress: a live bar (step, %, ETA, tokens/s, losses) redrawn in place on a terminal,
-/// or one line per log interval when output is redirected; evaluations, checkpoints and notices on their own lines.
+/// or one line per log interval when output is redirected; evaluations, checkpoints and notices on their own lines;
+/// the run's training.png is redrawn at every checkpoint.
 /// </summary>
 sealed class ProgressPrinter : IProgress<TrainingProgress>
 {
@@ -29,6 +30,7 @@ sealed class ProgressPrinter : IProgress<TrainingProgress>
                     break;
                 case ProgressKind.Checkpoint:
                     Line($"  checkpoint: {p.Message}");
+                    TrainingPlot.Draw(Path.GetDirectoryName(Path.GetDirectoryName(p.Message))!); // RUN/checkpoints/step-N → RUN
                     break;
                 default:
                     Line($"  {p.Message}");

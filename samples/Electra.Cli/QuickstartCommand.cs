@@ -12,7 +12,7 @@ static class QuickstartCommand
 {
     static readonly PretrainingOptions Defaults = new()
     {
-        Preset = "tiny",
+        Preset = Electra.Modeling.ElectraPreset.Tiny,
         Steps = 400,
         BatchSize = 32,
         SaveEvery = 200,

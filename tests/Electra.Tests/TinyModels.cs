@@ -24,8 +24,9 @@ static class TinyModels
     }
 
     /// <summary>A batch of random ids [B, T] framed by [CLS] … [SEP], the last row padded after half its length.</summary>
-    public static (Tensor Ids, Tensor Mask, Tensor Types) Batch(int B, int T, int seed = 1)
+    public static (Tensor Ids, Tensor Mask, Tensor Types) Batch(int batch, int length, int seed = 1)
     {
+        int B = batch, T = length;
         var g = new torch.Generator((ulong)seed);
         var ids = randint(5, Discriminator.VocabSize, new long[] { B, T }, generator: g);
         var mask = ones(B, T, dtype: ScalarType.Int64);

@@ -138,7 +138,7 @@ public static class CorpusReader
     }
 
     /// <summary>Sentences of running text whose paragraphs are separated by blank lines.</summary>
-    internal static List<string> SplitParagraphs(string text)
+    public static List<string> SplitParagraphs(string text)
     {
         var sentences = new List<string>();
         foreach (string paragraph in System.Text.RegularExpressions.Regex.Split(text, @"\n[ \t\r]*\n"))

@@ -71,6 +71,18 @@ public static class DatasetBuilder
 {
     static readonly Regex OwnFile = new(@"^(dataset\.json|(train|validation)-\d{5}\.(bin|idx))(\.tmp)?$", RegexOptions.CultureInvariant);
 
+    /// <summary>
+    /// Removes the <c>*.tmp</c> files a build stopped mid-write (a kill, a full disk) left in <paramref name="folder"/>:
+    /// only the builder's own names (<c>dataset.json.tmp</c>, <c>train-00000.bin.tmp</c>, …); returns them.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStaleTemporaries(string folder)
+    {
+        if (!Directory.Exists(folder)) return [];
+        var stale = Directory.GetFiles(folder, "*.tmp").Where(f => OwnFile.IsMatch(Path.GetFileName(f))).ToList();
+        foreach (string file in stale) File.Delete(file);
+        return stale;
+    }
+
     /// <summary>Builds the dataset of <paramref name="corpusPaths"/> into <paramref name="outputFolder"/>.</summary>
     /// <param name="corpusPaths">Files and folders (see <see cref="CorpusReader"/>).</param>
     /// <param name="outputFolder">Created if needed. Refused when it holds a different dataset or foreign files, unless <see cref="DatasetBuildOptions.Overwrite"/>.</param>
@@ -97,6 +109,7 @@ public static class DatasetBuilder
             ClsId = vocabulary.ClsId,
             SepId = vocabulary.SepId,
             PadId = vocabulary.PadId,
+            MaskId = vocabulary.MaskId,
             VocabFingerprint = vocabulary.Fingerprint,
             Seed = options.Seed,
             ValidationFraction = options.ValidationFraction,

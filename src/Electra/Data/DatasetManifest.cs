@@ -21,11 +21,14 @@ public enum DatasetSplit
 /// <param name="Fingerprint">Any string that changes when the vocabulary changes (e.g. a SHA-256 of vocab.txt), checked by <see cref="PretrainingDataset.EnsureVocabulary"/>.</param>
 public sealed record DatasetVocabulary(int VocabSize, int ClsId, int SepId, int PadId, string Fingerprint)
 {
+    /// <summary>Id of [MASK], recorded for the trainer's dynamic masking (null when the caller's vocabulary has none).</summary>
+    public int? MaskId { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when a special id is outside the vocabulary.</summary>
     public void Validate()
     {
         if (VocabSize < 1) throw new ArgumentException($"vocab_size must be positive, got {VocabSize}");
-        foreach (var (name, id) in new[] { ("[CLS]", ClsId), ("[SEP]", SepId), ("[PAD]", PadId) })
+        foreach (var (name, id) in new[] { ("[CLS]", ClsId), ("[SEP]", SepId), ("[PAD]", PadId), ("[MASK]", MaskId ?? 0) })
             if (id < 0 || id >= VocabSize) throw new ArgumentException($"{name} id {id} is outside the vocabulary [0, {VocabSize})");
     }
 }
@@ -82,6 +85,9 @@ public sealed record DatasetManifest
 
     /// <summary>Id of [PAD].</summary>
     public int PadId { get; init; }
+
+    /// <summary>Id of [MASK], which the trainer masks with (null in datasets built before it was recorded: rebuild them to pre-train).</summary>
+    public int? MaskId { get; init; }
 
     /// <summary>The caller's vocabulary fingerprint.</summary>
     public string VocabFingerprint { get; init; } = "";

@@ -9,8 +9,9 @@ using static TorchSharp.torch;
 namespace Electra.FineTuning;
 
 /// <summary>
-/// google-research/electra's fine-tuning recipe: <see cref="AdamWeightDecay"/> (no bias correction, clipping at 1.0)
-/// over <see cref="LayerwiseLearningRates"/> groups, linear warmup over the first 10% of steps and linear decay to 0
+/// google-research/electra's fine-tuning recipe: <see cref="AdamWeightDecay"/>, the optimizer and clipping path of
+/// pre-training (global-norm clipping at 1.0, a non-finite step skipped; bias correction on when the warmup is shorter
+/// than <see cref="OptimizerOptions.ShortWarmup"/> steps, as it is for any fine-tuning run here) over <see cref="LayerwiseLearningRates"/> groups, linear warmup over the first 10% of steps and linear decay to 0
 /// (<see cref="LearningRateSchedule"/>), shuffled batches padded to their longest example, dev evaluation after every
 /// epoch, and the best epoch's weights kept and scored on test. Deterministic for a seed on CPU.
 /// </summary>
@@ -71,7 +72,7 @@ public static class FineTuner
         long warmup = (long)(totalSteps * options.WarmupProportion);
         var schedule = new LearningRateSchedule(options.LearningRate, warmup, totalSteps);
         using var optimizer = new AdamWeightDecay(LayerwiseLearningRates.Groups(model, options.LayerDecay, options.WeightDecay),
-            new OptimizerOptions { LearningRate = options.LearningRate, WeightDecay = options.WeightDecay }.ForWarmup(warmup));
+            new OptimizerOptions { WeightDecay = options.WeightDecay }.ForWarmup(warmup));
 
         var epochs = new List<EpochResult>();
         Dictionary<string, Tensor>? best = null;

@@ -62,4 +62,42 @@ public static class AtomicFile
 
     static string TempName(string full) =>
         Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
+
+    static readonly System.Text.RegularExpressions.Regex TempPattern = new(@"^\..+\.tmp-(?<pid>\d+)-[0-9a-f]{32}(\.old)?$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Removes the temporary files and folders these writes leave in <paramref name="dir"/> when a process is killed
+    /// mid-write (<c>.NAME.tmp-PID-GUID</c>), unless the process that made them is still running; returns what it removed.
+    /// Nothing else is touched.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStale(string dir)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(dir)) return removed;
+        foreach (string entry in Directory.EnumerateFileSystemEntries(dir))
+        {
+            var match = TempPattern.Match(Path.GetFileName(entry));
+            if (!match.Success || IsRunningElsewhere(int.Parse(match.Groups["pid"].Value, System.Globalization.CultureInfo.InvariantCulture))) continue;
+            if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+            else File.Delete(entry);
+            removed.Add(entry);
+        }
+        return removed;
+    }
+
+    /// <summary>Whether another live process has this id (this process's own leftovers at start are stale).</summary>
+    static bool IsRunningElsewhere(int pid)
+    {
+        if (pid == Environment.ProcessId) return false;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+    }
 }

@@ -120,7 +120,7 @@ public static class Pretrained
         var state = model.state_dict();
         AtomicFile.WriteDirectory(dir, temp =>
         {
-            (config with { Architectures = new[] { architecture } }).Save(Path.Combine(temp, "config.json"));
+            AtomicFile.WriteAllText(Path.Combine(temp, "config.json"), (config with { Architectures = new[] { architecture } }).ToJson());
             SafeTensors.Save(Path.Combine(temp, "model.safetensors"), state);
             if (tokenizerDir is null) return;
             foreach (string name in new[] { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" })
@@ -135,9 +135,9 @@ public static class Pretrained
 
     /// <summary>Saves a discriminator folder.</summary>
     public static void SavePretrained(this ElectraForPreTraining model, string dir, string? tokenizerDir = null) =>
-        Save(model, model.Config, "ElectraForPreTraining", dir, tokenizerDir);
+        Save(model, model.Config, ElectraForPreTraining.Architecture, dir, tokenizerDir);
 
     /// <summary>Saves a generator folder.</summary>
     public static void SavePretrained(this ElectraForMaskedLM model, string dir, string? tokenizerDir = null) =>
-        Save(model, model.Config, "ElectraForMaskedLM", dir, tokenizerDir);
+        Save(model, model.Config, ElectraForMaskedLM.Architecture, dir, tokenizerDir);
 }

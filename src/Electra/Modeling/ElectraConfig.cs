@@ -159,11 +159,7 @@ public sealed record ElectraConfig
     /// <summary>The config as HF's <c>config.json</c> text.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>Writes <c>config.json</c> atomically.</summary>
-    public void Save(string path) => Interop.AtomicFile.WriteAllText(path, ToJson());
-
     /// <summary>Parses config text (used by tests and the CLI).</summary>
     public static ElectraConfig FromJson(string json) =>
         (JsonSerializer.Deserialize<ElectraConfig>(json, Json) ?? throw new InvalidDataException("empty config")).Validate();
-
 }

@@ -15,8 +15,11 @@ public sealed class ElectraForMaskedLM : nn.Module<Tensor, Tensor, Tensor, Tenso
     readonly ElectraGeneratorPredictions generator_predictions;
     readonly Linear generator_lm_head;
 
+    /// <summary>The HF architecture name (config.json's <c>architectures</c>).</summary>
+    public const string Architecture = "ElectraForMaskedLM";
+
     /// <summary>Builds a generator; <paramref name="sharedEmbeddings"/> ties it to a discriminator's embeddings.</summary>
-    public ElectraForMaskedLM(ElectraConfig config, ElectraEmbeddings? sharedEmbeddings = null) : base("ElectraForMaskedLM")
+    public ElectraForMaskedLM(ElectraConfig config, ElectraEmbeddings? sharedEmbeddings = null) : base(Architecture)
     {
         electra = new ElectraModel(config, sharedEmbeddings);
         generator_predictions = new ElectraGeneratorPredictions(config);

@@ -9,8 +9,11 @@ public sealed class ElectraForPreTraining : nn.Module<Tensor, Tensor, Tensor, Te
     readonly ElectraModel electra;
     readonly ElectraDiscriminatorPredictions discriminator_predictions;
 
+    /// <summary>The HF architecture name (config.json's <c>architectures</c>).</summary>
+    public const string Architecture = "ElectraForPreTraining";
+
     /// <summary>Builds and initialises a discriminator.</summary>
-    public ElectraForPreTraining(ElectraConfig config) : base("ElectraForPreTraining")
+    public ElectraForPreTraining(ElectraConfig config) : base(Architecture)
     {
         electra = new ElectraModel(config);
         discriminator_predictions = new ElectraDiscriminatorPredictions(config);

@@ -34,9 +34,11 @@ public sealed class MaskedLanguageModel : PretrainingObjective
     /// <inheritdoc/>
     public override ElectraModel Encoder => model.Electra;
 
-    /// <summary>Writes <c>DIR/mlm</c> as an HF <c>ElectraForMaskedLM</c> folder.</summary>
-    public override void SaveModels(string dir, string? tokenizerDir) =>
-        Interop.Pretrained.SavePretrained(model, Path.Combine(dir, "mlm"), tokenizerDir);
+    /// <inheritdoc/>
+    public override bool HasDiscriminator => false;
+
+    /// <summary><c>mlm</c>: an HF <c>ElectraForMaskedLM</c>.</summary>
+    public override IEnumerable<ExportedModel> ExportModels() => [new ExportedModel("mlm", model, model.Config, ElectraForMaskedLM.Architecture)];
 
     /// <inheritdoc/>
     public override double TrainingFlops(long batch, long seqLength) =>

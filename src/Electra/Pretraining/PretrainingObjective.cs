@@ -16,7 +16,7 @@ public enum ObjectiveKind
 
 /// <summary>
 /// A pre-training objective over one batch: the trainer calls <see cref="Forward"/>, back-propagates
-/// <see cref="StepMetrics.Loss"/> and saves the models with <see cref="SaveModels"/>.
+/// <see cref="StepMetrics.Loss"/>, and Interop saves the models of <see cref="ExportModels"/> as HF folders.
 /// </summary>
 public abstract class PretrainingObjective : nn.Module
 {
@@ -39,6 +39,19 @@ public abstract class PretrainingObjective : nn.Module
     /// <summary>The encoder that fine-tuning keeps.</summary>
     public abstract ElectraModel Encoder { get; }
 
-    /// <summary>Writes the trained models as HF folders under <paramref name="dir"/>.</summary>
-    public abstract void SaveModels(string dir, string? tokenizerDir);
+    /// <summary>Whether the objective trains a discriminator (its metrics carry the discriminator's figures).</summary>
+    public abstract bool HasDiscriminator { get; }
+
+    /// <summary>
+    /// The trained HF models, each with the folder name it is exported under. Lazily made: a model built for the
+    /// export (GDES's standalone discriminator) is valid until the enumeration moves on, and freed then.
+    /// </summary>
+    public abstract IEnumerable<ExportedModel> ExportModels();
 }
+
+/// <summary>One HF model an objective exports.</summary>
+/// <param name="Folder">The folder name under the run folder (discriminator, generator, mlm).</param>
+/// <param name="Model">The module whose state dict is saved.</param>
+/// <param name="Config">Its config.json.</param>
+/// <param name="Architecture">The HF architecture name (ElectraForPreTraining, ElectraForMaskedLM).</param>
+public sealed record ExportedModel(string Folder, nn.Module Model, ElectraConfig Config, string Architecture);

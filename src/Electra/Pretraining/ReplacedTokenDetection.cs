@@ -34,8 +34,14 @@ public sealed record ReplacedTokenDetectionOptions
     /// <summary>Embedding sharing between generator and discriminator (paper: shared).</summary>
     public EmbeddingSharing Sharing { get; init; } = EmbeddingSharing.Shared;
 
-    /// <summary>Which positions the generator predicts.</summary>
-    public MaskingOptions Masking { get; init; } = new();
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
+    public ReplacedTokenDetectionOptions Validate()
+    {
+        if (!(DiscriminatorWeight >= 0)) throw new ArgumentException($"discriminator weight must be ≥ 0 (got {DiscriminatorWeight})");
+        if (!(Temperature > 0) || double.IsInfinity(Temperature)) throw new ArgumentException($"sampling temperature must be positive and finite (got {Temperature})");
+        if (!Enum.IsDefined(Sharing)) throw new ArgumentException($"unknown embedding sharing {Sharing}");
+        return this;
+    }
 }
 
 /// <summary>
@@ -49,12 +55,18 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     readonly ElectraForMaskedLM generator;
     readonly ElectraForPreTraining discriminator;
     readonly Masking masking;
+    readonly MaskingOptions maskingOptions;
 
-    /// <summary>Builds both models; with <see cref="EmbeddingSharing.Shared"/> the generator reuses the discriminator's embeddings.</summary>
-    public ReplacedTokenDetection(ElectraConfig discriminatorConfig, ElectraConfig generatorConfig, SpecialTokens special, ReplacedTokenDetectionOptions? options = null)
+    /// <summary>
+    /// Builds both models; with <see cref="EmbeddingSharing.Shared"/> the generator reuses the discriminator's embeddings.
+    /// <paramref name="masking"/> says which positions the generator predicts (ELECTRA's 15%, 85% [MASK] by default).
+    /// </summary>
+    public ReplacedTokenDetection(ElectraConfig discriminatorConfig, ElectraConfig generatorConfig, SpecialTokens special, ReplacedTokenDetectionOptions? options = null,
+        MaskingOptions? masking = null)
         : base("ReplacedTokenDetection")
     {
-        Options = options ?? new ReplacedTokenDetectionOptions();
+        Options = (options ?? new ReplacedTokenDetectionOptions()).Validate();
+        maskingOptions = masking ?? new MaskingOptions();
         if (generatorConfig.VocabSize != discriminatorConfig.VocabSize || generatorConfig.EmbeddingSize != discriminatorConfig.EmbeddingSize
             || generatorConfig.MaxPositionEmbeddings != discriminatorConfig.MaxPositionEmbeddings || generatorConfig.TypeVocabSize != discriminatorConfig.TypeVocabSize)
             throw new ArgumentException("generator and discriminator must agree on vocab_size, embedding_size, max_position_embeddings and type_vocab_size");
@@ -62,16 +74,13 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
         generator = new ElectraForMaskedLM(generatorConfig,
             Options.Sharing == EmbeddingSharing.Shared ? discriminator.Electra.Embeddings : null);
         if (Options.Sharing == EmbeddingSharing.Gdes) discriminator.Electra.Embeddings.DisentangleFrom(generator.Electra.Embeddings);
-        masking = new Masking(Options.Masking, special, discriminatorConfig.VocabSize);
+        this.masking = new Masking(maskingOptions, special, discriminatorConfig.VocabSize);
         RegisterComponents();
     }
 
-    /// <summary>Builds the pair of a preset (the vocabulary comes from the preset's discriminator config).</summary>
-    public static ReplacedTokenDetection FromPreset(ElectraPreset preset, SpecialTokens special, ReplacedTokenDetectionOptions? options = null)
-    {
-        var o = options ?? new ReplacedTokenDetectionOptions { Masking = new MaskingOptions { MaskProbability = preset.MaskProbability } };
-        return new ReplacedTokenDetection(preset.Discriminator, preset.Generator, special, o);
-    }
+    /// <summary>Builds the pair of a preset with its mask probability (the vocabulary comes from the preset's discriminator config).</summary>
+    public static ReplacedTokenDetection FromPreset(ElectraPreset preset, SpecialTokens special, ReplacedTokenDetectionOptions? options = null) =>
+        new(preset.Discriminator, preset.Generator, special, options, new MaskingOptions { MaskProbability = preset.MaskProbability });
 
     /// <summary>The objective's options.</summary>
     public ReplacedTokenDetectionOptions Options { get; }
@@ -127,8 +136,11 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
         }
     }
 
-    /// <summary>Writes <c>DIR/discriminator</c> and <c>DIR/generator</c> as HF folders (with GDES, the discriminator's tables as sums).</summary>
-    public override void SaveModels(string dir, string? tokenizerDir)
+    /// <inheritdoc/>
+    public override bool HasDiscriminator => true;
+
+    /// <summary><c>discriminator</c> and <c>generator</c> (with GDES, a standalone discriminator holding the tables as sums).</summary>
+    public override IEnumerable<ExportedModel> ExportModels()
     {
         if (Options.Sharing == EmbeddingSharing.Gdes)
         {
@@ -136,16 +148,16 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
             standalone.to(discriminator.Electra.Embeddings.WordEmbeddings.device);
             standalone.load_state_dict(discriminator.state_dict());
             standalone.Electra.Embeddings.Absorb(generator.Electra.Embeddings);
-            Interop.Pretrained.SavePretrained(standalone, Path.Combine(dir, "discriminator"), tokenizerDir);
+            yield return new ExportedModel("discriminator", standalone, discriminator.Config, ElectraForPreTraining.Architecture);
         }
-        else Interop.Pretrained.SavePretrained(discriminator, Path.Combine(dir, "discriminator"), tokenizerDir);
-        Interop.Pretrained.SavePretrained(generator, Path.Combine(dir, "generator"), tokenizerDir);
+        else yield return new ExportedModel("discriminator", discriminator, discriminator.Config, ElectraForPreTraining.Architecture);
+        yield return new ExportedModel("generator", generator, generator.Config, ElectraForMaskedLM.Architecture);
     }
 
     /// <summary>Generator (encoder + head at the masked slots) and discriminator, forward and backward.</summary>
     public override double TrainingFlops(long batch, long seqLength)
     {
-        double predicted = (double)batch * Options.Masking.MaxPredictions(seqLength);
+        double predicted = (double)batch * maskingOptions.MaxPredictions(seqLength);
         double forward = FlopCounter.Encoder(generator.Config, batch, seqLength) + FlopCounter.GeneratorHead(generator.Config, predicted)
                        + FlopCounter.Encoder(discriminator.Config, batch, seqLength) + FlopCounter.DiscriminatorHead(discriminator.Config, batch * seqLength);
         return 3 * forward;
@@ -296,9 +308,9 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
         return InverseTransform(logits, temperature, u).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The uniform numbers of <see cref="Sample"/> for [B, N] slots: [B, N, 1].</summary>
-    static Tensor DrawUniforms(long B, long N, Generator? rng, GlobalBatch? global, Device device) =>
-        GlobalBatch.Draw(global, B, rows => rand([rows, N, 1], generator: rng, device: device));
+    /// <summary>The uniform numbers of <see cref="Sample"/> for [B, N] slots (<paramref name="batch"/> × <paramref name="slots"/>): [B, N, 1].</summary>
+    static Tensor DrawUniforms(long batch, long slots, Generator? rng, GlobalBatch? global, Device device) =>
+        GlobalBatch.Draw(global, batch, rows => rand([rows, slots, 1], generator: rng, device: device));
 
     /// <summary>Inverse transform sampling of softmax(logits / T) [B, .., V] with uniform numbers <paramref name="u"/> [B, .., 1] → [B, ..].</summary>
     static Tensor InverseTransform(Tensor logits, double temperature, Tensor u)

@@ -41,7 +41,9 @@ public sealed class AdamWeightDecay : IDisposable
             long total = sizes.Sum();
             groups.Add(new FlatGroup(g, sizes, zeros(total, device: device), zeros(total, device: device), zeros(total, device: device), zeros(total, device: device)));
         }
-        SkippedSteps = zeros(1, dtype: ScalarType.Int64, device: groups.Count > 0 ? groups[0].ExpAvg.device : CPU);
+        var counters = groups.Count > 0 ? groups[0].ExpAvg.device : CPU;
+        SkippedSteps = zeros(1, dtype: ScalarType.Int64, device: counters);
+        ConsecutiveSkips = zeros(1, dtype: ScalarType.Int64, device: counters);
     }
 
     /// <summary>
@@ -63,13 +65,13 @@ public sealed class AdamWeightDecay : IDisposable
     public long Steps { get; private set; }
 
     /// <summary>Steps skipped because the gradient was not finite (a device tensor; reading it syncs).</summary>
-    public Tensor SkippedSteps { get; private set; }
+    public Tensor SkippedSteps { get; }
 
-    /// <summary>
-    /// The gradient of every group copied into its flat buffer, in group order: the buffers a data-parallel
-    /// all-reduce averages. They are the optimizer's own, overwritten by the next call and modified by <see cref="Step"/>.
-    /// </summary>
-    public IReadOnlyList<Tensor> FlattenGradients()
+    /// <summary>Skipped steps in a row up to the last step, 0 after a finite one (a device tensor; reading it syncs).</summary>
+    public Tensor ConsecutiveSkips { get; }
+
+    /// <summary>The gradient of every group copied into its flat buffer, in group order (the buffers <see cref="Step"/> clips in place).</summary>
+    List<Tensor> FlattenGradients()
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -89,14 +91,13 @@ public sealed class AdamWeightDecay : IDisposable
     }
 
     /// <summary>
-    /// One update at learning rate <paramref name="rate"/> from the current gradients (or from
-    /// <paramref name="flatGradients"/> when given, e.g. after an all-reduce; they are clipped in place). Returns
-    /// the global gradient norm before clipping, as a tensor.
+    /// One update at learning rate <paramref name="rate"/> from the parameters' gradients (averaged over the ranks
+    /// already in a data-parallel job). Returns the global gradient norm before clipping, as a tensor.
     /// </summary>
-    public Tensor Step(double rate, IReadOnlyList<Tensor>? flatGradients = null)
+    public Tensor Step(double rate)
     {
         using var scope = NewDisposeScope();
-        var grads = flatGradients ?? FlattenGradients(); // per group [P_g]
+        var grads = FlattenGradients(); // per group [P_g]
         var norm = grads.Select(g => g.norm().square()).Aggregate((a, b) => a + b).sqrt(); // scalar; norm() needs no [P_g] temporary
         var finite = norm.isfinite();
         var keep = finite.to(ScalarType.Float32); // 1 normally; 0 freezes moments and weights
@@ -130,7 +131,9 @@ public sealed class AdamWeightDecay : IDisposable
                     offset += sizes[j];
                 }
             }
-            SkippedSteps.add_(finite.logical_not().to(ScalarType.Int64));
+            var skipped = finite.logical_not().to(ScalarType.Int64);
+            SkippedSteps.add_(skipped);
+            ConsecutiveSkips.mul_(skipped).add_(skipped);
         }
         return norm.MoveToOuterDisposeScope();
     }
@@ -146,6 +149,7 @@ public sealed class AdamWeightDecay : IDisposable
         }
         state["step"] = tensor(Steps);
         state["skipped_steps"] = SkippedSteps;
+        state["consecutive_skips"] = ConsecutiveSkips;
         return state;
     }
 
@@ -161,7 +165,9 @@ public sealed class AdamWeightDecay : IDisposable
             }
         if (!state.TryGetValue("step", out var step)) throw new InvalidDataException($"{source}: optimizer state lacks step");
         Steps = step.item<long>();
-        if (state.TryGetValue("skipped_steps", out var skipped)) using (no_grad()) SkippedSteps.copy_(skipped);
+        using var noGrad = no_grad();
+        if (state.TryGetValue("skipped_steps", out var skipped)) SkippedSteps.copy_(skipped);
+        if (state.TryGetValue("consecutive_skips", out var consecutive)) ConsecutiveSkips.copy_(consecutive);
     }
 
     /// <summary>Frees the moments and buffers.</summary>
@@ -175,5 +181,6 @@ public sealed class AdamWeightDecay : IDisposable
             g.Scratch.Dispose();
         }
         SkippedSteps.Dispose();
+        ConsecutiveSkips.Dispose();
     }
 }

@@ -3,7 +3,8 @@ namespace Electra.Training;
 /// <summary>
 /// The optimizer google-research/electra uses (<c>optimization.py</c>, <c>AdamWeightDecayOptimizer</c>):
 /// Adam with decoupled weight decay 0.01 on matrices only, β = (0.9, 0.999), ε = 1e-6, global gradient
-/// clipping at 1.0, and no bias correction. <see cref="BiasCorrection"/> = true gives PyTorch's AdamW.
+/// clipping at 1.0, and no bias correction. The learning rate is not an option of the optimizer: the schedule gives
+/// every step its rate (<see cref="LearningRateSchedule"/>). <see cref="BiasCorrection"/> = true gives PyTorch's AdamW.
 /// </summary>
 /// <remarks>
 /// Without bias correction the first ~1,000 updates are 3–6× larger than the learning rate says (the moments start
@@ -14,9 +15,6 @@ namespace Electra.Training;
 /// </remarks>
 public sealed record OptimizerOptions
 {
-    /// <summary>Peak learning rate (ELECTRA-Small: 5e-4; Base and Large: 2e-4).</summary>
-    public double LearningRate { get; init; } = 5e-4;
-
     /// <summary>Adam β₁.</summary>
     public double Beta1 { get; init; } = 0.9;
 
@@ -44,8 +42,6 @@ public sealed record OptimizerOptions
     /// <summary>Throws on values no run could want.</summary>
     public OptimizerOptions Validate()
     {
-        // 0 is allowed: it freezes the weights (a run that only evaluates, or re-exports what it loaded).
-        if (!(LearningRate >= 0)) throw new ArgumentException($"learning rate must be ≥ 0 (got {LearningRate})");
         if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1) throw new ArgumentException($"betas must be in [0, 1) (got {Beta1}, {Beta2})");
         if (!(Epsilon > 0)) throw new ArgumentException($"epsilon must be positive (got {Epsilon})");
         if (WeightDecay < 0) throw new ArgumentException($"weight decay must be ≥ 0 (got {WeightDecay})");

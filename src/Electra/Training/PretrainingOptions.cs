@@ -1,16 +1,22 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Electra.Modeling;
 using Electra.Pretraining;
 
 namespace Electra.Training;
 
 /// <summary>
-/// Everything a pre-training run is configured by. Defaults follow google-research/electra where a default
-/// makes sense for any run length; the preset supplies the learning rate and mask probability.
+/// Everything a pre-training run is configured by, each knob once: the objective's own (λ, sampling temperature,
+/// embedding sharing) in <see cref="Electra"/>, the optimizer's in <see cref="Optimizer"/>. Defaults follow
+/// google-research/electra where a default makes sense for any run length; the preset supplies the model, batch size,
+/// learning rate and mask probability. Read from and written to JSON (snake_case keys, google's hparams habit) with
+/// <see cref="Load"/> and <see cref="ToJson"/>.
 /// </summary>
 public sealed record PretrainingOptions
 {
-    /// <summary>Model size: tiny, small, base or large (<see cref="ElectraPreset"/>).</summary>
-    public string Preset { get; init; } = "small";
+    /// <summary>Model size: <see cref="ElectraPreset.Tiny"/>, Small (default), Base or Large; by name in JSON (any case).</summary>
+    [JsonConverter(typeof(PresetNameConverter))]
+    public ElectraPreset Preset { get; init; } = ElectraPreset.Small;
 
     /// <summary>
     /// A folder holding <c>discriminator/</c> and <c>generator/</c> HF folders (what pre-training writes, or the two
@@ -24,8 +30,8 @@ public sealed record PretrainingOptions
     /// <summary>ELECTRA (the paper) or the MLM-only baseline.</summary>
     public ObjectiveKind Objective { get; init; } = ObjectiveKind.Electra;
 
-    /// <summary>Generator/discriminator embedding sharing (paper: shared).</summary>
-    public EmbeddingSharing Sharing { get; init; } = EmbeddingSharing.Shared;
+    /// <summary>The ELECTRA objective's options: λ (50), the generator's sampling temperature (1) and embedding sharing (shared).</summary>
+    public ReplacedTokenDetectionOptions Electra { get; init; } = new();
 
     /// <summary>Optimizer steps.</summary>
     public long Steps { get; init; } = 1_000_000;
@@ -44,9 +50,6 @@ public sealed record PretrainingOptions
 
     /// <summary>Optimizer (google's AdamW without bias correction by default).</summary>
     public OptimizerOptions Optimizer { get; init; } = new();
-
-    /// <summary>λ, the discriminator loss weight (paper: 50).</summary>
-    public double DiscriminatorWeight { get; init; } = 50;
 
     /// <summary>Generator hidden size as a fraction of the discriminator's; null = the preset's.</summary>
     public double? GeneratorFraction { get; init; }
@@ -85,25 +88,28 @@ public sealed record PretrainingOptions
     /// <summary>Seed of initialisation, masking, sampling, dropout and data order.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Stop with an error after this many consecutive steps with a non-finite gradient (each is skipped).</summary>
+    /// <summary>
+    /// Stop with an error when at least this many consecutive steps had a non-finite loss or gradient (each is
+    /// skipped: weights and moments unchanged). Checked at every log interval, so the run stops at the first interval
+    /// that ends such a streak; the last checkpoint (finite weights) is kept.
+    /// </summary>
     public int MaxNonFiniteSteps { get; init; } = 20;
 
-    /// <summary>The preset named by <see cref="Preset"/>.</summary>
-    public ElectraPreset ResolvePreset() => ElectraPreset.FromName(Preset);
-
     /// <summary>The batch size in effect.</summary>
-    public int EffectiveBatchSize => BatchSize ?? ResolvePreset().BatchSize;
+    [JsonIgnore]
+    public int EffectiveBatchSize => BatchSize ?? Preset.BatchSize;
 
     /// <summary>The learning rate in effect.</summary>
-    public double EffectiveLearningRate => LearningRate ?? ResolvePreset().LearningRate;
+    [JsonIgnore]
+    public double EffectiveLearningRate => LearningRate ?? Preset.LearningRate;
 
     /// <summary>The warmup in effect.</summary>
+    [JsonIgnore]
     public long EffectiveWarmup => WarmupSteps ?? Math.Min(10_000, Steps / 10);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
     public PretrainingOptions Validate(int worldSize = 1)
     {
-        ResolvePreset();
         if (Steps < 1) throw new ArgumentException($"steps must be at least 1 (got {Steps})");
         if (EffectiveBatchSize < 1) throw new ArgumentException($"batch size must be at least 1 (got {EffectiveBatchSize})");
         if (GradientAccumulation < 1) throw new ArgumentException($"gradient accumulation must be at least 1 (got {GradientAccumulation})");
@@ -113,9 +119,10 @@ public sealed record PretrainingOptions
         if (SaveEvery < 1 || LogEvery < 1 || KeepCheckpoints < 1 || EvalEvery < 0 || EvalBatches < 1)
             throw new ArgumentException("save-every, log-every, keep-checkpoints and eval-batches must be at least 1, eval-every at least 0");
         if (Dropout is < 0 or >= 1) throw new ArgumentException($"dropout must be in [0, 1) (got {Dropout})");
-        if (!(DiscriminatorWeight >= 0)) throw new ArgumentException($"discriminator weight must be ≥ 0 (got {DiscriminatorWeight})");
         if (GeneratorFraction is { } f && !(f > 0 && f <= 1)) throw new ArgumentException($"generator fraction must be in (0, 1] (got {f})");
         if (MaskProbability is { } m && !(m > 0 && m < 1)) throw new ArgumentException($"mask probability must be in (0, 1) (got {m})");
+        if (MaxNonFiniteSteps < 1) throw new ArgumentException($"max non-finite steps must be at least 1 (got {MaxNonFiniteSteps})");
+        Electra.Validate();
         Optimizer.Validate();
         if (InitFrom is not null) ValidateInitFrom(InitFrom);
         return this;
@@ -124,7 +131,7 @@ public sealed record PretrainingOptions
     void ValidateInitFrom(string dir)
     {
         if (Objective != ObjectiveKind.Electra) throw new ArgumentException("--init-from continues an ELECTRA pair: use it with the electra objective");
-        if (Sharing == EmbeddingSharing.Gdes) throw new ArgumentException("--init-from supports --sharing shared or none (a GDES split of loaded tables is not defined)");
+        if (Electra.Sharing == EmbeddingSharing.Gdes) throw new ArgumentException("--init-from supports --sharing shared or none (a GDES split of loaded tables is not defined)");
         foreach (string part in new[] { "discriminator", "generator" })
             if (!File.Exists(Path.Combine(dir, part, "config.json")))
                 throw new ArgumentException($"--init-from {dir}: no {part}/config.json (expected the folder holding discriminator/ and generator/ HF folders)");
@@ -137,21 +144,81 @@ public sealed record PretrainingOptions
     public static string InitTokenizerDir(string initFrom) =>
         File.Exists(Path.Combine(initFrom, "vocab.txt")) ? initFrom : Path.Combine(initFrom, "discriminator");
 
+    /// <summary>The optimizer of <paramref name="model"/>: weight decay on matrices only, bias correction decided by the warmup.</summary>
+    public AdamWeightDecay CreateOptimizer(PretrainingObjective model) =>
+        new(AdamWeightDecay.DefaultGroups(model, Optimizer.WeightDecay), Optimizer.ForWarmup(EffectiveWarmup));
+
+    /// <summary>The learning rate of every step: warmup then linear decay to 0 at <see cref="Steps"/>.</summary>
+    public LearningRateSchedule CreateSchedule() => new(EffectiveLearningRate, EffectiveWarmup, Steps);
+
+    /// <summary>These options as JSON (snake_case keys, the preset by name), the format <see cref="Load"/> reads.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>
+    /// Reads options from a JSON file: keys as <see cref="ToJson"/> writes them, any subset (the rest keep their
+    /// defaults). An unknown key, a wrong type or an invalid value is an error naming the file and the key.
+    /// </summary>
+    public static PretrainingOptions Load(string path)
+    {
+        PretrainingOptions? options;
+        try
+        {
+            options = JsonSerializer.Deserialize<PretrainingOptions>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+        if (options is null) throw new InvalidDataException($"{path}: expected a JSON object of pre-training options");
+        try
+        {
+            return options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    /// <summary>A preset as its name.</summary>
+    sealed class PresetNameConverter : JsonConverter<ElectraPreset>
+    {
+        public override ElectraPreset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            try
+            {
+                return ElectraPreset.FromName(reader.GetString() ?? "");
+            }
+            catch (ArgumentException e)
+            {
+                throw new JsonException(e.Message, e);
+            }
+        }
+
+        public override void Write(Utf8JsonWriter writer, ElectraPreset value, JsonSerializerOptions options) => writer.WriteStringValue(value.Name);
+    }
+
     /// <summary>Builds the objective this run trains, for a vocabulary of <paramref name="vocabSize"/>.</summary>
     public PretrainingObjective CreateObjective(int vocabSize, SpecialTokens special)
     {
         if (InitFrom is not null) return CreateFromPretrained(InitFrom, vocabSize, special);
-        var preset = ResolvePreset().WithVocabulary(vocabSize, special.Pad);
+        var preset = Preset.WithVocabulary(vocabSize, special.Pad);
         if (GeneratorFraction is { } f) preset = preset with { GeneratorFraction = f };
         if (Dropout is { } p) // the generator's config derives from the discriminator's
             preset = preset with { Discriminator = preset.Discriminator with { HiddenDropoutProb = p, AttentionProbsDropoutProb = p } };
-        var masking = new MaskingOptions { MaskProbability = MaskProbability ?? preset.MaskProbability };
+        double maskProbability = MaskProbability ?? preset.MaskProbability;
         return Objective switch
         {
-            ObjectiveKind.Mlm => new MaskedLanguageModel(preset.Discriminator, special,
-                MaskingOptions.Bert with { MaskProbability = masking.MaskProbability }),
-            _ => new ReplacedTokenDetection(preset.Discriminator, preset.Generator, special,
-                new ReplacedTokenDetectionOptions { DiscriminatorWeight = DiscriminatorWeight, Sharing = Sharing, Masking = masking }),
+            ObjectiveKind.Mlm => new MaskedLanguageModel(preset.Discriminator, special, MaskingOptions.Bert with { MaskProbability = maskProbability }),
+            _ => new ReplacedTokenDetection(preset.Discriminator, preset.Generator, special, Electra, new MaskingOptions { MaskProbability = maskProbability }),
         };
     }
 
@@ -168,8 +235,7 @@ public sealed record PretrainingOptions
                 throw new InvalidDataException($"{Path.Combine(dir, part, "config.json")}: vocab_size {config.VocabSize} does not match the tokenizer's {vocabSize} tokens");
             return Dropout is { } p ? config with { HiddenDropoutProb = p, AttentionProbsDropoutProb = p } : config;
         }
-        var masking = new MaskingOptions { MaskProbability = MaskProbability ?? ResolvePreset().MaskProbability };
         return new ReplacedTokenDetection(Read("discriminator", "ElectraForPreTraining"), Read("generator", "ElectraForMaskedLM"), special,
-            new ReplacedTokenDetectionOptions { DiscriminatorWeight = DiscriminatorWeight, Sharing = Sharing, Masking = masking });
+            Electra, new MaskingOptions { MaskProbability = MaskProbability ?? Preset.MaskProbability });
     }
 }

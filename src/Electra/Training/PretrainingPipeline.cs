@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Security.Cryptography;
 using Electra.Data;
 using Electra.Distributed;
+using Electra.Interop;
 using Electra.Modeling;
 using Electra.Tokenization;
 
@@ -10,6 +13,9 @@ public sealed record PipelineOptions
 {
     /// <summary>WordPiece vocabulary size when a tokenizer is trained; null = 8192 for the tiny preset, 30522 (BERT's) otherwise.</summary>
     public int? VocabSize { get; init; }
+
+    /// <summary>The vocabulary size requested for <paramref name="preset"/>.</summary>
+    public int EffectiveVocabSize(ElectraPreset preset) => VocabSize ?? (preset == ElectraPreset.Tiny ? 8192 : 30522);
 
     /// <summary>Tokens per sequence (ELECTRA-Small: 128; Base/Large: 512).</summary>
     public int SequenceLength { get; init; } = 128;
@@ -32,7 +38,7 @@ public sealed record PipelineOptions
     {
         var (model, positions) = training.InitFrom is { } initFrom
             ? ($"model in {initFrom}", ElectraConfig.Load(Path.Combine(initFrom, "discriminator", "config.json")).MaxPositionEmbeddings)
-            : ($"{training.Preset} preset", training.ResolvePreset().Discriminator.MaxPositionEmbeddings);
+            : ($"{training.Preset.Name} preset", training.Preset.Discriminator.MaxPositionEmbeddings);
         if (SequenceLength < 8 || SequenceLength > positions)
             throw new ArgumentException($"sequence length {SequenceLength} does not fit the {model}'s {positions} positions (max_position_embeddings): --seq must be 8 to {positions}");
         if (VocabSize is < 16) throw new ArgumentException($"vocabulary size {VocabSize} is below 16, too few for the special tokens and an alphabet (--vocab-size)");
@@ -48,7 +54,8 @@ public sealed record PipelineOptions
 /// builds the sharded dataset (<c>OUT/dataset</c>), then runs the <see cref="Trainer"/>. On resume the tokenizer
 /// and dataset already in OUT are reused. In a data-parallel job rank 0 alone prepares the tokenizer and the
 /// dataset while the other ranks wait at a barrier (within <see cref="MpiOptions.CollectiveTimeout"/>), then every
-/// rank opens them (OUT is on a file system all ranks share) and trains.
+/// rank opens them (OUT is on a file system all ranks share) and trains. A resume refuses a change of what shaped the
+/// data (sequence length, corpus, vocabulary) before touching anything, and removes what an interrupted write left.
 /// </summary>
 public static class PretrainingPipeline
 {
@@ -69,22 +76,49 @@ public static class PretrainingPipeline
         pipeline.Validate(options);
         string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, "tokenizer");
         string datasetDir = Path.Combine(outputDir, "dataset");
-        if (mpi is null || mpi.IsRoot) Prepare(corpus, outputDir, options, pipeline, tokenizerDir, datasetDir, log, resume, cancellationToken);
+        var files = CorpusReader.ListFiles(corpus);
+        var identity = DataIdentity(files, options, pipeline);
+        if (mpi is null || mpi.IsRoot) Prepare(files, outputDir, options, pipeline, identity, tokenizerDir, datasetDir, log, resume, cancellationToken);
         mpi?.Barrier("waiting for rank 0 to prepare the tokenizer and the dataset");
-        return new Trainer(options, datasetDir, tokenizerDir, outputDir, progress, mpi).Run(resume, cancellationToken);
+        return new Trainer(options, datasetDir, tokenizerDir, outputDir, progress, mpi) { DataIdentity = identity }.Run(resume, cancellationToken);
     }
 
-    static void Prepare(IReadOnlyList<string> corpus, string outputDir, PretrainingOptions options, PipelineOptions pipeline, string tokenizerDir, string datasetDir,
-        IProgress<string>? log, bool resume, CancellationToken cancellationToken)
+    /// <summary>What shapes the dataset: run.json keys a resume must match.</summary>
+    static Dictionary<string, string> DataIdentity(IReadOnlyList<string> files, PretrainingOptions options, PipelineOptions pipeline)
     {
-        var files = CorpusReader.ListFiles(corpus);
+        var corpus = new System.Text.StringBuilder();
+        long bytes = 0;
+        foreach (string file in files)
+        {
+            long length = new FileInfo(file).Length;
+            bytes += length;
+            corpus.Append(Path.GetFileName(file)).Append('\t').Append(length).Append('\n');
+        }
+        string digest = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(corpus.ToString())))[..12];
+        return new Dictionary<string, string>
+        {
+            ["seq"] = pipeline.SequenceLength.ToString(CultureInfo.InvariantCulture),
+            ["corpus"] = $"{files.Count} file(s), {bytes} bytes, names and sizes {digest}",
+            ["vocab_size"] = pipeline.TokenizerDir is null ? pipeline.EffectiveVocabSize(options.Preset).ToString(CultureInfo.InvariantCulture) : "from --tokenizer",
+        };
+    }
+
+    static void Prepare(IReadOnlyList<string> files, string outputDir, PretrainingOptions options, PipelineOptions pipeline, IReadOnlyDictionary<string, string> identity,
+        string tokenizerDir, string datasetDir, IProgress<string>? log, bool resume, CancellationToken cancellationToken)
+    {
         if (!resume) RunFolder.CheckNewRun(outputDir);
-        else RunFolder.UpgradeRunFile(outputDir, datasetDir);
+        else
+        {
+            RunFolder.UpgradeRunFile(outputDir, datasetDir);
+            Trainer.EnsureSameRun(outputDir, identity); // before the dataset could be rebuilt for other settings
+            foreach (string stale in AtomicFile.RemoveStale(outputDir).Concat(DatasetBuilder.RemoveStaleTemporaries(datasetDir)))
+                log?.Report($"removed {stale}, left by an interrupted write");
+        }
         RunFolder.Claim(outputDir, "pretrain");
 
         if (pipeline.TokenizerDir is null && !File.Exists(Path.Combine(tokenizerDir, "vocab.txt")))
         {
-            int vocabSize = pipeline.VocabSize ?? (options.Preset == "tiny" ? 8192 : 30522);
+            int vocabSize = pipeline.EffectiveVocabSize(options.Preset);
             log?.Report($"training a {vocabSize}-token WordPiece vocabulary on {files.Count} file(s)");
             var trained = CorpusVocabulary.Train(files, new WordPieceTrainerOptions { VocabSize = vocabSize },
                 warn: w => log?.Report($"warning: {w}"), cancellationToken: cancellationToken);
@@ -95,6 +129,7 @@ public static class PretrainingPipeline
         if (TokenizerVocabulary.DuplicatesWarning(tokenizer, tokenizerDir) is { } duplicates) log?.Report($"warning: {duplicates}");
 
         var vocabulary = TokenizerVocabulary.Describe(tokenizer);
+        if (resume) Trainer.EnsureSameRun(outputDir, new Dictionary<string, string> { ["vocabulary"] = vocabulary.Fingerprint });
         if (!DatasetMatches(datasetDir, vocabulary, pipeline.SequenceLength))
         {
             log?.Report($"building the dataset (sequences of {pipeline.SequenceLength} tokens) in {datasetDir}");
@@ -116,6 +151,6 @@ public static class PretrainingPipeline
     {
         if (!File.Exists(Path.Combine(datasetDir, DatasetManifest.FileName))) return false;
         var manifest = DatasetManifest.Read(datasetDir);
-        return manifest.VocabFingerprint == vocabulary.Fingerprint && manifest.MaxSeqLength == sequenceLength;
+        return manifest.VocabFingerprint == vocabulary.Fingerprint && manifest.MaxSeqLength == sequenceLength && manifest.MaskId is not null;
     }
 }

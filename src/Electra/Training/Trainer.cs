@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Electra.Data;
 using Electra.Distributed;
+using Electra.Interop;
 using Electra.Modeling;
 using Electra.Native;
 using Electra.Pretraining;
@@ -16,19 +18,21 @@ namespace Electra.Training;
 /// <param name="Steps">Optimizer steps completed.</param>
 /// <param name="Completed">False when cancelled before <see cref="PretrainingOptions.Steps"/>.</param>
 /// <param name="LastCheckpoint">The newest checkpoint folder.</param>
-/// <param name="Validation">The last held-out evaluation (empty if none ran).</param>
+/// <param name="Validation">The last held-out evaluation (null if none ran).</param>
 /// <param name="TokensPerSecond">Average training throughput of this session.</param>
-/// <param name="ModelDirs">HF folders written at the end (discriminator/generator, or mlm).</param>
+/// <param name="ModelDirs">HF folders written at the end (discriminator/generator, or mlm; on rank 0).</param>
 public sealed record PretrainingResult(string OutputDir, long Steps, bool Completed, string? LastCheckpoint,
-    IReadOnlyDictionary<string, double> Validation, double TokensPerSecond, IReadOnlyList<string> ModelDirs);
+    PretrainingMetrics? Validation, double TokensPerSecond, IReadOnlyList<string> ModelDirs);
 
 /// <summary>
-/// Pre-trains an ELECTRA (or MLM) model on a dataset folder: one dispose scope per step, dynamic masking on
-/// the device, the learning rate from the step, metrics read only at log intervals, evaluation, atomic
-/// checkpoints, exact resume (model, optimizer, RNG and data position; bit-exact on CPU), and HF folders at
-/// the end. Data-parallel over MPI when given a job of several ranks (docs/distributed.md): each rank trains on its
-/// share of every global batch, gradients are averaged before each optimizer step, rank 0 logs, evaluates and writes. Output folder: <c>run.json</c>, <c>metrics.jsonl</c>, <c>events/</c>, <c>training.png</c>,
-/// <c>checkpoints/</c>, then <c>discriminator/</c> + <c>generator/</c> (or <c>mlm/</c>).
+/// Pre-trains an ELECTRA (or MLM) model on a dataset folder. The loop reads like nanoGPT's: take the next batches, run
+/// the <see cref="PretrainingStep"/>, and at their intervals log (<see cref="IntervalClock"/>, <see cref="MetricSums"/>),
+/// evaluate (<see cref="Evaluation"/>) and checkpoint (<see cref="Checkpoint"/>); at the end export HF folders
+/// (<see cref="PretrainingExport"/>). Resume is exact (model, optimizer, RNG and data position; bit-exact on CPU) from
+/// the newest checkpoint that matches its manifest. Data-parallel over MPI when given a job of several ranks
+/// (docs/distributed.md): each rank trains on its share of every global batch, gradients are averaged before each
+/// optimizer step, rank 0 logs, evaluates and writes. Output folder: <c>run.json</c>, <c>metrics.jsonl</c>,
+/// <c>events/</c>, <c>checkpoints/</c>, then <c>discriminator/</c> + <c>generator/</c> (or <c>mlm/</c>).
 /// </summary>
 public sealed class Trainer
 {
@@ -39,6 +43,9 @@ public sealed class Trainer
     readonly IProgress<TrainingProgress>? progress;
     readonly Mpi? mpi;
     readonly int rank, ranks;
+
+    /// <summary>What shaped the dataset (sequence length, corpus, vocabulary request): run.json keys a resume must match.</summary>
+    internal IReadOnlyDictionary<string, string> DataIdentity { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Prepares a run; nothing is read or written until <see cref="Run"/>.</summary>
     /// <param name="options">The run's configuration.</param>
@@ -90,300 +97,238 @@ public sealed class Trainer
 
     bool IsRoot => rank == 0;
 
-    /// <summary>A loader batch as [B, L] int64 tensors on <paramref name="device"/>.</summary>
-    public static (Tensor Ids, Tensor Mask, Tensor Types) ToTensors(PretrainingBatch batch, Device device)
-    {
-        long[] shape = { batch.BatchSize, batch.SequenceLength };
-        return (tensor(batch.InputIds, shape).to(device), tensor(batch.AttentionMask, shape).to(device), tensor(batch.TokenTypeIds, shape).to(device));
-    }
-
     /// <summary>
     /// Trains until <see cref="PretrainingOptions.Steps"/> or cancellation (which saves a checkpoint at the
-    /// current step and returns). With <paramref name="resume"/>, continues from the newest complete checkpoint.
-    /// In a data-parallel job every rank calls it; cancellation on any rank stops all of them after the same step.
+    /// current step and returns). With <paramref name="resume"/>, continues from the newest intact checkpoint (a
+    /// damaged one is named in a notice and skipped; none intact is an error). In a data-parallel job every rank calls
+    /// it; cancellation on any rank stops all of them after the same step.
     /// </summary>
     public PretrainingResult Run(bool resume = false, CancellationToken cancellationToken = default)
     {
-        Native.TorchRuntime.EnsureLoaded();
-        var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
-        var vocabulary = TokenizerVocabulary.Describe(tokenizer);
+        TorchRuntime.EnsureLoaded();
+        // The dataset records the vocabulary and the special ids; the tokenizer is only checked to be the one that
+        // built it, since its files are exported with the models.
+        var vocabulary = TokenizerVocabulary.Describe(WordPieceTokenizer.Load(tokenizerDir));
         using (var check = PretrainingDataset.Open(datasetDir)) check.EnsureVocabulary(vocabulary.VocabSize, vocabulary.Fingerprint);
-        string checkpoints = Path.Combine(outputDir, "checkpoints");
+        var data = DatasetManifest.Read(datasetDir);
+        if (data.MaskId is not { } maskId)
+            throw new InvalidDataException($"{Path.Combine(datasetDir, DatasetManifest.FileName)} does not record the [MASK] id (built by an older version): rebuild the dataset");
         if (IsRoot) PrepareOutput(resume, vocabulary.Fingerprint);
 
         var device = RankDevice(options.Device, mpi);
-        bool bf16 = options.Bf16 ?? device.type == DeviceType.CUDA;
         torch.manual_seed(options.Seed);
-        var special = new SpecialTokens(tokenizer.PadId, tokenizer.ClsId, tokenizer.SepId, tokenizer.MaskId);
-        using var model = options.CreateObjective(tokenizer.VocabSize, special);
+        using var model = options.CreateObjective(data.VocabSize, new SpecialTokens(data.PadId, data.ClsId, data.SepId, maskId));
+        if (data.MaxSeqLength > model.Encoder.Config.MaxPositionEmbeddings)
+            throw new InvalidOperationException($"the dataset's sequences of {data.MaxSeqLength} tokens exceed the model's max_position_embeddings {model.Encoder.Config.MaxPositionEmbeddings}");
         model.to(device);
         model.train();
-        using var optimizer = new AdamWeightDecay(AdamWeightDecay.DefaultGroups(model, options.Optimizer.WeightDecay),
-            options.Optimizer.ForWarmup(options.EffectiveWarmup) with { LearningRate = options.EffectiveLearningRate });
-        var schedule = new LearningRateSchedule(options.EffectiveLearningRate, options.EffectiveWarmup, options.Steps);
+        using var optimizer = options.CreateOptimizer(model);
+        var schedule = options.CreateSchedule();
+        var (state, lastCheckpoint) = Restore(resume, model, optimizer);
 
-        var state = new TrainerState(0, LoaderPosition.Start, 0, 0, ranks);
-        var existing = Checkpoint.List(checkpoints);
-        bool resumed = resume && existing.Count > 0;
-        if (resumed)
+        int micro = options.EffectiveBatchSize / (options.GradientAccumulation * ranks);
+        using var loader = new PretrainingLoader(datasetDir, new LoaderOptions { BatchSize = micro, Seed = options.Seed, Rank = rank, WorldSize = ranks }, state.Data);
+        using var metrics = IsRoot ? new MetricsLog(outputDir, state.Step, writeEvents: true) : null;
+        using var trainStep = new PretrainingStep(model, optimizer, device, options.Seed, options.Bf16 ?? device.type == DeviceType.CUDA, mpi);
+        double flopsPerStep = model.TrainingFlops(micro, data.MaxSeqLength) * options.GradientAccumulation * ranks;
+
+        long step = state.Step, tokensSeen = state.TokensSeen, sessionTokens = 0;
+        var position = state.Data;
+        var session = Stopwatch.StartNew();
+        var interval = new IntervalClock();
+        PretrainingMetrics? validation = null;
+        TimeSpan Elapsed() => TimeSpan.FromSeconds(state.ElapsedSeconds + session.Elapsed.TotalSeconds);
+        string SaveCheckpoint() => Save(model, optimizer, new TrainerState(step, position, tokensSeen, Elapsed().TotalSeconds, ranks));
+
+        while (step < options.Steps)
         {
-            state = Checkpoint.Load(existing[^1], model, optimizer, mpi);
-            Report(ProgressKind.Notice, state.Step, new(), TimeSpan.FromSeconds(state.ElapsedSeconds), $"resumed from {existing[^1]}");
+            var batches = Enumerable.Range(0, options.GradientAccumulation).Select(_ => loader.Next()).ToArray();
+            var outcome = trainStep.Run(step, schedule.At(step), batches, cancellationToken.IsCancellationRequested);
+            if (outcome.Stopped) break; // the batches just read are not trained on: position stays before them
+            position = batches[^1].Next;
+            step++;
+            tokensSeen += outcome.Tokens;
+            sessionTokens += outcome.Tokens;
+            interval.Add(outcome.Tokens);
+
+            bool last = step == options.Steps;
+            if (step % options.LogEvery == 0 || last)
+            {
+                var values = trainStep.Metrics.Read(model.HasDiscriminator, mpi: mpi).ToDictionary(); // sync: log interval (and an all-reduce of the sums)
+                var lap = interval.Lap();
+                values["lr"] = schedule.At(step - 1);
+                values["tokens_per_s"] = lap.TokensPerSecond;
+                values["gflops_per_s"] = flopsPerStep * lap.Steps / Math.Max(lap.Seconds, 1e-9) / 1e9;
+                values["tokens_seen"] = tokensSeen;
+                if (ranks > 1) values["communication_ms"] = trainStep.Communication.Elapsed.TotalMilliseconds / lap.Steps;
+                trainStep.Communication.Reset();
+                metrics?.Write(step, "train", values);
+                Report(ProgressKind.Train, step, values, Elapsed());
+                CheckNonFinite(optimizer, step, lastCheckpoint);
+            }
+            if (((options.EvalEvery > 0 && step % options.EvalEvery == 0) || last) && IsRoot)
+                using (interval.Pause()) // evaluation time is not training throughput; the other ranks wait at the next collective
+                    validation = Evaluate(model, device, step, metrics!) ?? validation;
+            if (step % options.SaveEvery == 0 || last)
+                using (interval.Pause())
+                    lastCheckpoint = SaveCheckpoint();
         }
-        else if (resume)
-            Report(ProgressKind.Notice, 0, new(), TimeSpan.Zero, $"no checkpoint in {checkpoints}: starting from step 0");
-        if (!resumed && options.InitFrom is not null)
+        if (step < options.Steps && lastCheckpoint != Path.Combine(outputDir, "checkpoints", Checkpoint.Name(step)))
+            lastCheckpoint = SaveCheckpoint();
+
+        // The export comes from weights this session trained (checked finite at the last checkpoint) or loaded from a verified checkpoint.
+        var modelDirs = step == options.Steps && IsRoot ? PretrainingExport.Save(model, outputDir, tokenizerDir) : [];
+        return new PretrainingResult(outputDir, step, step == options.Steps, lastCheckpoint, validation,
+            sessionTokens / Math.Max(session.Elapsed.TotalSeconds, 1e-9), modelDirs);
+    }
+
+    /// <summary>
+    /// Without <paramref name="resume"/>: the start. With it: model, optimizer and RNG from the newest checkpoint that
+    /// loads intact, older ones tried in turn when one is damaged (each named in a notice); an error when checkpoints
+    /// exist but none is intact. Seeds the per-rank dropout streams when the checkpoint does not carry this rank's.
+    /// </summary>
+    (TrainerState State, string? Checkpoint) Restore(bool resume, PretrainingObjective model, AdamWeightDecay optimizer)
+    {
+        string checkpoints = Path.Combine(outputDir, "checkpoints");
+        TrainerState? state = null;
+        string? restored = null;
+        var existing = resume ? Checkpoint.List(checkpoints) : [];
+        var damaged = new List<string>();
+        foreach (string candidate in existing.Reverse())
         {
-            ((ReplacedTokenDetection)model).LoadPretrained(options.InitFrom, note => Report(ProgressKind.Notice, 0, new(), TimeSpan.Zero, note));
-            Report(ProgressKind.Notice, 0, new(), TimeSpan.Zero, $"initialised from {options.InitFrom} (discriminator and generator; fresh optimizer)");
+            try
+            {
+                state = Checkpoint.Load(candidate, model, optimizer, mpi);
+                restored = candidate;
+                break;
+            }
+            catch (InvalidDataException e)
+            {
+                damaged.Add(candidate);
+                Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, $"warning: skipping damaged checkpoint {candidate}: {e.Message}");
+            }
+        }
+        if (existing.Count > 0 && state is null)
+            throw new InvalidDataException($"no intact checkpoint in {checkpoints} to resume from (damaged: {string.Join(", ", damaged)}); " +
+                "move them away to start over, or restore them from a copy");
+        if (state is not null)
+            Report(ProgressKind.Notice, state.Step, new Dictionary<string, double>(), TimeSpan.FromSeconds(state.ElapsedSeconds),
+                damaged.Count > 0 ? $"resumed from {restored}, the newest intact checkpoint" : $"resumed from {restored}");
+        else if (resume)
+            Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, $"no checkpoint in {checkpoints}: starting from step 0");
+        if (state is null && options.InitFrom is not null) // a checkpoint supersedes the weights it started from
+        {
+            ((ReplacedTokenDetection)model).LoadPretrained(options.InitFrom, note => Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, note));
+            Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, $"initialised from {options.InitFrom} (discriminator and generator; fresh optimizer)");
         }
         mpi?.BroadcastParameters(model); // every rank starts from rank 0's weights (identical already: same seed, same checkpoint)
-        if (!resumed || state.Ranks != ranks)
+        if (state is null || state.Ranks != ranks)
         {
-            // Dropout draws from the global generator, one stream per rank; masking and sampling use their own below.
+            // Dropout draws from the global generator, one stream per rank; masking and sampling use their own (PretrainingStep).
             // A checkpoint of another world size has no stream for this rank: derive a fresh one from the step.
             ulong stream = DeterministicHash.Combine(options.Seed, rank);
-            torch.manual_seed((long)((resumed ? DeterministicHash.Combine((long)stream, state.Step) : stream) >> 1));
-            if (resumed)
-                Report(ProgressKind.Notice, state.Step, new(), TimeSpan.FromSeconds(state.ElapsedSeconds),
+            torch.manual_seed((long)((state is not null ? DeterministicHash.Combine((long)stream, state.Step) : stream) >> 1));
+            if (state is not null)
+                Report(ProgressKind.Notice, state.Step, new Dictionary<string, double>(), TimeSpan.FromSeconds(state.ElapsedSeconds),
                     $"the checkpoint was written by {state.Ranks} rank(s), this job has {ranks}: continuing from the same global sample " +
                     "with the same masking, with fresh per-rank dropout streams (not bit-identical to an uninterrupted run unless dropout is 0)");
         }
+        return (state ?? new TrainerState(0, LoaderPosition.Start, 0, 0, ranks), restored);
+    }
 
-        int accumulation = options.GradientAccumulation;
-        int micro = options.EffectiveBatchSize / (accumulation * ranks);
-        using var loader = new PretrainingLoader(datasetDir, new LoaderOptions { BatchSize = micro, Seed = options.Seed, Rank = rank, WorldSize = ranks }, state.Data);
-        using var metrics = IsRoot ? new MetricsLog(outputDir, state.Step, writeEvents: true) : null;
-        using var gradients = ranks > 1 ? new GradientAllReduce(mpi!, model.UniqueNamedParameters().Select(p => p.Parameter)) : null;
-        // Masking and the generator's samples: one generator, reseeded identically on every rank for each micro-batch.
-        var batchRng = new Generator((ulong)options.Seed, device);
-        int seqLength = loader.Manifest.MaxSeqLength;
-        if (seqLength > model.Encoder.Config.MaxPositionEmbeddings)
-            throw new InvalidOperationException($"the dataset's sequences of {seqLength} tokens exceed the model's max_position_embeddings {model.Encoder.Config.MaxPositionEmbeddings}");
-        double flopsPerStep = model.TrainingFlops(micro, seqLength) * accumulation * ranks;
-
-        long step = state.Step, tokensSeen = state.TokensSeen;
-        double elapsedBefore = state.ElapsedSeconds;
-        var clock = Stopwatch.StartNew();
-        var interval = Stopwatch.StartNew();
-        var communication = new Stopwatch();
-        long intervalTokens = 0, intervalSteps = 0, sessionTokens = 0, skippedSeen = optimizer.SkippedSteps.item<long>(), nonFiniteRun = 0;
-        Tensor? sums = null; // [11] per-interval sums of the step metrics, on the device
-        var position = state.Data;
-        var agreement = new double[2 + 2 * accumulation]; // stop flag, tokens, then (masked positions, tokens) per micro-batch
-        string? lastCheckpoint = resumed ? existing[^1] : null;
-        IReadOnlyDictionary<string, double> validation = new Dictionary<string, double>();
-        TimeSpan Elapsed() => TimeSpan.FromSeconds(elapsedBefore + clock.Elapsed.TotalSeconds);
-
-        try
-        {
-            while (step < options.Steps)
-            {
-                var batches = new PretrainingBatch[accumulation];
-                Array.Clear(agreement);
-                agreement[0] = cancellationToken.IsCancellationRequested ? 1 : 0;
-                for (int m = 0; m < accumulation; m++)
-                {
-                    batches[m] = loader.Next();
-                    agreement[2 + 2 * m] = model.Masking.CountPredictions(batches[m].InputIds, batches[m].AttentionMask, seqLength); // host arrays: no sync
-                    agreement[3 + 2 * m] = batches[m].AttentionMask.Sum();
-                    agreement[1] += agreement[3 + 2 * m];
-                }
-                // One small collective per step: every rank learns whether any rank was asked to stop, and the global
-                // batch's counts its losses are normalised by.
-                communication.Start();
-                mpi?.AllReduceSum(agreement, $"step {step + 1}: stop flag and batch counts");
-                communication.Stop();
-                if (agreement[0] > 0) break; // the batches just read are not trained on: position stays before them
-                long tokens = (long)agreement[1];
-                intervalTokens += tokens;
-                tokensSeen += tokens;
-                sessionTokens += tokens;
-
-                using (var scope = NewDisposeScope())
-                {
-                    double rate = schedule.At(step);
-                    for (int m = 0; m < accumulation; m++)
-                    {
-                        var (ids, mask, types) = ToTensors(batches[m], device);
-                        batchRng.manual_seed((long)(DeterministicHash.Combine(options.Seed, step * accumulation + m) >> 1));
-                        var global = new GlobalBatch(RowOffset: (long)rank * micro, Rows: (long)micro * ranks, ranks,
-                            MaskedPositions: agreement[2 + 2 * m], Tokens: agreement[3 + 2 * m]);
-                        StepMetrics result;
-                        using (bf16 ? Autocast.Enable(ScalarType.BFloat16) : null)
-                            result = model.Forward(ids, mask, types, batchRng, global: global);
-                        (result.Loss / accumulation).backward();
-                        var stats = Stack(result);
-                        if (sums is null) sums = stats.MoveToOuterDisposeScope();
-                        else sums.add_(stats);
-                    }
-                    communication.Start();
-                    gradients?.AverageGradients(); // after every micro-batch's backward, before the step: all ranks take the same step
-                    communication.Stop();
-                    optimizer.Step(rate);
-                    model.zero_grad();
-                }
-                FinalizedHandles.ReleaseAfterStep();
-                position = batches[^1].Next;
-                step++;
-                intervalSteps++;
-
-                bool last = step == options.Steps;
-                if (step % options.LogEvery == 0 || last)
-                {
-                    var values = Summarize(sums!, intervalSteps * accumulation); // sync: log interval (and an all-reduce of the sums)
-                    sums!.Dispose();
-                    sums = null;
-                    double seconds = interval.Elapsed.TotalSeconds;
-                    values["lr"] = schedule.At(step - 1);
-                    values["tokens_per_s"] = intervalTokens / seconds;
-                    values["gflops_per_s"] = flopsPerStep * intervalSteps / seconds / 1e9;
-                    values["tokens_seen"] = tokensSeen;
-                    if (ranks > 1) values["communication_ms"] = communication.Elapsed.TotalMilliseconds / intervalSteps;
-                    communication.Reset();
-                    long skipped = optimizer.SkippedSteps.item<long>(); // sync: log interval
-                    if (skipped > skippedSeen)
-                    {
-                        nonFiniteRun = skipped - skippedSeen == intervalSteps ? nonFiniteRun + intervalSteps : skipped - skippedSeen;
-                        Report(ProgressKind.Notice, step, new(), Elapsed(), $"skipped {skipped - skippedSeen} step(s) with a non-finite loss or gradient (total {skipped})");
-                        skippedSeen = skipped;
-                        if (nonFiniteRun >= options.MaxNonFiniteSteps)
-                            throw new InvalidOperationException($"the loss was not finite for {nonFiniteRun} consecutive steps (up to step {step}); " +
-                                $"stopping. The last good checkpoint is {lastCheckpoint ?? "(none)"}; try a lower --lr.");
-                    }
-                    else nonFiniteRun = 0;
-                    metrics?.Write(step, "train", values);
-                    Report(ProgressKind.Train, step, values, Elapsed());
-                    interval.Restart();
-                    intervalTokens = 0;
-                    intervalSteps = 0;
-                }
-                if (((options.EvalEvery > 0 && step % options.EvalEvery == 0) || last) && IsRoot)
-                {
-                    // Rank 0 alone evaluates; the others wait at the next step's collective.
-                    validation = Evaluate(model, device);
-                    if (validation.Count > 0)
-                    {
-                        metrics!.Write(step, "validation", validation);
-                        Report(ProgressKind.Evaluation, step, validation, Elapsed());
-                    }
-                    interval.Restart(); // evaluation time is not training throughput
-                }
-                if (step % options.SaveEvery == 0 || last)
-                    lastCheckpoint = Save(checkpoints, model, optimizer, new TrainerState(step, position, tokensSeen, Elapsed().TotalSeconds, ranks), metrics);
-            }
-            if (step < options.Steps && lastCheckpoint != Path.Combine(checkpoints, Checkpoint.Name(step)))
-                lastCheckpoint = Save(checkpoints, model, optimizer, new TrainerState(step, position, tokensSeen, Elapsed().TotalSeconds, ranks), metrics);
-        }
-        finally
-        {
-            sums?.Dispose();
-            batchRng.Dispose();
-        }
-
-        var modelDirs = new List<string>();
-        if (step == options.Steps)
-        {
-            if (IsRoot) model.SaveModels(outputDir, tokenizerDir);
-            modelDirs.AddRange(model is MaskedLanguageModel
-                ? new[] { Path.Combine(outputDir, "mlm") }
-                : new[] { Path.Combine(outputDir, "discriminator"), Path.Combine(outputDir, "generator") });
-        }
-        return new PretrainingResult(outputDir, step, step == options.Steps, lastCheckpoint, validation,
-            sessionTokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9), modelDirs);
+    /// <summary>
+    /// Reports steps skipped for a non-finite loss or gradient, and stops the run (all ranks: the counts are the same
+    /// everywhere) once <see cref="PretrainingOptions.MaxNonFiniteSteps"/> of them came in a row. sync: log interval.
+    /// </summary>
+    void CheckNonFinite(AdamWeightDecay optimizer, long step, string? lastCheckpoint)
+    {
+        long skipped = optimizer.SkippedSteps.item<long>(), consecutive = optimizer.ConsecutiveSkips.item<long>();
+        if (consecutive == 0) return;
+        Report(ProgressKind.Notice, step, new Dictionary<string, double>(), TimeSpan.Zero,
+            $"skipped step(s) with a non-finite loss or gradient: {consecutive} in a row up to step {step} ({skipped} in total)");
+        if (consecutive >= options.MaxNonFiniteSteps)
+            throw new NonFiniteTrainingException($"the loss or gradient was not finite for {consecutive} consecutive steps (up to step {step}, limit " +
+                $"{options.MaxNonFiniteSteps}): the run is not learning anymore, stopping. The last checkpoint, with finite weights, is " +
+                $"{lastCheckpoint ?? "(none yet)"}; resume from it with a lower --lr or more warmup.");
     }
 
     /// <summary>A collective: every rank calls it, rank 0 writes.</summary>
-    string Save(string checkpoints, PretrainingObjective model, AdamWeightDecay optimizer, TrainerState state, MetricsLog? metrics)
+    string Save(PretrainingObjective model, AdamWeightDecay optimizer, TrainerState state)
     {
-        string path = Checkpoint.Save(checkpoints, model, optimizer, state, options.KeepCheckpoints, mpi);
-        if (metrics is null) return path;
-        metrics.Plot(Path.Combine(outputDir, "training.png"), $"{options.Objective} {options.Preset} pre-training");
-        Report(ProgressKind.Checkpoint, state.Step, new(), TimeSpan.FromSeconds(state.ElapsedSeconds), path);
+        string path = Checkpoint.Save(Path.Combine(outputDir, "checkpoints"), model, optimizer, state, options.KeepCheckpoints, mpi);
+        Report(ProgressKind.Checkpoint, state.Step, new Dictionary<string, double>(), TimeSpan.FromSeconds(state.ElapsedSeconds), path);
         return path;
     }
 
-    IReadOnlyDictionary<string, double> Evaluate(PretrainingObjective model, Device device)
+    /// <summary>Rank 0's held-out evaluation at <paramref name="step"/>, logged; null without a validation split.</summary>
+    PretrainingMetrics? Evaluate(PretrainingObjective model, Device device, long step, MetricsLog metrics)
     {
         var manifest = DatasetManifest.Read(datasetDir);
-        if (manifest.Validation.Sequences == 0) return new Dictionary<string, double>();
+        if (manifest.Validation.Sequences == 0) return null;
         using var validation = new PretrainingLoader(datasetDir, new LoaderOptions
         {
             BatchSize = Math.Min(options.EffectiveBatchSize / options.GradientAccumulation, 64),
             Split = DatasetSplit.Validation,
             SinglePass = true,
         });
-        return Evaluation.Run(model, validation, device, options.EvalBatches, options.Seed);
+        var result = Evaluation.Run(model, validation, device, options.EvalBatches, options.Seed);
+        if (result is null) return null;
+        var values = result.ToDictionary();
+        metrics.Write(step, "validation", values);
+        Report(ProgressKind.Evaluation, step, values, TimeSpan.Zero);
+        return result;
     }
 
-    /// <summary>run.json guards an output folder against being reused by a different run.</summary>
+    /// <summary>
+    /// run.json guards an output folder against being reused by a different run: a resume must match the preset,
+    /// objective, batch, seed, vocabulary and what shaped the dataset (<see cref="DataIdentity"/>). Leftovers of a run
+    /// killed mid-write are removed first.
+    /// </summary>
     void PrepareOutput(bool resume, string vocabularyFingerprint)
     {
         Directory.CreateDirectory(outputDir);
-        string runFile = Path.Combine(outputDir, "run.json");
-        var identity = new Dictionary<string, string>
+        foreach (string dir in new[] { outputDir, Path.Combine(outputDir, "checkpoints") })
+            foreach (string stale in AtomicFile.RemoveStale(dir))
+                Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, $"removed {stale}, left by an interrupted write");
+        var identity = new Dictionary<string, string>(DataIdentity)
         {
-            ["preset"] = options.Preset,
+            ["preset"] = options.Preset.Name,
             ["objective"] = options.Objective.ToString(),
-            ["sharing"] = options.Sharing.ToString(),
-            ["batch_size"] = options.EffectiveBatchSize.ToString(),
-            ["gradient_accumulation"] = options.GradientAccumulation.ToString(),
-            ["seed"] = options.Seed.ToString(),
+            ["sharing"] = options.Electra.Sharing.ToString(),
+            ["batch_size"] = options.EffectiveBatchSize.ToString(CultureInfo.InvariantCulture),
+            ["gradient_accumulation"] = options.GradientAccumulation.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
             ["dataset"] = RunFolder.DatasetKey(outputDir, datasetDir),
             ["vocabulary"] = vocabularyFingerprint,
         };
         if (options.InitFrom is not null) identity["init_from"] = Path.GetFullPath(options.InitFrom);
-        if (File.Exists(runFile))
-        {
-            var previous = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(runFile)) ?? new();
-            if (!resume)
-                throw new InvalidOperationException($"{outputDir} already holds a pre-training run ({runFile}); pass --resume to continue it, or choose another --out");
-            var changed = identity.Where(kv => previous.GetValueOrDefault(kv.Key) != kv.Value)
-                .Select(kv => $"{kv.Key}: {previous.GetValueOrDefault(kv.Key) ?? "(none)"} → {kv.Value}").ToList();
-            if (changed.Count > 0)
-                throw new InvalidOperationException($"cannot resume {outputDir} with different settings: {string.Join("; ", changed)}");
-        }
-        Interop.AtomicFile.WriteAllText(runFile, JsonSerializer.Serialize(identity, new JsonSerializerOptions { WriteIndented = true }));
+        string runFile = Path.Combine(outputDir, RunFile);
+        if (File.Exists(runFile) && !resume)
+            throw new InvalidOperationException($"{outputDir} already holds a pre-training run ({runFile}); pass --resume to continue it, or choose another --out");
+        EnsureSameRun(outputDir, identity);
+        AtomicFile.WriteAllText(runFile, JsonSerializer.Serialize(identity, new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    /// <summary>[11]: loss, gen, disc, masked correct, sampled correct, masked count, disc correct, tokens, TP, predicted P, actual P.</summary>
-    static Tensor Stack(StepMetrics m) => stack(new[]
-    {
-        m.Loss.detach(), m.GeneratorLoss, m.DiscriminatorLoss, m.MaskedCorrect, m.SampledCorrect, m.MaskedCount,
-        m.DiscriminatorCorrect, m.TokenCount, m.TruePositives, m.PredictedPositives, m.ActualPositives,
-    }.Select(t => t.to(ScalarType.Float32).reshape(1)).ToArray()).reshape(-1);
+    /// <summary>The file that records what a run folder was made with.</summary>
+    internal const string RunFile = "run.json";
 
-    /// <summary>The interval's metrics over all ranks: the sums of every rank's micro-batches, added up by one all-reduce.</summary>
-    Dictionary<string, double> Summarize(Tensor sums, long microBatches)
+    /// <summary>Throws naming every key of <paramref name="identity"/> whose value differs from the run.json in <paramref name="outputDir"/> (if any).</summary>
+    internal static void EnsureSameRun(string outputDir, IReadOnlyDictionary<string, string> identity)
     {
-        var s = sums.to(ScalarType.Float64).cpu().data<double>().ToArray();
-        mpi?.AllReduceSum(s, "training metrics of the log interval");
-        // Each rank's losses are its share of the global batch's mean (GlobalBatch): the mean is their sum over ranks.
-        double micro = Math.Max(1, microBatches) * ranks;
-        var values = new Dictionary<string, double>
-        {
-            ["loss"] = s[0] / micro,
-            ["gen_loss"] = s[1] / micro,
-            ["disc_loss"] = s[2] / micro,
-            ["mlm_accuracy"] = s[3] / Math.Max(s[5], 1),
-            ["sampled_mlm_accuracy"] = s[4] / Math.Max(s[5], 1),
-        };
-        if (s[7] > 0 && s[10] + s[9] > 0)
-        {
-            values["disc_accuracy"] = s[6] / s[7];
-            values["disc_precision"] = s[9] > 0 ? s[8] / s[9] : 0;
-            values["disc_recall"] = s[10] > 0 ? s[8] / s[10] : 0;
-        }
-        return values;
+        string runFile = Path.Combine(outputDir, RunFile);
+        if (!File.Exists(runFile)) return;
+        var previous = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(runFile)) ?? new();
+        var changed = identity.Where(kv => previous.TryGetValue(kv.Key, out var before) && before != kv.Value)
+            .Select(kv => $"{kv.Key}: {previous[kv.Key]} → {kv.Value}").ToList();
+        if (changed.Count > 0)
+            throw new InvalidOperationException($"cannot resume {outputDir} with different settings: {string.Join("; ", changed)}");
     }
 
-    void Report(ProgressKind kind, long step, Dictionary<string, double> values, TimeSpan elapsed, string? message = null)
+    void Report(ProgressKind kind, long step, IReadOnlyDictionary<string, double> values, TimeSpan elapsed, string? message = null)
     {
         if (IsRoot) progress?.Report(new TrainingProgress(kind, step, options.Steps, values, elapsed, message));
     }
-
-    void Report(ProgressKind kind, long step, IReadOnlyDictionary<string, double> values, TimeSpan elapsed)
-    {
-        if (IsRoot) progress?.Report(new TrainingProgress(kind, step, options.Steps, values, elapsed));
-    }
 }
+
+/// <summary>A run stopped because its steps kept producing non-finite losses or gradients (<see cref="PretrainingOptions.MaxNonFiniteSteps"/>).</summary>
+public sealed class NonFiniteTrainingException(string message) : InvalidOperationException(message);

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
+using Electra.Corpora;
 using Electra.Data;
 
 namespace Electra.Tests.Data;

