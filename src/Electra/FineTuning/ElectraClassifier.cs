@@ -54,22 +54,7 @@ public abstract class ElectraClassifier : nn.Module<Tensor, Tensor, Tensor, Tens
         var model = Create(kind, Pretrained.ReadConfig(dir), labels);
         try
         {
-            var (tensors, path) = StateDictLoader.ReadFolder(dir);
-            try
-            {
-                const string Prefix = "electra.";
-                var encoder = tensors.Where(kv => kv.Key.StartsWith(Prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[Prefix.Length..], kv => kv.Value);
-                StateDictLoader.Load(model.Electra, encoder, path);
-                var report = new TransferReport(path,
-                    model.Electra.state_dict().Keys.Select(k => Prefix + k).ToList(),
-                    tensors.Keys.Where(k => !k.StartsWith(Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList(),
-                    model.state_dict().Keys.Where(k => !k.StartsWith(Prefix, StringComparison.Ordinal)).ToList());
-                return (model, report);
-            }
-            finally
-            {
-                foreach (var t in tensors.Values) t.Dispose();
-            }
+            return (model, TransferReport.LoadEncoder(model, model.Electra, dir));
         }
         catch
         {
