@@ -15,6 +15,7 @@ static class CommandLine
         ("finetune", FinetuneCommand.Usage, FinetuneCommand.Run),
         ("predict", PredictCommand.Usage, PredictCommand.Run),
         ("experiment", ExperimentCommand.Usage, ExperimentCommand.Run),
+        ("squad-cloze", SquadClozeCommand.Usage, SquadClozeCommand.Run),
     };
 
     public static int Run(string[] argv)

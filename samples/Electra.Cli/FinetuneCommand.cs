@@ -6,7 +6,7 @@ namespace Electra.Cli;
 /// <summary>`electra finetune`: google's fine-tuning recipe on a task folder; prints and saves dev/test metrics and the best model.</summary>
 static class FinetuneCommand
 {
-    public const string Usage = "electra finetune --model DIR --task DIR --out DIR [--init pretrained|random] [--epochs N] [--lr X] [--layer-decay X] [--seed S] [--batch B] [--max-length L] [--max-train N]";
+    public const string Usage = "electra finetune --model DIR --task DIR --out DIR [--init pretrained|random] [--epochs N] [--lr X] [--layer-decay X] [--seed S] [--batch B] [--max-length L] [--max-train N] " + QuestionAnsweringCommand.FinetuneOptions;
 
     public static int Run(Args a)
     {
@@ -32,6 +32,7 @@ static class FinetuneCommand
                 _ => throw new UsageException($"--init expects 'pretrained' or 'random', got '{init}'"),
             },
         };
+        if (Electra.FineTuning.QuestionAnswering.SquadTask.IsSquadFolder(task)) return QuestionAnsweringCommand.Finetune(a, model, task, output, init, options);
         a.EnsureAllUsed();
         try
         {

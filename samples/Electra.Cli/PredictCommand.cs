@@ -11,7 +11,7 @@ namespace Electra.Cli;
 /// </summary>
 static class PredictCommand
 {
-    public const string Usage = "electra predict --model DIR --input FILE.tsv|FILE.conll --output FILE [--batch B] [--max-length L]";
+    public const string Usage = "electra predict --model DIR --input FILE.tsv|FILE.conll|FILE.json --output FILE [--batch B] [--max-length L] [--null-threshold X (SQuAD 2.0)]";
 
     public static int Run(Args a)
     {
@@ -20,6 +20,7 @@ static class PredictCommand
         string output = a.Required("output");
         int batch = a.Int("batch", new FineTuneOptions().EvalBatchSize, min: 1);
         int? maxLength = a.Optional("max-length") is null ? null : a.Int("max-length", 0, min: 3);
+        if (input.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return QuestionAnsweringCommand.Predict(a, modelDir, input, output, batch, maxLength);
         a.EnsureAllUsed();
 
         TorchRuntime.EnsureLoaded();
