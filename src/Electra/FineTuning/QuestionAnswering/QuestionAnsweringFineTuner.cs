@@ -88,60 +88,18 @@ public static class QuestionAnsweringFineTuner
         options = options.Validate() with { Version2WithNegative = task.IsVersion2 };
         var clock = Stopwatch.StartNew();
         torch.manual_seed(recipe.Seed);
-        var rng = new Random(recipe.Seed);
-        var train = windows.Train;
-        long stepsPerEpoch = (train.Count + recipe.BatchSize - 1) / recipe.BatchSize;
-        long totalSteps = stepsPerEpoch * recipe.Epochs;
-        long warmup = (long)(totalSteps * recipe.WarmupProportion);
-        var schedule = new LearningRateSchedule(recipe.LearningRate, warmup, totalSteps);
-        using var optimizer = new AdamWeightDecay(LayerwiseLearningRates.Groups(model, model.Config.NumHiddenLayers, recipe.LayerDecay, recipe.WeightDecay),
-            new OptimizerOptions { LearningRate = recipe.LearningRate, WeightDecay = recipe.WeightDecay }.ForWarmup(warmup));
-
-        var epochs = new List<QuestionAnsweringEpoch>();
-        var thresholds = new List<double>();
-        Dictionary<string, Tensor>? best = null;
-        int bestEpoch = 0;
-        long step = 0;
-        using var lossSum = zeros(1);
-        try
-        {
-            for (int epoch = 1; epoch <= recipe.Epochs; epoch++)
+        var (epochs, bestEpoch) = FineTuningLoop.Run(model, model.Config.NumHiddenLayers, windows.Train, recipe,
+            rows =>
             {
-                var epochClock = Stopwatch.StartNew();
-                model.train();
-                lossSum.zero_();
-                var order = Enumerable.Range(0, train.Count).ToArray();
-                rng.Shuffle(order);
-                for (long b = 0; b < stepsPerEpoch; b++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var rows = order.Skip((int)(b * recipe.BatchSize)).Take(recipe.BatchSize).Select(i => train[i]).ToList();
-                    TrainStep(model, optimizer, rows, tokenizer.PadId, schedule.At(step), lossSum);
-                    step++;
-                    if (recipe.LogEvery > 0 && step % recipe.LogEvery == 0 && b + 1 < stepsPerEpoch)
-                        progress?.Report(new QuestionAnsweringProgress(epoch, step, totalSteps, MeanLoss(lossSum, b + 1), null, clock.Elapsed));
-                }
-                double trainLoss = MeanLoss(lossSum, stepsPerEpoch);
-                var (dev, threshold) = EvaluateDev(model, task.Dev, windows.Dev, options, tokenizer.PadId, recipe.EvalBatchSize);
-                epochs.Add(new QuestionAnsweringEpoch(epoch, trainLoss, dev, epochClock.Elapsed.TotalSeconds));
-                thresholds.Add(threshold);
-                progress?.Report(new QuestionAnsweringProgress(epoch, step, totalSteps, trainLoss, dev, clock.Elapsed));
-                if (best is null || dev.F1 > epochs[bestEpoch - 1].Dev.F1)
-                {
-                    DisposeAll(best);
-                    best = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-                    bestEpoch = epoch;
-                }
-            }
-            if (bestEpoch != recipe.Epochs)
-                using (no_grad())
-                    foreach (var (name, t) in model.state_dict()) t.copy_(best![name]);
-        }
-        finally
-        {
-            DisposeAll(best);
-        }
-        options = options with { NullScoreDiffThreshold = thresholds[bestEpoch - 1] };
+                var (ids, mask, types, starts, ends) = QuestionAnsweringPredictor.Collate(rows, tokenizer.PadId);
+                var (start, end) = model.call(ids, mask, types); // [B, T] each
+                return ElectraForQuestionAnswering.Loss(start, end, starts, ends);
+            },
+            () => EvaluateDev(model, task.Dev, windows.Dev, options, tokenizer.PadId, recipe.EvalBatchSize), scores => scores.F1,
+            progress is null ? null : (epoch, step, total, loss, dev, elapsed) => progress.Report(new QuestionAnsweringProgress(epoch, step, total, loss, dev, elapsed)),
+            cancellationToken);
+        var best = epochs[bestEpoch - 1].Dev;
+        options = options with { NullScoreDiffThreshold = best.NullScoreDiffThreshold ?? 0 };
         SquadScores? test = null;
         if (task.Test is { HasGold: true } testSet)
         {
@@ -149,44 +107,19 @@ public static class QuestionAnsweringFineTuner
             var answers = AnswerDecoder.Answers(testSet.Examples, predictions, options.Version2WithNegative, options.NullScoreDiffThreshold);
             test = SquadMetrics.Evaluate(testSet.Examples, answers, options.Version2WithNegative, options.Version2WithNegative ? options.NullScoreDiffThreshold : null);
         }
-        return new QuestionAnsweringResult(task.Name, windows.TrainExamples.Count, train.Count, epochs[bestEpoch - 1].Dev, test, bestEpoch, epochs,
-            recipe, options, null, clock.Elapsed.TotalSeconds);
+        return new QuestionAnsweringResult(task.Name, windows.TrainExamples.Count, windows.Train.Count, best, test, bestEpoch,
+            epochs.Select(e => new QuestionAnsweringEpoch(e.Number, e.TrainLoss, e.Dev, e.Seconds)).ToList(), recipe, options, null, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Dev scores; for SQuAD 2.0 at the threshold that maximises dev F1, which is returned (0 for 1.1).</summary>
-    static (SquadScores Scores, double Threshold) EvaluateDev(ElectraForQuestionAnswering model, SquadDataset dev, List<QuestionAnsweringWindow> windows,
+    /// <summary>Dev scores; for SQuAD 2.0 at the threshold that maximises dev F1, which they carry.</summary>
+    static SquadScores EvaluateDev(ElectraForQuestionAnswering model, SquadDataset dev, List<QuestionAnsweringWindow> windows,
         QuestionAnsweringOptions options, int padId, int batchSize)
     {
         var predictions = QuestionAnsweringPredictor.Decode(model, dev.Examples, windows, options, padId, batchSize);
         if (!options.Version2WithNegative)
-            return (SquadMetrics.Evaluate(dev.Examples, AnswerDecoder.Answers(dev.Examples, predictions, false, 0), false), 0);
+            return SquadMetrics.Evaluate(dev.Examples, AnswerDecoder.Answers(dev.Examples, predictions, false, 0), false);
         double threshold = SquadMetrics.BestThreshold(dev.Examples, predictions.Select(p => p.Text).ToList(), predictions.Select(p => p.NullScoreDiff).ToList());
         var answers = AnswerDecoder.Answers(dev.Examples, predictions, true, threshold);
-        return (SquadMetrics.Evaluate(dev.Examples, answers, true, threshold), threshold);
-    }
-
-    /// <summary>One optimizer step on <paramref name="rows"/>; adds the loss to <paramref name="lossSum"/> on the device (no sync).</summary>
-    static void TrainStep(ElectraForQuestionAnswering model, AdamWeightDecay optimizer, IReadOnlyList<QuestionAnsweringWindow> rows, int padId, double rate, Tensor lossSum)
-    {
-        using (NewDisposeScope())
-        {
-            var (ids, mask, types, starts, ends) = QuestionAnsweringPredictor.Collate(rows, padId);
-            var (start, end) = model.call(ids, mask, types); // [B, T] each
-            var loss = ElectraForQuestionAnswering.Loss(start, end, starts, ends);
-            model.zero_grad();
-            loss.backward();
-            optimizer.Step(rate);
-            using (no_grad()) lossSum.add_(loss.detach());
-        }
-        FinalizedHandles.ReleaseAfterStep();
-    }
-
-    // sync: reads the summed loss for a progress report or the epoch's result
-    static double MeanLoss(Tensor lossSum, long steps) => lossSum.item<float>() / Math.Max(1, steps);
-
-    static void DisposeAll(Dictionary<string, Tensor>? tensors)
-    {
-        if (tensors is null) return;
-        foreach (var t in tensors.Values) t.Dispose();
+        return SquadMetrics.Evaluate(dev.Examples, answers, true, threshold);
     }
 }
