@@ -57,10 +57,13 @@ static class FinetuneCommand
     /// <summary>Prints reports as they come, on the training thread (Progress&lt;T&gt; would post them out of order).</summary>
     sealed class ConsoleProgress : IProgress<FineTuneProgress>
     {
-        public void Report(FineTuneProgress p)
-        {
-            string line = FormattableString.Invariant($"epoch {p.Epoch} step {p.Step}/{p.TotalSteps} loss {p.TrainLoss:F4} ({p.Elapsed.TotalSeconds:F1} s)");
-            Console.WriteLine(p.Dev is null ? line : $"{line} dev {p.Dev}");
-        }
+        public void Report(FineTuneProgress p) => Print(p.Epoch, p.Step, p.TotalSteps, p.TrainLoss, p.Dev, p.Elapsed);
+    }
+
+    /// <summary>One progress line of any fine-tuning run; <paramref name="dev"/> (an epoch's dev scores) only at an epoch's end.</summary>
+    public static void Print(int epoch, long step, long totalSteps, double trainLoss, object? dev, TimeSpan elapsed)
+    {
+        string line = FormattableString.Invariant($"epoch {epoch} step {step}/{totalSteps} loss {trainLoss:F4} ({elapsed.TotalSeconds:F1} s)");
+        Console.WriteLine(dev is null ? line : $"{line} dev {dev}");
     }
 }

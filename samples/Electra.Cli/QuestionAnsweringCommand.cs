@@ -77,10 +77,6 @@ static class QuestionAnsweringCommand
     /// <summary>Prints reports as they come, on the training thread.</summary>
     sealed class ConsoleProgress : IProgress<QuestionAnsweringProgress>
     {
-        public void Report(QuestionAnsweringProgress p)
-        {
-            string line = FormattableString.Invariant($"epoch {p.Epoch} step {p.Step}/{p.TotalSteps} loss {p.TrainLoss:F4} ({p.Elapsed.TotalSeconds:F1} s)");
-            Console.WriteLine(p.Dev is null ? line : $"{line} dev {p.Dev}");
-        }
+        public void Report(QuestionAnsweringProgress p) => FinetuneCommand.Print(p.Epoch, p.Step, p.TotalSteps, p.TrainLoss, p.Dev, p.Elapsed);
     }
 }

@@ -52,15 +52,7 @@ public abstract class ElectraClassifier : nn.Module<Tensor, Tensor, Tensor, Tens
     public static (ElectraClassifier Model, TransferReport Report) FromPretrained(string dir, TaskKind kind, LabelSet labels)
     {
         var model = Create(kind, Pretrained.ReadConfig(dir), labels);
-        try
-        {
-            return (model, TransferReport.LoadEncoder(model, model.Electra, dir));
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return ModelBuild.Fill(model, m => (m, TransferReport.LoadEncoder(m, m.Electra, dir)));
     }
 
     /// <summary>Loads a fine-tuned folder written by <see cref="Save"/> (or by HF's <c>save_pretrained</c>), all or nothing.</summary>
@@ -71,17 +63,11 @@ public abstract class ElectraClassifier : nn.Module<Tensor, Tensor, Tensor, Tens
         var kinds = new[] { TaskKind.Sequence, TaskKind.Token }.Where(k => config.Architectures?.Contains(ArchitectureOf(k)) == true).ToList();
         if (kinds.Count != 1)
             throw new InvalidDataException($"{path}: architectures [{string.Join(", ", config.Architectures ?? Array.Empty<string>())}] is not a fine-tuned classifier ({ArchitectureOf(TaskKind.Sequence)} or {ArchitectureOf(TaskKind.Token)})");
-        var model = Create(kinds[0], config, LabelSet.FromConfig(config, path));
-        try
+        return ModelBuild.Fill(Create(kinds[0], config, LabelSet.FromConfig(config, path)), model =>
         {
             Pretrained.LoadWeights(model, dir);
             return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>

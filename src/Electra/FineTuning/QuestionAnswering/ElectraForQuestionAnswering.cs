@@ -66,32 +66,17 @@ public sealed class ElectraForQuestionAnswering : nn.Module<Tensor, Tensor, Tens
     /// </summary>
     public static (ElectraForQuestionAnswering Model, TransferReport Report) FromPretrained(string dir)
     {
-        var model = new ElectraForQuestionAnswering(Pretrained.ReadConfig(dir));
-        try
-        {
-            return (model, TransferReport.LoadEncoder(model, model.Electra, dir));
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return ModelBuild.Fill(new ElectraForQuestionAnswering(Pretrained.ReadConfig(dir)), m => (m, TransferReport.LoadEncoder(m, m.Electra, dir)));
     }
 
     /// <summary>Loads a fine-tuned folder written by <see cref="Save"/> (or HF's <c>save_pretrained</c>), all or nothing.</summary>
     public static ElectraForQuestionAnswering Load(string dir)
     {
-        var model = new ElectraForQuestionAnswering(Pretrained.ReadConfig(dir, Architecture));
-        try
+        return ModelBuild.Fill(new ElectraForQuestionAnswering(Pretrained.ReadConfig(dir, Architecture)), model =>
         {
             Pretrained.LoadWeights(model, dir);
             return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>Writes an HF folder (<c>config.json</c> with <c>architectures</c>, <c>model.safetensors</c>, the tokenizer files of <paramref name="tokenizerDir"/>); atomic as a whole.</summary>

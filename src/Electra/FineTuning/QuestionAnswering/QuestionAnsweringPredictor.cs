@@ -38,19 +38,13 @@ public sealed class QuestionAnsweringPredictor : IDisposable
     public static QuestionAnsweringPredictor Load(string dir, Func<QuestionAnsweringOptions, QuestionAnsweringOptions>? overrides = null)
     {
         var options = ReadSettings(dir);
-        var model = ElectraForQuestionAnswering.Load(dir);
-        try
+        return ModelBuild.Fill(ElectraForQuestionAnswering.Load(dir), model =>
         {
             var tokenizer = ElectraClassifier.LoadTokenizer(dir, model.Config);
             var chosen = overrides?.Invoke(options) ?? options;
             if (chosen.MaxSeqLength > model.Config.MaxPositionEmbeddings) chosen = chosen with { MaxSeqLength = model.Config.MaxPositionEmbeddings };
             return new QuestionAnsweringPredictor(model, tokenizer, chosen);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>The settings of <paramref name="dir"/>'s <c>question_answering.json</c>, or the defaults without one.</summary>
