@@ -12,7 +12,7 @@ public class QuestionAnsweringCliTests
     /// one keyword from w60 … w69 somewhere, the question is "w58 w59", the answer is the keyword; an unanswerable
     /// question's context has no keyword.
     /// </summary>
-    static string Task(string dir, int train, int eval, double unanswerable = 0, int seed = 0)
+    internal static string Task(string dir, int train, int eval, double unanswerable = 0, int seed = 0)
     {
         Directory.CreateDirectory(dir);
         var rng = new Random(seed);
