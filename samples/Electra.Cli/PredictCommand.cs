@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Electra.FineTuning;
 using Electra.Interop;
 using Electra.Native;
@@ -11,17 +12,30 @@ namespace Electra.Cli;
 /// </summary>
 static class PredictCommand
 {
-    public const string Usage = "electra predict --model DIR --input FILE.tsv|FILE.conll|FILE.json --output FILE [--batch B] [--max-length L] [--null-threshold X (SQuAD 2.0)]";
+    static readonly Option<string> Model = CliOption.Text("--model", "a folder written by `electra finetune`", required: true, valueName: "DIR");
+    static readonly Option<string> Input = CliOption.Text("--input", "TSV (text[, text_b][, label]) or CoNLL (word[, tag]) file to label, or a SQuAD .json file to answer", required: true, valueName: "FILE");
+    static readonly Option<string> Output = CliOption.Text("--output", "file to write: TSV input columns + prediction, CoNLL word<TAB>tag, or SQuAD's {question id: answer}", required: true, valueName: "FILE");
+    static readonly Option<int> Batch = CliOption.Int("--batch", new FineTuneOptions().EvalBatchSize, "examples per forward pass", min: 1);
+    static readonly Option<int?> MaxLength = CliOption.OptionalInt("--max-length", "tokens per example, longer ones truncated (default: the fine-tuning default, at most the model's positions)", min: 3);
 
-    public static int Run(Args a)
+    public static Command Create()
     {
-        string modelDir = a.Required("model");
-        string input = a.Required("input");
-        string output = a.Required("output");
-        int batch = a.Int("batch", new FineTuneOptions().EvalBatchSize, min: 1);
-        int? maxLength = a.Optional("max-length") is null ? null : a.Int("max-length", 0, min: 3);
-        if (input.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return QuestionAnsweringCommand.Predict(a, modelDir, input, output, batch, maxLength);
-        a.EnsureAllUsed();
+        var command = new Command("predict", "label a TSV or CoNLL file with a fine-tuned model; prints metrics when the file has gold labels")
+        {
+            Model, Input, Output, Batch, MaxLength, QuestionAnsweringCommand.NullThreshold,
+        };
+        command.SetAction(Run);
+        return command;
+    }
+
+    static int Run(ParseResult r)
+    {
+        string modelDir = r.GetRequiredValue(Model);
+        string input = r.GetRequiredValue(Input);
+        string output = r.GetRequiredValue(Output);
+        int batch = r.GetValue(Batch);
+        int? maxLength = r.GetValue(MaxLength);
+        if (input.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return QuestionAnsweringCommand.Predict(r, modelDir, input, output, batch, maxLength);
 
         TorchRuntime.EnsureLoaded();
         var split = TaskSplit.Read(input, requireLabels: false);

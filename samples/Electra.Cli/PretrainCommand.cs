@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Runtime.InteropServices;
 using Electra.Data;
 using Electra.Distributed;
@@ -13,79 +14,33 @@ namespace Electra.Cli;
 /// </summary>
 static class PretrainCommand
 {
-    public const string Usage = "electra pretrain [--corpus PATH...] --out DIR [--preset tiny|small|base|large] [--steps N] [--batch B] [--seq L] [--lr X] " +
-                                "[--save-every N] [--eval-every N] [--seed S] [--device cpu|cuda|auto] [--resume] [--objective electra|mlm] [--sharing shared|none|gdes] " +
-                                "[--vocab-size N] [--tokenizer DIR] [--warmup N] [--accumulate N] [--log-every N] [--bias-correction true|false|auto] " +
-                                "[--dropout X] [--generator-fraction X] [--disc-weight X] [--mask-prob X] [--collective-timeout SECONDS]   " +
-                                "(data-parallel: mpirun -np N dotnet Electra.Cli.dll pretrain …)";
+    internal static readonly Option<string[]> Corpus = CliOption.Many("--corpus",
+        "text (.txt: one sentence per line, blank line between documents) or .jsonl files, or folders of them; default: the public-domain corpus, fetched once (`electra corpus fetch`)", valueName: "PATH");
+    static readonly Option<string> Out = CliOption.Text("--out", "run folder: tokenizer, dataset, checkpoints, models, metrics", required: true, valueName: "DIR");
+    internal static readonly Option<string> Tokenizer = CliOption.Text("--tokenizer", "an existing tokenizer folder (vocab.txt) instead of training one", valueName: "DIR");
+    internal static readonly Option<bool> Resume = CliOption.Flag("--resume", "continue the run in --out from its newest checkpoint");
+    static readonly Option<int> CollectiveTimeout = CliOption.Int("--collective-timeout", PretrainOptionGroups.DefaultCollectiveTimeout,
+        "data-parallel: seconds a rank waits for the others before the job is ended, naming the missing rank", min: 1);
+    static readonly PretrainingOptions Defaults = new();
+    static readonly OptionGroup<PretrainingOptions> Objective = PretrainOptionGroups.Objective(Defaults);
+    static readonly OptionGroup<PretrainingOptions> Run = PretrainOptionGroups.Run(Defaults);
+    static readonly OptionGroup<PipelineOptions> Text = PretrainOptionGroups.Text(new PipelineOptions());
 
-    public static int Run(Args a)
+    public static Command Create()
     {
-        var corpus = a.Many("corpus");
-        string output = a.Required("out");
-        var options = ReadOptions(a, new PretrainingOptions());
-        var pipeline = ReadPipeline(a);
-        bool resume = a.Flag("resume");
-        var timeout = TimeSpan.FromSeconds(a.Int("collective-timeout", (int)new MpiOptions().CollectiveTimeout.TotalSeconds, min: 1));
-        a.EnsureAllUsed();
-        return Execute(corpus, output, options, pipeline, resume, timeout);
+        var command = new Command("pretrain",
+            "corpus → tokenizer → dataset → trained discriminator and generator (HF layout); data-parallel under `mpirun -np N`")
+        {
+            Corpus, Out, Tokenizer, Resume, CollectiveTimeout,
+        };
+        Objective.AddTo(command);
+        Run.AddTo(command);
+        Text.AddTo(command);
+        command.SetAction(r => Execute(r.GetValue(Corpus) ?? [], r.GetRequiredValue(Out), Run.Read(r, Objective.Read(r, Defaults)),
+            Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(Tokenizer) }, r.GetValue(Resume),
+            TimeSpan.FromSeconds(r.GetValue(CollectiveTimeout))));
+        return command;
     }
-
-    /// <summary>The text-preparation options shared by `pretrain` and `quickstart`.</summary>
-    public static PipelineOptions ReadPipeline(Args a) => new()
-    {
-        SequenceLength = a.Int("seq", 128, min: 8),
-        VocabSize = a.Optional("vocab-size") is null ? null : a.Int("vocab-size", 0, min: 16),
-        TokenizerDir = a.Optional("tokenizer"),
-    };
-
-    /// <summary>The training options shared by `pretrain` and `quickstart`.</summary>
-    public static PretrainingOptions ReadOptions(Args a, PretrainingOptions defaults) => defaults with
-    {
-        Preset = a.Optional("preset") ?? defaults.Preset,
-        Steps = a.Long("steps", defaults.Steps, min: 1),
-        BatchSize = a.Optional("batch") is null ? defaults.BatchSize : a.Int("batch", 0, min: 1),
-        LearningRate = a.Optional("lr") is null ? defaults.LearningRate : a.Double("lr", 0),
-        WarmupSteps = a.Optional("warmup") is null ? defaults.WarmupSteps : a.Long("warmup", 0, min: 0),
-        SaveEvery = a.Int("save-every", defaults.SaveEvery, min: 1),
-        EvalEvery = a.Int("eval-every", defaults.EvalEvery, min: 0),
-        LogEvery = a.Int("log-every", defaults.LogEvery, min: 1),
-        GradientAccumulation = a.Int("accumulate", defaults.GradientAccumulation, min: 1),
-        Seed = a.Int("seed", defaults.Seed),
-        Device = a.Optional("device") ?? defaults.Device,
-        Optimizer = defaults.Optimizer with
-        {
-            BiasCorrection = a.Optional("bias-correction") switch
-            {
-                null or "auto" => defaults.Optimizer.BiasCorrection,
-                "true" => true,
-                "false" => false,
-                var b => throw new UsageException($"--bias-correction expects true, false or auto, got '{b}'"),
-            },
-        },
-        Dropout = a.Optional("dropout") is null ? defaults.Dropout : a.Double("dropout", 0),
-        GeneratorFraction = a.Optional("generator-fraction") is null ? defaults.GeneratorFraction : a.Double("generator-fraction", 0),
-        DiscriminatorWeight = a.Double("disc-weight", defaults.DiscriminatorWeight),
-        MaskProbability = a.Optional("mask-prob") is null ? defaults.MaskProbability : a.Double("mask-prob", 0),
-        Objective = a.Optional("objective") switch
-        {
-            null => defaults.Objective,
-            "electra" => ObjectiveKind.Electra,
-            "mlm" => ObjectiveKind.Mlm,
-            var o => throw new UsageException($"--objective expects electra or mlm, got '{o}'"),
-        },
-        Sharing = ReadSharing(a, defaults.Sharing),
-    };
-
-    /// <summary>--sharing shared|none|gdes (`pretrain`, `quickstart` and `experiment`).</summary>
-    public static EmbeddingSharing ReadSharing(Args a, EmbeddingSharing fallback) => a.Optional("sharing") switch
-    {
-        null => fallback,
-        "shared" => EmbeddingSharing.Shared,
-        "none" => EmbeddingSharing.None,
-        "gdes" => EmbeddingSharing.Gdes,
-        var s => throw new UsageException($"--sharing expects shared, none or gdes, got '{s}'"),
-    };
 
     /// <summary>
     /// Runs the pipeline in this process, or as one rank of an mpirun/srun job (the world is detected from the

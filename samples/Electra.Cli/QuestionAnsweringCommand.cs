@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using Electra.FineTuning;
 using Electra.FineTuning.QuestionAnswering;
@@ -9,26 +10,41 @@ namespace Electra.Cli;
 /// <summary>
 /// `electra finetune` on a SQuAD-format folder and `electra predict` on a SQuAD JSON file: reached from
 /// <see cref="FinetuneCommand"/> and <see cref="PredictCommand"/> when the task folder has a <c>train.json</c> or the
-/// input ends in <c>.json</c>.
+/// input ends in <c>.json</c>. The options only question answering reads are declared here.
 /// </summary>
 static class QuestionAnsweringCommand
 {
-    public const string FinetuneOptions = "[--doc-stride N] [--max-query-length N] [--max-answer-length N] (SQuAD folders; --max-length is the window, default 512 or the model's position limit)";
+    static readonly QuestionAnsweringOptions Defaults = new();
+    static readonly Option<int> DocStride = CliOption.Int("--doc-stride", Defaults.DocStride, "SQuAD: pieces between the starts of a long context's windows", min: 1);
+    static readonly Option<int> MaxQueryLength = CliOption.Int("--max-query-length", Defaults.MaxQueryLength, "SQuAD: most word pieces a question may have (longer ones are an error)", min: 1);
+    static readonly Option<int> MaxAnswerLength = CliOption.Int("--max-answer-length", Defaults.MaxAnswerLength, "SQuAD: longest answer span in word pieces", min: 1);
 
-    /// <summary>Fine-tunes on the SQuAD folder <paramref name="task"/> with the recipe already read from <paramref name="a"/>.</summary>
-    public static int Finetune(Args a, string model, string task, string output, string init, FineTuneOptions recipe)
+    /// <summary>`predict`'s SQuAD 2.0 no-answer threshold override.</summary>
+    public static readonly Option<double?> NullThreshold = CliOption.OptionalNumber("--null-threshold",
+        "SQuAD 2.0: answer \"\" when null score - best span score exceeds this (default: the threshold fine-tuning chose on dev)");
+
+    /// <summary>Adds the windowing and decoding options to `finetune`.</summary>
+    public static void AddFinetuneOptions(Command finetune)
     {
-        var defaults = new QuestionAnsweringOptions();
-        bool epochsGiven = a.Optional("epochs") is not null, lengthGiven = a.Optional("max-length") is not null;
+        finetune.Add(DocStride);
+        finetune.Add(MaxQueryLength);
+        finetune.Add(MaxAnswerLength);
+    }
+
+    /// <summary>
+    /// Fine-tunes on the SQuAD folder <paramref name="task"/> with <paramref name="recipe"/>; without an explicit
+    /// --epochs it trains 2 (google's SQuAD setting), without --max-length the window is 512 capped at the model's positions.
+    /// </summary>
+    public static int Finetune(ParseResult r, string model, string task, string output, string init, FineTuneOptions recipe, bool epochsGiven, bool lengthGiven)
+    {
+        if (!epochsGiven) recipe = recipe with { Epochs = 2 };
         var options = new QuestionAnsweringOptions
         {
-            MaxSeqLength = lengthGiven ? recipe.MaxLength : defaults.MaxSeqLength,
-            DocStride = a.Int("doc-stride", defaults.DocStride, min: 1),
-            MaxQueryLength = a.Int("max-query-length", defaults.MaxQueryLength, min: 1),
-            MaxAnswerLength = a.Int("max-answer-length", defaults.MaxAnswerLength, min: 1),
+            MaxSeqLength = lengthGiven ? recipe.MaxLength : Defaults.MaxSeqLength,
+            DocStride = r.GetValue(DocStride),
+            MaxQueryLength = r.GetValue(MaxQueryLength),
+            MaxAnswerLength = r.GetValue(MaxAnswerLength),
         };
-        a.EnsureAllUsed();
-        if (!epochsGiven) recipe = recipe with { Epochs = 2 }; // google's SQuAD setting
         TorchRuntime.EnsureLoaded();
         if (!lengthGiven) options = options with { MaxSeqLength = Math.Min(options.MaxSeqLength, Pretrained.ReadConfig(model).MaxPositionEmbeddings) };
         try
@@ -52,10 +68,9 @@ static class QuestionAnsweringCommand
     }
 
     /// <summary>Writes SQuAD's <c>{question id: answer}</c> for <paramref name="input"/>, and prints EM/F1 when it has answers.</summary>
-    public static int Predict(Args a, string modelDir, string input, string output, int batch, int? maxLength)
+    public static int Predict(ParseResult r, string modelDir, string input, string output, int batch, int? maxLength)
     {
-        double? threshold = a.Optional("null-threshold") is null ? null : a.Double("null-threshold", 0);
-        a.EnsureAllUsed();
+        double? threshold = r.GetValue(NullThreshold);
         TorchRuntime.EnsureLoaded();
         var data = SquadDataset.Read(input, requireGold: false);
         using var predictor = QuestionAnsweringPredictor.Load(modelDir, o => o with

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Electra.Training;
 
 namespace Electra.Cli;
@@ -8,8 +9,6 @@ namespace Electra.Cli;
 /// </summary>
 static class QuickstartCommand
 {
-    public const string Usage = "electra quickstart [--out DIR] [--steps N] [any `pretrain` option]   (default: runs/quickstart, tiny preset, 400 steps)";
-
     static readonly PretrainingOptions Defaults = new()
     {
         Preset = "tiny",
@@ -21,19 +20,33 @@ static class QuickstartCommand
         EvalBatches = 20,
     };
 
-    public static int Run(Args a)
+    static readonly Option<string> Out = CliOption.Text("--out", "run folder", Path.Combine("runs", "quickstart"), valueName: "DIR");
+    static readonly OptionGroup<PretrainingOptions> Objective = PretrainOptionGroups.Objective(Defaults);
+    static readonly OptionGroup<PretrainingOptions> Run = PretrainOptionGroups.Run(Defaults);
+    static readonly OptionGroup<PipelineOptions> Text = PretrainOptionGroups.Text(new PipelineOptions());
+
+    public static Command Create()
     {
-        var corpus = a.Many("corpus");
-        string output = a.Optional("out") ?? Path.Combine("runs", "quickstart");
-        var options = PretrainCommand.ReadOptions(a, Defaults);
-        var pipeline = PretrainCommand.ReadPipeline(a);
-        bool resume = a.Flag("resume");
-        a.EnsureAllUsed();
-        if (!resume && Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
+        var command = new Command("quickstart", "pre-train the tiny preset on the default public-domain corpus in a few minutes on a CPU (any `pretrain` option)")
         {
-            Console.WriteLine($"{output} holds an earlier quick start; replacing it (use --resume to continue it instead)");
-            Directory.Delete(output, recursive: true);
-        }
-        return PretrainCommand.Execute(corpus, output, options, pipeline, resume);
+            PretrainCommand.Corpus, Out, PretrainCommand.Tokenizer, PretrainCommand.Resume,
+        };
+        Objective.AddTo(command);
+        Run.AddTo(command);
+        Text.AddTo(command);
+        command.SetAction(r =>
+        {
+            string output = r.GetRequiredValue(Out);
+            bool resume = r.GetValue(PretrainCommand.Resume);
+            var options = Run.Read(r, Objective.Read(r, Defaults));
+            var pipeline = Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(PretrainCommand.Tokenizer) };
+            if (!resume && Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
+            {
+                Console.WriteLine($"{output} holds an earlier quick start; replacing it (use --resume to continue it instead)");
+                Directory.Delete(output, recursive: true);
+            }
+            return PretrainCommand.Execute(r.GetValue(PretrainCommand.Corpus) ?? [], output, options, pipeline, resume);
+        });
+        return command;
     }
 }

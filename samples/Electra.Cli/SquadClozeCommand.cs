@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Electra.Data;
 using Electra.FineTuning.QuestionAnswering;
 
@@ -10,23 +11,39 @@ namespace Electra.Cli;
 /// </summary>
 static class SquadClozeCommand
 {
-    public const string Usage = "electra squad-cloze [--corpus PATH...] --out DIR [--train N] [--dev N] [--test N] [--unanswerable F] [--sentences K] [--seed S]";
+    static readonly ClozeTaskOptions Defaults = new();
+    static readonly Option<string[]> Corpus = CliOption.Many("--corpus", "text files or folders (default: the quick start's corpus, fetched once)", valueName: "PATH");
+    static readonly Option<string> Out = CliOption.Text("--out", "folder to write train.json, dev.json and test.json to (existing task files are never replaced)", required: true, valueName: "DIR");
+    static readonly Option<int> Train = CliOption.Int("--train", Defaults.Train, "training questions", min: 1);
+    static readonly Option<int> Dev = CliOption.Int("--dev", Defaults.Dev, "dev questions", min: 1);
+    static readonly Option<int> Test = CliOption.Int("--test", Defaults.Test, "test questions", min: 0);
+    static readonly Option<double> Unanswerable = CliOption.Number("--unanswerable", Defaults.Unanswerable, "fraction of unanswerable questions (above 0: SQuAD 2.0)");
+    static readonly Option<int> Sentences = CliOption.Int("--sentences", Defaults.SentencesPerParagraph, "sentences per context paragraph", min: 2);
+    static readonly Option<int> Seed = CliOption.Int("--seed", Defaults.Seed, "random seed (paragraphs, sentences, blanked words)");
 
-    public static int Run(Args a)
+    public static Command Create()
     {
-        var corpus = a.Many("corpus");
-        string output = a.Required("out");
-        var defaults = new ClozeTaskOptions();
+        var command = new Command("squad-cloze", "build a small SQuAD-format task of cloze questions from a corpus (tests the QA machinery, not world knowledge)")
+        {
+            Corpus, Out, Train, Dev, Test, Unanswerable, Sentences, Seed,
+        };
+        command.SetAction(Run);
+        return command;
+    }
+
+    static int Run(ParseResult r)
+    {
+        IReadOnlyList<string> corpus = r.GetValue(Corpus) ?? [];
+        string output = r.GetRequiredValue(Out);
         var options = new ClozeTaskOptions
         {
-            Train = a.Int("train", defaults.Train, min: 1),
-            Dev = a.Int("dev", defaults.Dev, min: 1),
-            Test = a.Int("test", defaults.Test, min: 0),
-            Unanswerable = a.Double("unanswerable", defaults.Unanswerable),
-            SentencesPerParagraph = a.Int("sentences", defaults.SentencesPerParagraph, min: 2),
-            Seed = a.Int("seed", defaults.Seed),
+            Train = r.GetValue(Train),
+            Dev = r.GetValue(Dev),
+            Test = r.GetValue(Test),
+            Unanswerable = r.GetValue(Unanswerable),
+            SentencesPerParagraph = r.GetValue(Sentences),
+            Seed = r.GetValue(Seed),
         };
-        a.EnsureAllUsed();
         try
         {
             options.Validate();
@@ -38,7 +55,7 @@ static class SquadClozeCommand
         if (corpus.Count == 0)
         {
             var fetched = CorpusDownloader.Fetch(log: new Progress<string>(l => Console.WriteLine($"corpus: {l}")));
-            corpus = new[] { fetched.Folder };
+            corpus = [fetched.Folder];
         }
         var (train, dev, test) = ClozeTask.Write(corpus, output, options);
         Console.WriteLine($"wrote {output}: train.json {train}, dev.json {dev}, test.json {test} questions " +

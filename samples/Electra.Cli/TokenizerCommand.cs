@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -11,39 +12,34 @@ namespace Electra.Cli;
 /// </summary>
 static class TokenizerCommand
 {
-    public const string Usage =
-        "tokenizer train --corpus PATH... --vocab-size N --out DIR [--min-frequency N] [--lowercase true|false]\n" +
-        "  tokenizer encode --vocab PATH --input FILE --output FILE.jsonl";
+    static readonly WordPieceTrainerOptions Defaults = new();
+    static readonly Option<string[]> Corpus = CliOption.Many("--corpus", "text files, or folders of *.txt files", required: true, valueName: "PATH");
+    static readonly Option<int?> VocabSize = CliOption.OptionalInt("--vocab-size", "vocabulary size to learn, special tokens included", min: 1, required: true);
+    static readonly Option<string> Out = CliOption.Text("--out", "folder to write vocab.txt and tokenizer_config.json", required: true, valueName: "DIR");
+    static readonly Option<int> MinFrequency = CliOption.Int("--min-frequency", Defaults.MinFrequency, "ignore pairs seen fewer times", min: 1);
+    static readonly Option<string> Lowercase = CliOption.Choice("--lowercase", "true", "lower-case and strip accents (BERT uncased)", "true", "false");
+    static readonly Option<string> Vocab = CliOption.Text("--vocab", "vocab.txt or a tokenizer folder", required: true, valueName: "PATH");
+    static readonly Option<string> Input = CliOption.Text("--input", "text file to encode, one text per line", required: true, valueName: "FILE");
+    static readonly Option<string> Output = CliOption.Text("--output", "JSON lines to write: one [CLS] … [SEP] id array per input line", required: true, valueName: "FILE.jsonl");
 
     const int EncodeChunk = 4096;
 
-    public static int Run(Args a)
+    public static Command Create()
     {
-        string sub = a.Positional.Count == 1 ? a.Positional[0]
-            : throw new UsageException(a.Positional.Count == 0 ? "missing subcommand (train or encode)" : $"unexpected arguments: {string.Join(' ', a.Positional.Skip(1))}");
-        return sub switch
-        {
-            "train" => Train(a),
-            "encode" => Encode(a),
-            _ => throw new UsageException($"unknown subcommand '{sub}' (expected train or encode)"),
-        };
+        var train = new Command("train", "learn a WordPiece vocabulary (HF tokenizers' trainer) from a corpus") { Corpus, VocabSize, Out, MinFrequency, Lowercase };
+        train.SetAction(Train);
+        var encode = new Command("encode", "encode a file line by line to JSON ids (no truncation or padding)") { Vocab, Input, Output };
+        encode.SetAction(Encode);
+        return new Command("tokenizer", "train a WordPiece vocabulary, or encode text with one") { train, encode };
     }
 
-    static int Train(Args a)
+    static int Train(ParseResult r)
     {
-        var corpus = a.Many("corpus", required: true);
-        int vocabSize = a.Int("vocab-size", 0, min: 1);
-        if (vocabSize == 0) throw new UsageException("missing required option --vocab-size");
-        string outDir = a.Required("out");
-        int minFrequency = a.Int("min-frequency", new WordPieceTrainerOptions().MinFrequency, min: 1);
-        string? lower = a.Optional("lowercase");
-        a.EnsureAllUsed();
-        bool lowerCase = lower switch
-        {
-            null or "true" => true,
-            "false" => false,
-            _ => throw new UsageException($"--lowercase expects true or false, got '{lower}'"),
-        };
+        var corpus = r.GetRequiredValue(Corpus);
+        int vocabSize = r.GetRequiredValue(VocabSize)!.Value;
+        string outDir = r.GetRequiredValue(Out);
+        int minFrequency = r.GetValue(MinFrequency);
+        bool lowerCase = r.GetRequiredValue(Lowercase) == "true";
 
         var files = CorpusFiles(corpus);
         var options = new WordPieceTrainerOptions
@@ -82,12 +78,11 @@ static class TokenizerCommand
         return files;
     }
 
-    static int Encode(Args a)
+    static int Encode(ParseResult r)
     {
-        string vocab = a.Required("vocab");
-        string input = a.Required("input");
-        string output = a.Required("output");
-        a.EnsureAllUsed();
+        string vocab = r.GetRequiredValue(Vocab);
+        string input = r.GetRequiredValue(Input);
+        string output = r.GetRequiredValue(Output);
         if (!File.Exists(input)) throw new FileNotFoundException($"--input {input}: no such file");
         var tokenizer = WordPieceTokenizer.Load(vocab);
 

@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Electra.Cli;
+
+/// <summary>
+/// Factories for the `electra` options: each is declared once with its name, default and one-line description (what
+/// `--help` prints), and parses its value with a message that names the option ("--seq expects an integer >= 8, got 'x'").
+/// An option whose default depends on other options (the preset's learning rate) has no value default and says so in
+/// its description.
+/// </summary>
+static class CliOption
+{
+    /// <summary>A string option; required when <paramref name="default"/> is null and <paramref name="required"/> is set.</summary>
+    public static Option<string> Text(string name, string description, string? @default = null, bool required = false, string? valueName = null)
+    {
+        var option = new Option<string>(name) { Description = description, Required = required, HelpName = valueName };
+        if (@default is not null) option.DefaultValueFactory = _ => @default;
+        return option;
+    }
+
+    /// <summary>One or more values after the option: `--corpus a.txt b.txt dir/`.</summary>
+    public static Option<string[]> Many(string name, string description, bool required = false, string? valueName = null) => new(name)
+    {
+        Description = description,
+        Required = required,
+        HelpName = valueName,
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    /// <summary>A flag: present or not, takes no value.</summary>
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
+
+    /// <summary>An integer in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Option<int> Int(string name, int @default, string description, int min = int.MinValue, int max = int.MaxValue) => new(name)
+    {
+        Description = description,
+        HelpName = "N",
+        DefaultValueFactory = _ => @default,
+        CustomParser = r => (int)ParseLong(r, min, max),
+    };
+
+    /// <summary>An integer whose default is described in words (null when not given), or a required one.</summary>
+    public static Option<int?> OptionalInt(string name, string description, int min = int.MinValue, bool required = false) => new(name)
+    {
+        Description = description,
+        Required = required,
+        HelpName = "N",
+        CustomParser = r => (int)ParseLong(r, min, int.MaxValue),
+    };
+
+    /// <summary>A 64-bit integer in [<paramref name="min"/>, ∞).</summary>
+    public static Option<long> Long(string name, long @default, string description, long min = long.MinValue) => new(name)
+    {
+        Description = description,
+        HelpName = "N",
+        DefaultValueFactory = _ => @default,
+        CustomParser = r => ParseLong(r, min, long.MaxValue),
+    };
+
+    /// <summary>A 64-bit integer whose default is described in words (null when not given).</summary>
+    public static Option<long?> OptionalLong(string name, string description, long min = long.MinValue) => new(name)
+    {
+        Description = description,
+        HelpName = "N",
+        CustomParser = r => ParseLong(r, min, long.MaxValue),
+    };
+
+    /// <summary>A finite number.</summary>
+    public static Option<double> Number(string name, double @default, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "X",
+        DefaultValueFactory = _ => @default,
+        CustomParser = ParseDouble,
+    };
+
+    /// <summary>A finite number whose default is described in words (null when not given).</summary>
+    public static Option<double?> OptionalNumber(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "X",
+        CustomParser = r => ParseDouble(r),
+    };
+
+    /// <summary>One of <paramref name="choices"/> ("--sharing expects shared, none or gdes, got 'tied'").</summary>
+    public static Option<string> Choice(string name, string @default, string description, params string[] choices) => new(name)
+    {
+        Description = description,
+        HelpName = string.Join('|', choices),
+        DefaultValueFactory = _ => @default,
+        CustomParser = r =>
+        {
+            string value = r.Tokens[0].Value;
+            if (choices.Contains(value, StringComparer.Ordinal)) return value;
+            r.AddError($"{Name(r)} expects {string.Join(", ", choices[..^1])} or {choices[^1]}, got '{value}'");
+            return @default;
+        },
+    };
+
+    static long ParseLong(ArgumentResult r, long min, long max)
+    {
+        string s = r.Tokens[0].Value;
+        if (long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) && v >= min && v <= max) return v;
+        r.AddError($"{Name(r)} expects an integer{(min > long.MinValue ? $" >= {min}" : "")}{(max < int.MaxValue ? $" <= {max}" : "")}, got '{s}'");
+        return 0;
+    }
+
+    static double ParseDouble(ArgumentResult r)
+    {
+        string s = r.Tokens[0].Value;
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v)) return v;
+        r.AddError($"{Name(r)} expects a number, got '{s}'");
+        return 0;
+    }
+
+    static string Name(ArgumentResult r) => r.Parent is OptionResult o ? o.Option.Name : r.Argument.Name;
+}
+
+/// <summary>
+/// Options that each set one property of a settings record (<see cref="Electra.Training.PretrainingOptions"/>, …): declared
+/// once with the defaults of the command that adds them, read back into the record after parsing.
+/// </summary>
+sealed class OptionGroup<T>
+{
+    readonly List<(Option Option, Func<ParseResult, T, T> Apply)> entries = new();
+
+    /// <summary>Adds <paramref name="option"/>; <paramref name="apply"/> sets its parsed (or default) value on the record.</summary>
+    public OptionGroup<T> Add<TValue>(Option<TValue> option, Func<T, TValue, T> apply)
+    {
+        entries.Add((option, (result, settings) => apply(settings, result.GetValue(option)!)));
+        return this;
+    }
+
+    /// <summary>Adds every option of the group to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var (option, _) in entries) command.Add(option);
+    }
+
+    /// <summary>The record with every option of the group applied to <paramref name="settings"/>.</summary>
+    public T Read(ParseResult result, T settings) => entries.Aggregate(settings, (s, e) => e.Apply(result, s));
+}
