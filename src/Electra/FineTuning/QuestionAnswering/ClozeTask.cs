@@ -100,7 +100,7 @@ public static class ClozeTask
         {
             // Each split draws its paragraphs, and its unanswerable questions' sentences, from its own share of the corpus.
             int share = (paragraphs.Count - 1) * wanted[split] / need;
-            var pool = paragraphs.GetRange(next, Math.Max(share, wanted[split]));
+            var pool = paragraphs.GetRange(next, Math.Min(paragraphs.Count - next, Math.Max(share, wanted[split])));
             next += pool.Count;
             var examples = new List<SquadExample>();
             for (int p = 0; p < pool.Count && examples.Count < wanted[split]; p++)
