@@ -85,6 +85,13 @@ static class CliOption
         CustomParser = r => ParseDouble(r),
     };
 
+    /// <summary>
+    /// `--runtime torch|onnx` of the commands that run a model: TorchSharp on an HF folder, or ONNX Runtime on a folder
+    /// written by `electra export-onnx` (no libtorch needed).
+    /// </summary>
+    public static Option<string> Runtime() => Choice("--runtime", "torch",
+        "torch: TorchSharp on HF folders; onnx: ONNX Runtime (CPU) on folders written by `electra export-onnx`", "torch", "onnx");
+
     /// <summary>One of <paramref name="choices"/> ("--sharing expects shared, none or gdes, got 'tied'").</summary>
     public static Option<string> Choice(string name, string @default, string description, params string[] choices) => new(name)
     {

@@ -22,9 +22,9 @@ sealed class UsageException(string message) : Exception(message);
 /// </remarks>
 static class CommandLine
 {
-    /// <summary>`--threads N` works with every command: libtorch's intra-op threads.</summary>
-    static readonly Option<int?> Threads = CliOption.OptionalInt("--threads",
-        "libtorch intra-op threads (default: one per core); 1 on a machine shared with other jobs", min: 1);
+    /// <summary>`--threads N` works with every command: libtorch's intra-op threads (ONNX Runtime's with `--runtime onnx`).</summary>
+    internal static readonly Option<int?> Threads = CliOption.OptionalInt("--threads",
+        "libtorch (or, with --runtime onnx, ONNX Runtime) intra-op threads (default: one per core); 1 on a machine shared with other jobs", min: 1);
 
     static RootCommand Build()
     {
@@ -35,6 +35,7 @@ static class CommandLine
             DataCommand.Create(),
             TokenizerCommand.Create(),
             LogitsCommand.Create(),
+            ExportOnnxCommand.Create(),
             CorpusCommand.Create(),
             FinetuneCommand.Create(),
             PredictCommand.Create(),

@@ -63,11 +63,7 @@ public abstract class ElectraClassifier : nn.Module<Tensor, Tensor, Tensor, Tens
         var kinds = new[] { TaskKind.Sequence, TaskKind.Token }.Where(k => config.Architectures?.Contains(ArchitectureOf(k)) == true).ToList();
         if (kinds.Count != 1)
             throw new InvalidDataException($"{path}: architectures [{string.Join(", ", config.Architectures ?? Array.Empty<string>())}] is not a fine-tuned classifier ({ArchitectureOf(TaskKind.Sequence)} or {ArchitectureOf(TaskKind.Token)})");
-        return ModelBuild.Fill(Create(kinds[0], config, LabelSet.FromConfig(config, path)), model =>
-        {
-            Pretrained.LoadWeights(model, dir);
-            return model;
-        });
+        return Pretrained.LoadNew(Create(kinds[0], config, LabelSet.FromConfig(config, path)), dir);
     }
 
     /// <summary>

@@ -60,6 +60,21 @@ public static class Pretrained
         }
     }
 
+    /// <summary>Loads the weights of <paramref name="dir"/> into the new <paramref name="model"/> and returns it; disposes it if loading fails.</summary>
+    public static T LoadNew<T>(T model, string dir) where T : nn.Module
+    {
+        try
+        {
+            LoadWeights(model, dir);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>
     /// Writes <paramref name="model"/> as an HF folder: <c>config.json</c> (with <paramref name="architecture"/>),
     /// <c>model.safetensors</c>, and the tokenizer files found in <paramref name="tokenizerDir"/>

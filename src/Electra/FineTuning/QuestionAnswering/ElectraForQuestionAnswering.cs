@@ -72,11 +72,7 @@ public sealed class ElectraForQuestionAnswering : nn.Module<Tensor, Tensor, Tens
     /// <summary>Loads a fine-tuned folder written by <see cref="Save"/> (or HF's <c>save_pretrained</c>), all or nothing.</summary>
     public static ElectraForQuestionAnswering Load(string dir)
     {
-        return ModelBuild.Fill(new ElectraForQuestionAnswering(Pretrained.ReadConfig(dir, Architecture)), model =>
-        {
-            Pretrained.LoadWeights(model, dir);
-            return model;
-        });
+        return Pretrained.LoadNew(new ElectraForQuestionAnswering(Pretrained.ReadConfig(dir, Architecture)), dir);
     }
 
     /// <summary>Writes an HF folder (<c>config.json</c> with <c>architectures</c>, <c>model.safetensors</c>, the tokenizer files of <paramref name="tokenizerDir"/>); atomic as a whole.</summary>
