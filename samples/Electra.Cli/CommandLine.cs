@@ -40,6 +40,7 @@ static class CommandLine
             FinetuneCommand.Create(),
             PredictCommand.Create(),
             ExperimentCommand.Create(),
+            SquadClozeCommand.Create(),
         };
         root.HelpName = "electra";
         Threads.Recursive = true;

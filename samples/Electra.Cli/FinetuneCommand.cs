@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Electra.FineTuning;
+using Electra.FineTuning.QuestionAnswering;
 using Electra.Native;
 
 namespace Electra.Cli;
@@ -9,7 +11,7 @@ static class FinetuneCommand
 {
     static readonly FineTuneOptions Defaults = new();
     static readonly Option<string> Model = CliOption.Text("--model", "pre-trained discriminator folder (HF layout), e.g. runs/quickstart/discriminator", required: true, valueName: "DIR");
-    static readonly Option<string> Task = CliOption.Text("--task", "task folder: train/dev[/test].tsv (text[, text_b], label) or .conll (word, tag)", required: true, valueName: "DIR");
+    static readonly Option<string> Task = CliOption.Text("--task", "task folder: train/dev[/test].tsv (text[, text_b], label), .conll (word, tag) or .json (SQuAD v1.1/v2.0: question answering)", required: true, valueName: "DIR");
     static readonly Option<string> Out = CliOption.OutputFolder("--out", "folder to write the best model, its tokenizer and results.json", required: true);
     static readonly Option<string> Init = CliOption.Choice("--init", "pretrained", "start from the pre-trained weights, or from random ones (the no-pre-training baseline)", "pretrained", "random");
     static readonly Option<int> Epochs = CliOption.Int("--epochs", Defaults.Epochs, "passes over the training set", min: 1);
@@ -17,11 +19,16 @@ static class FinetuneCommand
     static readonly Option<double> LayerDecay = CliOption.Number("--layer-decay", Defaults.LayerDecay, "layer-wise learning-rate decay (1: none)");
     static readonly Option<int> Seed = CliOption.Int("--seed", Defaults.Seed, "random seed (head initialisation, dropout, data order)");
     static readonly Option<int> Batch = CliOption.Int("--batch", Defaults.BatchSize, "training examples per step", min: 1);
-    static readonly Option<int> MaxLength = CliOption.Int("--max-length", Defaults.MaxLength, "tokens per example, longer ones truncated", min: 3);
+    static readonly Option<int> MaxLength = CliOption.Int("--max-length", Defaults.MaxLength, "tokens per example, longer ones truncated (SQuAD: the window, default 512 capped at the model's positions)", min: 3);
     static readonly Option<int?> MaxTrain = CliOption.OptionalInt("--max-train", "use at most N training examples (default: all)", min: 1);
 
-    public static Command Create() => CliOption.Command("finetune", "fine-tune a pre-trained discriminator on a task folder; prints and saves dev/test metrics and the best model", Run,
-        Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain);
+    public static Command Create()
+    {
+        var command = CliOption.Command("finetune", "fine-tune a pre-trained discriminator on a task folder; prints and saves dev/test metrics and the best model", Run,
+            Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain);
+        QuestionAnsweringCommand.AddFinetuneOptions(command);
+        return command;
+    }
 
     static int Run(ParseResult r)
     {
@@ -40,6 +47,8 @@ static class FinetuneCommand
             MaxTrainExamples = r.GetValue(MaxTrain),
             RandomInit = init == "random",
         };
+        if (SquadTask.IsSquadFolder(task))
+            return QuestionAnsweringCommand.Finetune(r, model, task, output, init, options, epochsGiven: Given(r, Epochs), lengthGiven: Given(r, MaxLength));
         try
         {
             options.Validate();
@@ -60,13 +69,18 @@ static class FinetuneCommand
         return 0;
     }
 
+    static bool Given(ParseResult r, Option option) => r.GetResult(option) is OptionResult { IdentifierToken: not null };
+
     /// <summary>Prints reports as they come, on the training thread (Progress&lt;T&gt; would post them out of order).</summary>
     sealed class ConsoleProgress : IProgress<FineTuneProgress>
     {
-        public void Report(FineTuneProgress p)
-        {
-            string line = FormattableString.Invariant($"epoch {p.Epoch} step {p.Step}/{p.TotalSteps} loss {p.TrainLoss:F4} ({p.Elapsed.TotalSeconds:F1} s)");
-            Console.WriteLine(p.Dev is null ? line : $"{line} dev {p.Dev}");
-        }
+        public void Report(FineTuneProgress p) => Print(p.Epoch, p.Step, p.TotalSteps, p.TrainLoss, p.Dev, p.Elapsed);
+    }
+
+    /// <summary>One progress line of any fine-tuning run; <paramref name="dev"/> (an epoch's dev scores) only at an epoch's end.</summary>
+    public static void Print(int epoch, long step, long totalSteps, double trainLoss, object? dev, TimeSpan elapsed)
+    {
+        string line = FormattableString.Invariant($"epoch {epoch} step {step}/{totalSteps} loss {trainLoss:F4} ({elapsed.TotalSeconds:F1} s)");
+        Console.WriteLine(dev is null ? line : $"{line} dev {dev}");
     }
 }

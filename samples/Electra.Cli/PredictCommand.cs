@@ -15,14 +15,14 @@ namespace Electra.Cli;
 static class PredictCommand
 {
     static readonly Option<string> Model = CliOption.Text("--model", "a folder written by `electra finetune` (with --runtime onnx: its `electra export-onnx` export)", required: true, valueName: "DIR");
-    static readonly Option<string> Input = CliOption.Text("--input", "TSV (text[, text_b][, label]) or CoNLL (word[, tag]) file to label", required: true, valueName: "FILE");
-    static readonly Option<string> Output = CliOption.OutputFile("--output", "file to write: TSV input columns + prediction, or CoNLL word<TAB>tag");
+    static readonly Option<string> Input = CliOption.Text("--input", "TSV (text[, text_b][, label]) or CoNLL (word[, tag]) file to label, or a SQuAD .json file to answer", required: true, valueName: "FILE");
+    static readonly Option<string> Output = CliOption.OutputFile("--output", "file to write: TSV input columns + prediction, CoNLL word<TAB>tag, or SQuAD's {question id: answer}");
     static readonly Option<int> Batch = CliOption.Int("--batch", new FineTuneOptions().EvalBatchSize, "examples per forward pass", min: 1);
     static readonly Option<string> Runtime = CliOption.Runtime();
     static readonly Option<int?> MaxLength = CliOption.OptionalInt("--max-length", "tokens per example, longer ones truncated (default: the fine-tuning default, at most the model's positions)", min: 3);
 
-    public static Command Create() => CliOption.Command("predict", "label a TSV or CoNLL file with a fine-tuned model; prints metrics when the file has gold labels", Run,
-        Model, Input, Output, Batch, MaxLength, Runtime);
+    public static Command Create() => CliOption.Command("predict", "label a TSV or CoNLL file with a fine-tuned model, or answer a SQuAD file; prints metrics when the file has gold labels", Run,
+        Model, Input, Output, Batch, MaxLength, Runtime, QuestionAnsweringCommand.NullThreshold);
 
     static int Run(ParseResult r)
     {
@@ -31,6 +31,10 @@ static class PredictCommand
         string output = r.GetRequiredValue(Output);
         int batch = r.GetValue(Batch);
         int? maxLength = r.GetValue(MaxLength);
+        if (input.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            return r.GetValue(Runtime) == "onnx"
+                ? throw new UsageException("--runtime onnx does not answer SQuAD files; use the default runtime (torch)")
+                : QuestionAnsweringCommand.Predict(r, modelDir, input, output, batch, maxLength);
 
         var split = TaskSplit.Read(input, requireLabels: false);
         int DefaultLength(int positions) => maxLength ?? Math.Min(new FineTuneOptions().MaxLength, positions);

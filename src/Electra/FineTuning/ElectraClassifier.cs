@@ -52,32 +52,7 @@ public abstract class ElectraClassifier : nn.Module<Tensor, Tensor, Tensor, Tens
     public static (ElectraClassifier Model, TransferReport Report) FromPretrained(string dir, TaskKind kind, LabelSet labels)
     {
         var model = Create(kind, Pretrained.ReadConfig(dir), labels);
-        try
-        {
-            var (tensors, path) = StateDictLoader.ReadFolder(dir);
-            try
-            {
-                const string Prefix = StateDictLoader.BasePrefix;
-                // The encoder's keys: electra.* (a model with heads) or all of them (a bare ElectraModel checkpoint).
-                bool prefixed = tensors.Keys.Any(k => k.StartsWith(Prefix, StringComparison.Ordinal));
-                var encoder = prefixed ? tensors.Where(kv => kv.Key.StartsWith(Prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[Prefix.Length..], kv => kv.Value) : tensors;
-                StateDictLoader.Load(model.Electra, encoder, path);
-                var report = new TransferReport(path,
-                    model.Electra.state_dict().Keys.Select(k => Prefix + k).ToList(),
-                    prefixed ? tensors.Keys.Where(k => !k.StartsWith(Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList() : new List<string>(),
-                    model.state_dict().Keys.Where(k => !k.StartsWith(Prefix, StringComparison.Ordinal)).ToList());
-                return (model, report);
-            }
-            finally
-            {
-                foreach (var t in tensors.Values) t.Dispose();
-            }
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return ModelBuild.Fill(model, m => (m, TransferReport.LoadEncoder(m, m.Electra, dir)));
     }
 
     /// <summary>Loads a fine-tuned folder written by <see cref="Save"/> (or by HF's <c>save_pretrained</c>), all or nothing.</summary>

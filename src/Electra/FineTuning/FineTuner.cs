@@ -61,84 +61,29 @@ public static class FineTuner
         CheckMaxLength(model, options.MaxLength);
         var clock = Stopwatch.StartNew();
         torch.manual_seed(options.Seed);
-        var rng = new Random(options.Seed);
 
         var train = (options.MaxTrainExamples is int n ? task.Train.Subsample(n, options.Seed) : task.Train).Encode(tokenizer, task.Labels, options.MaxLength);
         var dev = task.Dev.Encode(tokenizer, task.Labels, options.MaxLength);
         var test = task.Test?.Encode(tokenizer, task.Labels, options.MaxLength);
 
-        long stepsPerEpoch = (train.Length + options.BatchSize - 1) / options.BatchSize;
-        long totalSteps = stepsPerEpoch * options.Epochs;
-        long warmup = (long)(totalSteps * options.WarmupProportion);
-        var schedule = new LearningRateSchedule(options.LearningRate, warmup, totalSteps);
-        using var optimizer = new AdamWeightDecay(LayerwiseLearningRates.Groups(model, options.LayerDecay, options.WeightDecay),
-            new OptimizerOptions { WeightDecay = options.WeightDecay }.ForWarmup(warmup));
-
-        var epochs = new List<EpochResult>();
-        Dictionary<string, Tensor>? best = null;
-        int bestEpoch = 0;
-        long step = 0;
-        using var lossSum = zeros(1);
-        try
-        {
-            for (int epoch = 1; epoch <= options.Epochs; epoch++)
-            {
-                var epochClock = Stopwatch.StartNew();
-                model.train();
-                lossSum.zero_();
-                var order = Enumerable.Range(0, train.Length).ToArray();
-                rng.Shuffle(order);
-                for (long b = 0; b < stepsPerEpoch; b++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var rows = order.Skip((int)(b * options.BatchSize)).Take(options.BatchSize).Select(i => train[i]).ToList();
-                    TrainStep(model, optimizer, rows, tokenizer.PadId, schedule.At(step), lossSum);
-                    step++;
-                    if (options.LogEvery > 0 && step % options.LogEvery == 0 && b + 1 < stepsPerEpoch)
-                        progress?.Report(new FineTuneProgress(epoch, step, totalSteps, MeanLoss(lossSum, b + 1), null, clock.Elapsed));
-                }
-                double trainLoss = MeanLoss(lossSum, stepsPerEpoch);
-                var devMetrics = Evaluate(model, dev, tokenizer.PadId, options.EvalBatchSize);
-                epochs.Add(new EpochResult(epoch, trainLoss, devMetrics, epochClock.Elapsed.TotalSeconds));
-                progress?.Report(new FineTuneProgress(epoch, step, totalSteps, trainLoss, devMetrics, clock.Elapsed));
-                if (best is null || devMetrics.Score > epochs[bestEpoch - 1].Dev.Score)
-                {
-                    DisposeAll(best);
-                    best = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-                    bestEpoch = epoch;
-                }
-            }
-            if (bestEpoch != options.Epochs)
-                using (no_grad())
-                    foreach (var (name, t) in model.state_dict()) t.copy_(best![name]);
-        }
-        finally
-        {
-            DisposeAll(best);
-        }
+        var (epochs, bestEpoch) = FineTuningLoop.Run(model, model.Config.NumHiddenLayers, train, options,
+            rows => Loss(model, rows, tokenizer.PadId),
+            () => Evaluate(model, dev, tokenizer.PadId, options.EvalBatchSize), metrics => metrics.Score,
+            progress is null ? null : (epoch, step, total, loss, metrics, elapsed) => progress.Report(new FineTuneProgress(epoch, step, total, loss, metrics, elapsed)),
+            cancellationToken);
         var testMetrics = test is null ? null : Evaluate(model, test, tokenizer.PadId, options.EvalBatchSize);
-        return new FineTuneResult(task.Name, task.Kind, task.Labels.Names, train.Length, epochs[bestEpoch - 1].Dev, testMetrics,
-            bestEpoch, epochs, options, null, clock.Elapsed.TotalSeconds);
+        var best = epochs[bestEpoch - 1];
+        return new FineTuneResult(task.Name, task.Kind, task.Labels.Names, train.Length, best.Dev, testMetrics,
+            bestEpoch, epochs.Select(e => new EpochResult(e.Number, e.TrainLoss, e.Dev, e.Seconds)).ToList(), options, null, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>One optimizer step on <paramref name="rows"/>; adds the loss to <paramref name="lossSum"/> on the device (no sync).</summary>
-    static void TrainStep(ElectraClassifier model, AdamWeightDecay optimizer, IReadOnlyList<EncodedExample> rows, int padId, double rate, Tensor lossSum)
+    /// <summary>The mean cross-entropy of <paramref name="rows"/> (for tokens, over scored positions only).</summary>
+    static Tensor Loss(ElectraClassifier model, IReadOnlyList<EncodedExample> rows, int padId)
     {
-        using (NewDisposeScope())
-        {
-            var (ids, mask, types, targets) = Collate(rows, padId, model.Kind);
-            var logits = model.call(ids, mask, types); // [B, C] or [B, T, C]
-            var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1)); // ignores -100
-            model.zero_grad();
-            loss.backward();
-            optimizer.Step(rate);
-            using (no_grad()) lossSum.add_(loss.detach());
-        }
-        FinalizedHandles.ReleaseAfterStep();
+        var (ids, mask, types, targets) = Collate(rows, padId, model.Kind);
+        var logits = model.call(ids, mask, types); // [B, C] or [B, T, C]
+        return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1)); // ignores -100
     }
-
-    // sync: reads the summed loss for a progress report or the epoch's result
-    static double MeanLoss(Tensor lossSum, long steps) => lossSum.item<float>() / Math.Max(1, steps);
 
     /// <summary>
     /// Rows padded to the longest: ids/mask/types [B, T] and targets, [B] label ids for texts or [B, T] with the word
@@ -212,11 +157,5 @@ public static class FineTuner
     {
         if (maxLength > model.Config.MaxPositionEmbeddings)
             throw new ArgumentException($"max length {maxLength} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
-    }
-
-    static void DisposeAll(Dictionary<string, Tensor>? tensors)
-    {
-        if (tensors is null) return;
-        foreach (var t in tensors.Values) t.Dispose();
     }
 }

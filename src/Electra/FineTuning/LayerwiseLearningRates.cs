@@ -11,7 +11,7 @@ namespace Electra.FineTuning;
 /// </summary>
 public static class LayerwiseLearningRates
 {
-    /// <summary>The depth of a parameter of an <see cref="ElectraClassifier"/> of <paramref name="numLayers"/> layers, by its name.</summary>
+    /// <summary>The depth of a parameter of a fine-tuning model (task head <c>classifier.*</c> or <c>qa_outputs.*</c>) of <paramref name="numLayers"/> layers, by its name.</summary>
     public static int Depth(string name, int numLayers)
     {
         if (name.StartsWith("electra.embeddings.", StringComparison.Ordinal) || name.StartsWith("electra.embeddings_project.", StringComparison.Ordinal)) return 0;
@@ -21,8 +21,8 @@ public static class LayerwiseLearningRates
             string index = name[Layer.Length..name.IndexOf('.', Layer.Length)];
             return int.Parse(index, System.Globalization.CultureInfo.InvariantCulture) + 1;
         }
-        if (name.StartsWith("classifier.", StringComparison.Ordinal)) return numLayers + 2;
-        throw new ArgumentException($"parameter {name} has no depth (expected electra.embeddings*, electra.encoder.layer.N.* or classifier.*)");
+        if (name.StartsWith("classifier.", StringComparison.Ordinal) || name.StartsWith("qa_outputs.", StringComparison.Ordinal)) return numLayers + 2;
+        throw new ArgumentException($"parameter {name} has no depth (expected electra.embeddings*, electra.encoder.layer.N.*, classifier.* or qa_outputs.*)");
     }
 
     /// <summary>The multiplier of the peak rate at <paramref name="depth"/>: <c>decay^(L + 2 − depth)</c>.</summary>
@@ -33,9 +33,12 @@ public static class LayerwiseLearningRates
     /// (<see cref="AdamWeightDecay.DefaultGroups"/>'s rule), named <c>embeddings</c>, <c>layer_N</c> or <c>head</c>
     /// with a <c>.decay</c>/<c>.no_decay</c> suffix; empty groups are left out.
     /// </summary>
-    public static IReadOnlyList<ParameterGroup> Groups(ElectraClassifier model, double layerDecay, double weightDecay)
+    public static IReadOnlyList<ParameterGroup> Groups(ElectraClassifier model, double layerDecay, double weightDecay) =>
+        Groups(model, model.Config.NumHiddenLayers, layerDecay, weightDecay);
+
+    /// <summary>The groups of any fine-tuning model of <paramref name="layers"/> encoder layers (see the overload above).</summary>
+    public static IReadOnlyList<ParameterGroup> Groups(TorchSharp.torch.nn.Module model, int layers, double layerDecay, double weightDecay)
     {
-        int layers = model.Config.NumHiddenLayers;
         var groups = new List<ParameterGroup>();
         var all = model.UniqueNamedParameters().Where(p => p.Parameter.requires_grad).Select(p => (p.Name, p.Parameter, Depth: Depth(p.Name, layers))).ToList();
         foreach (var depth in all.Select(p => p.Depth).Distinct().Order())

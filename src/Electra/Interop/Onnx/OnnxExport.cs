@@ -1,4 +1,5 @@
 using Electra.FineTuning;
+using Electra.FineTuning.QuestionAnswering;
 using Electra.Modeling;
 using Google.Protobuf;
 using Onnx;
@@ -45,7 +46,7 @@ public static class OnnxExport
     public static IReadOnlyList<string> Architectures { get; } =
     [
         "ElectraForPreTraining", "ElectraForMaskedLM", nameof(ElectraForSequenceClassification),
-        nameof(ElectraForTokenClassification), "ElectraForQuestionAnswering",
+        nameof(ElectraForTokenClassification), ElectraForQuestionAnswering.Architecture,
     ];
 
     /// <summary>Tokenizer files copied beside the model when the source folder has them.</summary>
@@ -126,30 +127,10 @@ public static class OnnxExport
         {
             "ElectraForPreTraining" => Pretrained.LoadDiscriminator(modelDir),
             "ElectraForMaskedLM" => Pretrained.LoadGenerator(modelDir),
-            "ElectraForQuestionAnswering" => QuestionAnsweringWeights.Load(modelDir),
+            ElectraForQuestionAnswering.Architecture => ElectraForQuestionAnswering.Load(modelDir),
             _ => ElectraClassifier.Load(modelDir),
         };
         module.eval();
         return module;
-    }
-
-    /// <summary>
-    /// The state_dict layout of HF's <c>ElectraForQuestionAnswering</c> (<c>electra.*</c> and <c>qa_outputs</c>, a
-    /// Linear(H, 2)), so a QA folder loads through <see cref="Pretrained.LoadWeights"/> with every key and shape checked.
-    /// </summary>
-    sealed class QuestionAnsweringWeights : nn.Module
-    {
-        readonly ElectraModel electra;
-        readonly Linear qa_outputs;
-
-        QuestionAnsweringWeights(ElectraConfig config) : base("ElectraForQuestionAnswering")
-        {
-            electra = new ElectraModel(config);
-            qa_outputs = nn.Linear(config.HiddenSize, 2);
-            RegisterComponents();
-        }
-
-        public static QuestionAnsweringWeights Load(string dir) =>
-            Pretrained.LoadNew(new QuestionAnsweringWeights(Pretrained.ReadConfig(dir, "ElectraForQuestionAnswering")), dir);
     }
 }

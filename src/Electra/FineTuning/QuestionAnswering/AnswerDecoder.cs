@@ -1,0 +1,63 @@
+namespace Electra.FineTuning.QuestionAnswering;
+
+/// <summary>The decoded answer of one question.</summary>
+/// <param name="Text">The best non-empty span, cut from the original context ("" when no window offered a valid span).</param>
+/// <param name="Score">Its start logit + end logit.</param>
+/// <param name="NullScoreDiff">The lowest [CLS] start + end logit over the question's windows minus <see cref="Score"/>: the higher, the more likely unanswerable (+∞ without a span).</param>
+public sealed record AnswerPrediction(string Text, double Score, double NullScoreDiff);
+
+/// <summary>
+/// google-research/electra's (and BERT's) span decoding: in every window of a question, the
+/// <see cref="QuestionAnsweringOptions.NBestSize"/> best start and end logits are paired; a pair counts if both are
+/// context pieces, the start is in its best-centred window, the end is not before the start and the span is at most
+/// <see cref="QuestionAnsweringOptions.MaxAnswerLength"/> pieces. The highest start + end logit wins, its text cut
+/// from the context by the pieces' character offsets. SQuAD 2.0 answers "" when the null score (the [CLS] start + end
+/// logits, lowest over windows) exceeds the best span's by more than the threshold.
+/// </summary>
+public static class AnswerDecoder
+{
+    /// <summary>Decodes every example from its windows' start and end logits (one pair of arrays per window).</summary>
+    public static AnswerPrediction[] Decode(IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows,
+        IReadOnlyList<(float[] Start, float[] End)> logits, QuestionAnsweringOptions options)
+    {
+        if (logits.Count != windows.Count) throw new ArgumentException($"{logits.Count} logit rows for {windows.Count} windows");
+        var best = new (string Text, double Score, double Null)[examples.Count];
+        Array.Fill(best, ("", double.NegativeInfinity, double.PositiveInfinity));
+        for (int w = 0; w < windows.Count; w++)
+        {
+            var window = windows[w];
+            var (start, end) = logits[w];
+            ref var b = ref best[window.Example];
+            b.Null = Math.Min(b.Null, (double)start[0] + end[0]);
+            foreach (int s in Top(start, window.Length, options.NBestSize))
+            {
+                if (!window.IsContext(s) || !window.IsMaxContext[s]) continue;
+                foreach (int e in Top(end, window.Length, options.NBestSize))
+                {
+                    if (!window.IsContext(e) || e < s || e - s + 1 > options.MaxAnswerLength) continue;
+                    double score = (double)start[s] + end[e];
+                    if (score <= b.Score) continue;
+                    string context = examples[window.Example].Context;
+                    b = (context[window.Offsets[s].Start..window.Offsets[e].End], score, b.Null);
+                }
+            }
+        }
+        return best.Select(b => new AnswerPrediction(b.Text, b.Score, b.Null - b.Score)).ToArray();
+    }
+
+    /// <summary>Indices of the <paramref name="n"/> highest of the first <paramref name="length"/> logits, best first.</summary>
+    static IEnumerable<int> Top(float[] logits, int length, int n) =>
+        Enumerable.Range(0, Math.Min(length, logits.Length)).OrderByDescending(i => logits[i]).Take(n);
+
+    /// <summary>
+    /// The answers to write and score (question id → text): the best span, or for SQuAD 2.0 "" where its null-score
+    /// difference exceeds <paramref name="nullScoreDiffThreshold"/>.
+    /// </summary>
+    public static Dictionary<string, string> Answers(IReadOnlyList<SquadExample> examples, IReadOnlyList<AnswerPrediction> predictions, bool version2, double nullScoreDiffThreshold)
+    {
+        var answers = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < examples.Count; i++)
+            answers[examples[i].Id] = version2 && predictions[i].NullScoreDiff > nullScoreDiffThreshold ? "" : predictions[i].Text;
+        return answers;
+    }
+}

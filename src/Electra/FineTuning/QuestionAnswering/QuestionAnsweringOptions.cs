@@ -1,0 +1,48 @@
+using System.Text.Json.Serialization;
+
+namespace Electra.FineTuning.QuestionAnswering;
+
+/// <summary>
+/// How questions and contexts become windows and how spans are decoded; defaults are google-research/electra's for
+/// SQuAD (<c>configure_finetuning.py</c>). Saved next to a fine-tuned model as <c>question_answering.json</c> so
+/// prediction windows and decodes as training did.
+/// </summary>
+public sealed record QuestionAnsweringOptions
+{
+    /// <summary>Word pieces per window, <c>[CLS] question [SEP] context [SEP]</c> (google: 512 for SQuAD); at most <c>max_position_embeddings</c>.</summary>
+    [JsonPropertyName("max_seq_length")] public int MaxSeqLength { get; init; } = 512;
+
+    /// <summary>Word pieces the window start moves by when a context does not fit one window (google: 128).</summary>
+    [JsonPropertyName("doc_stride")] public int DocStride { get; init; } = 128;
+
+    /// <summary>
+    /// Most word pieces a question may have (google: 64). google truncates longer questions silently; we reject them
+    /// with the question id, since a cut question may ask something else.
+    /// </summary>
+    [JsonPropertyName("max_query_length")] public int MaxQueryLength { get; init; } = 64;
+
+    /// <summary>Longest answer span in word pieces considered when decoding (google: 30).</summary>
+    [JsonPropertyName("max_answer_length")] public int MaxAnswerLength { get; init; } = 30;
+
+    /// <summary>Start and end candidates taken per window, best logits first (google: 20).</summary>
+    [JsonPropertyName("n_best_size")] public int NBestSize { get; init; } = 20;
+
+    /// <summary>SQuAD 2.0: questions may have no answer, predicted when null score − best span score exceeds <see cref="NullScoreDiffThreshold"/>.</summary>
+    [JsonPropertyName("version_2_with_negative")] public bool Version2WithNegative { get; init; }
+
+    /// <summary>SQuAD 2.0's no-answer threshold, chosen on dev by fine-tuning (google's <c>best_f1_thresh</c>); 0 until then.</summary>
+    [JsonPropertyName("null_score_diff_threshold")] public double NullScoreDiffThreshold { get; init; }
+
+    /// <summary>Throws naming the first value no run could want.</summary>
+    public QuestionAnsweringOptions Validate()
+    {
+        if (MaxQueryLength < 1) throw new ArgumentException($"max query length must be ≥ 1 (got {MaxQueryLength})");
+        if (MaxSeqLength < MaxQueryLength + 4)
+            throw new ArgumentException($"max sequence length {MaxSeqLength} leaves no room for context after a question of up to {MaxQueryLength} pieces plus [CLS] and two [SEP]");
+        if (DocStride < 1) throw new ArgumentException($"doc stride must be ≥ 1 (got {DocStride})");
+        if (MaxAnswerLength < 1) throw new ArgumentException($"max answer length must be ≥ 1 (got {MaxAnswerLength})");
+        if (NBestSize < 1) throw new ArgumentException($"n-best size must be ≥ 1 (got {NBestSize})");
+        if (!double.IsFinite(NullScoreDiffThreshold)) throw new ArgumentException($"null score threshold must be finite (got {NullScoreDiffThreshold})");
+        return this;
+    }
+}
