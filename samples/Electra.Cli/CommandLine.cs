@@ -15,6 +15,9 @@ static class CommandLine
         ("finetune", FinetuneCommand.Usage, FinetuneCommand.Run),
         ("predict", PredictCommand.Usage, PredictCommand.Run),
         ("experiment", ExperimentCommand.Usage, ExperimentCommand.Run),
+        ("embed", EmbedCommand.Usage, EmbedCommand.Run),
+        ("search", SearchCommand.Usage, SearchCommand.Run),
+        ("make-tasks", MakeTasksCommand.Usage, MakeTasksCommand.Run),
     };
 
     public static int Run(string[] argv)

@@ -1,12 +1,16 @@
 using Electra.FineTuning;
 using Electra.Native;
+using Electra.Retrieval;
 
 namespace Electra.Cli;
 
-/// <summary>`electra finetune`: google's fine-tuning recipe on a task folder; prints and saves dev/test metrics and the best model.</summary>
+/// <summary>
+/// `electra finetune`: google's fine-tuning recipe on a task folder; prints and saves dev/test metrics and the best
+/// model. A folder whose train.tsv starts with the header query&lt;TAB&gt;positive trains a bi-encoder (retrieval).
+/// </summary>
 static class FinetuneCommand
 {
-    public const string Usage = "electra finetune --model DIR --task DIR --out DIR [--init pretrained|random] [--epochs N] [--lr X] [--layer-decay X] [--seed S] [--batch B] [--max-length L] [--max-train N]";
+    public const string Usage = "electra finetune --model DIR --task DIR --out DIR [--init pretrained|random] [--epochs N] [--lr X] [--layer-decay X] [--seed S] [--batch B] [--max-length L] [--max-train N] [--temperature T] [--pooling mean|cls]";
 
     public static int Run(Args a)
     {
@@ -25,6 +29,8 @@ static class FinetuneCommand
             BatchSize = a.Int("batch", defaults.BatchSize, min: 1),
             MaxLength = a.Int("max-length", defaults.MaxLength, min: 3),
             MaxTrainExamples = maxTrain,
+            Temperature = a.Double("temperature", defaults.Temperature),
+            Pooling = EmbedCommand.ReadPooling(a) ?? defaults.Pooling,
             RandomInit = init switch
             {
                 "pretrained" => false,
@@ -44,7 +50,9 @@ static class FinetuneCommand
 
         TorchRuntime.EnsureLoaded();
         Console.WriteLine($"fine-tuning {model} ({init} init) on {task}");
-        var result = FineTuner.Run(model, task, options, output, new ConsoleProgress());
+        var result = BiEncoderTrainer.IsRetrievalTask(task)
+            ? BiEncoderTrainer.Run(model, task, options, output, new ConsoleProgress())
+            : FineTuner.Run(model, task, options, output, new ConsoleProgress());
         if (result.Transfer is not null) Console.WriteLine($"weights {result.Transfer}");
         Console.WriteLine($"best epoch {result.BestEpoch} of {result.Epochs.Count} ({result.TrainExamples} training examples, {result.Seconds:F1} s)");
         Console.WriteLine($"dev  {result.Dev}");

@@ -1,5 +1,6 @@
 using Electra.Modeling;
 using Electra.Training;
+using static TorchSharp.torch;
 
 namespace Electra.FineTuning;
 
@@ -33,9 +34,15 @@ public static class LayerwiseLearningRates
     /// (<see cref="AdamWeightDecay.DefaultGroups"/>'s rule), named <c>embeddings</c>, <c>layer_N</c> or <c>head</c>
     /// with a <c>.decay</c>/<c>.no_decay</c> suffix; empty groups are left out.
     /// </summary>
-    public static IReadOnlyList<ParameterGroup> Groups(ElectraClassifier model, double layerDecay, double weightDecay)
+    public static IReadOnlyList<ParameterGroup> Groups(ElectraClassifier model, double layerDecay, double weightDecay) =>
+        Groups(model, model.Config.NumHiddenLayers, layerDecay, weightDecay);
+
+    /// <summary>
+    /// <see cref="Groups(ElectraClassifier, double, double)"/> for any module whose encoder is registered as
+    /// <c>electra</c> (e.g. a bi-encoder, which has no head: its top layer learns at decay² of the peak rate).
+    /// </summary>
+    public static IReadOnlyList<ParameterGroup> Groups(nn.Module model, int layers, double layerDecay, double weightDecay)
     {
-        int layers = model.Config.NumHiddenLayers;
         var groups = new List<ParameterGroup>();
         var all = model.UniqueNamedParameters().Where(p => p.Parameter.requires_grad).Select(p => (p.Name, p.Parameter, Depth: Depth(p.Name, layers))).ToList();
         foreach (var depth in all.Select(p => p.Depth).Distinct().Order())

@@ -67,6 +67,9 @@ public sealed record ElectraConfig
     /// <summary>The inverse of <see cref="Id2Label"/> (HF writes both).</summary>
     [JsonPropertyName("label2id")] public IReadOnlyDictionary<string, int>? Label2Id { get; init; }
 
+    /// <summary>HF's <c>problem_type</c> of a sequence-classification head: <c>"regression"</c> for one numeric output (MSE loss); null otherwise.</summary>
+    [JsonPropertyName("problem_type")] public string? ProblemType { get; init; }
+
     /// <summary>Keys this library does not interpret, kept so a round trip loses nothing.</summary>
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
 
