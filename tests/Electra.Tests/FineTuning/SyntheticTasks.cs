@@ -52,10 +52,10 @@ static class SyntheticTasks
     }
 
     /// <summary>
-    /// Writes train.tsv and dev.tsv of a retrieval task: each positive is 6 random words, its query 3 of them in
-    /// another order (what a bi-encoder must match is word overlap).
+    /// Writes train.tsv and dev.tsv of a retrieval task no untrained encoder can solve by word overlap: each positive
+    /// is 6 words of w100–w149, its query 3 of them "translated" to w150–w199 (wN → wN+50), which the bi-encoder must learn.
     /// </summary>
-    public static string Pairs(string dir, int train = 160, int dev = 40, int seed = 0)
+    public static string Pairs(string dir, int train = 200, int dev = 40, int seed = 0)
     {
         Directory.CreateDirectory(dir);
         var rng = new Random(seed);
@@ -64,8 +64,8 @@ static class SyntheticTasks
             var lines = new List<string> { "query\tpositive" };
             for (int i = 0; i < count; i++)
             {
-                var words = Enumerable.Range(0, 6).Select(_ => $"w{rng.Next(100, 200)}").ToArray();
-                lines.Add($"{string.Join(' ', words.OrderBy(_ => rng.Next()).Take(3))}\t{string.Join(' ', words)}");
+                var words = Enumerable.Range(0, 6).Select(_ => rng.Next(100, 150)).ToArray();
+                lines.Add($"{string.Join(' ', words.OrderBy(_ => rng.Next()).Take(3).Select(w => $"w{w + 50}"))}\t{string.Join(' ', words.Select(w => $"w{w}"))}");
             }
             File.WriteAllLines(Path.Combine(dir, name + ".tsv"), lines);
         }
