@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Electra.FineTuning;
 
 /// <summary>
@@ -16,14 +18,14 @@ namespace Electra.FineTuning;
 public sealed record ClassificationMetrics(double Accuracy, double MacroF1, double Mcc, int Count, string Metric) : TaskMetrics
 {
     /// <inheritdoc/>
-    public override string Metric { get; } = Metric is "accuracy" or "macro_f1" or "mcc" ? Metric
+    [JsonPropertyOrder(-2)] public override string Metric { get; } = Metric is "accuracy" or "macro_f1" or "mcc" ? Metric
         : throw new ArgumentException($"classification metric '{Metric}' is not accuracy, macro_f1 or mcc");
 
     /// <inheritdoc/>
     public override int Count { get; } = Count;
 
     /// <inheritdoc/>
-    public override double Score => Metric switch { "mcc" => Mcc, "macro_f1" => MacroF1, _ => Accuracy };
+    [JsonPropertyOrder(-1)] public override double Score => Metric switch { "mcc" => Mcc, "macro_f1" => MacroF1, _ => Accuracy };
 
     /// <summary>GLUE's headline metric for a task of <paramref name="kind"/> with <paramref name="numLabels"/> classes.</summary>
     public static string MetricFor(TaskKind kind, int numLabels) =>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Electra.FineTuning;
 
 /// <summary>
@@ -14,10 +16,10 @@ namespace Electra.FineTuning;
 public sealed record RegressionMetrics(double Pearson, double Spearman, double Mse, int Count) : TaskMetrics
 {
     /// <inheritdoc/>
-    public override string Metric => "pearson";
+    [JsonPropertyOrder(-2)] public override string Metric => "pearson";
 
     /// <inheritdoc/>
-    public override double Score => Pearson;
+    [JsonPropertyOrder(-1)] public override double Score => Pearson;
 
     /// <inheritdoc/>
     public override int Count { get; } = Count;

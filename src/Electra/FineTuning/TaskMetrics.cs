@@ -12,10 +12,10 @@ namespace Electra.FineTuning;
 public abstract record TaskMetrics
 {
     /// <summary>The name of the headline value in <c>results.json</c>, e.g. <c>mcc</c>, <c>macro_f1</c>, <c>pearson</c>.</summary>
-    [JsonPropertyOrder(-2)] public abstract string Metric { get; }
+    public abstract string Metric { get; }
 
     /// <summary>The headline value (higher is better); the best epoch is the one with the highest.</summary>
-    [JsonPropertyOrder(-1)] public abstract double Score { get; }
+    public abstract double Score { get; }
 
     /// <summary>Number of items scored.</summary>
     public abstract int Count { get; }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Electra.FineTuning;
 
 namespace Electra.Retrieval;
@@ -20,13 +21,14 @@ namespace Electra.Retrieval;
 /// <param name="NdcgAt10">Mean normalised discounted cumulative gain, cut at 10.</param>
 /// <param name="K">The depth of <paramref name="RecallAtK"/>.</param>
 /// <param name="Count">Number of queries evaluated.</param>
-public sealed record RetrievalMetrics(double MrrAt10, double RecallAtK, double NdcgAt10, int K, int Count) : TaskMetrics
+public sealed record RetrievalMetrics([property: JsonPropertyName("mrr_at_10")] double MrrAt10, double RecallAtK,
+    [property: JsonPropertyName("ndcg_at_10")] double NdcgAt10, int K, int Count) : TaskMetrics
 {
     /// <inheritdoc/>
-    public override string Metric => "mrr_at_10";
+    [JsonPropertyOrder(-2)] public override string Metric => "mrr_at_10";
 
     /// <inheritdoc/>
-    public override double Score => MrrAt10;
+    [JsonPropertyOrder(-1)] public override double Score => MrrAt10;
 
     /// <inheritdoc/>
     public override int Count { get; } = Count;
