@@ -73,51 +73,34 @@ public static class FineTuner
         using var optimizer = new AdamWeightDecay(LayerwiseLearningRates.Groups(model, options.LayerDecay, options.WeightDecay),
             new OptimizerOptions { LearningRate = options.LearningRate, WeightDecay = options.WeightDecay }.ForWarmup(warmup));
 
-        var epochs = new List<EpochResult>();
-        Dictionary<string, Tensor>? best = null;
-        int bestEpoch = 0;
+        using var best = new BestEpoch(model);
         long step = 0;
         using var lossSum = zeros(1);
-        try
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
-            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            var epochClock = Stopwatch.StartNew();
+            model.train();
+            lossSum.zero_();
+            var order = Enumerable.Range(0, train.Length).ToArray();
+            rng.Shuffle(order);
+            for (long b = 0; b < stepsPerEpoch; b++)
             {
-                var epochClock = Stopwatch.StartNew();
-                model.train();
-                lossSum.zero_();
-                var order = Enumerable.Range(0, train.Length).ToArray();
-                rng.Shuffle(order);
-                for (long b = 0; b < stepsPerEpoch; b++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var rows = order.Skip((int)(b * options.BatchSize)).Take(options.BatchSize).Select(i => train[i]).ToList();
-                    TrainStep(model, optimizer, rows, tokenizer.PadId, schedule.At(step), lossSum);
-                    step++;
-                    if (options.LogEvery > 0 && step % options.LogEvery == 0 && b + 1 < stepsPerEpoch)
-                        progress?.Report(new FineTuneProgress(epoch, step, totalSteps, MeanLoss(lossSum, b + 1), null, clock.Elapsed));
-                }
-                double trainLoss = MeanLoss(lossSum, stepsPerEpoch);
-                var devMetrics = Evaluate(model, dev, tokenizer.PadId, options.EvalBatchSize);
-                epochs.Add(new EpochResult(epoch, trainLoss, devMetrics, epochClock.Elapsed.TotalSeconds));
-                progress?.Report(new FineTuneProgress(epoch, step, totalSteps, trainLoss, devMetrics, clock.Elapsed));
-                if (best is null || devMetrics.Score > epochs[bestEpoch - 1].Dev.Score)
-                {
-                    DisposeAll(best);
-                    best = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-                    bestEpoch = epoch;
-                }
+                cancellationToken.ThrowIfCancellationRequested();
+                var rows = order.Skip((int)(b * options.BatchSize)).Take(options.BatchSize).Select(i => train[i]).ToList();
+                TrainStep(model, optimizer, rows, tokenizer.PadId, schedule.At(step), lossSum);
+                step++;
+                if (options.LogEvery > 0 && step % options.LogEvery == 0 && b + 1 < stepsPerEpoch)
+                    progress?.Report(new FineTuneProgress(epoch, step, totalSteps, BestEpoch.MeanLoss(lossSum, b + 1), null, clock.Elapsed));
             }
-            if (bestEpoch != options.Epochs)
-                using (no_grad())
-                    foreach (var (name, t) in model.state_dict()) t.copy_(best![name]);
+            double trainLoss = BestEpoch.MeanLoss(lossSum, stepsPerEpoch);
+            var devMetrics = Evaluate(model, dev, tokenizer.PadId, options.EvalBatchSize);
+            best.Add(new EpochResult(epoch, trainLoss, devMetrics, epochClock.Elapsed.TotalSeconds));
+            progress?.Report(new FineTuneProgress(epoch, step, totalSteps, trainLoss, devMetrics, clock.Elapsed));
         }
-        finally
-        {
-            DisposeAll(best);
-        }
+        best.Restore();
         var testMetrics = test is null ? null : Evaluate(model, test, tokenizer.PadId, options.EvalBatchSize);
-        return new FineTuneResult(task.Name, task.Kind, task.Labels.Names, train.Length, epochs[bestEpoch - 1].Dev, testMetrics,
-            bestEpoch, epochs, options, null, clock.Elapsed.TotalSeconds);
+        return new FineTuneResult(task.Name, task.Kind, task.Labels.Names, train.Length, best.Result.Dev, testMetrics,
+            best.Epoch, best.Epochs, options, null, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>One optimizer step on <paramref name="rows"/>; adds the loss to <paramref name="lossSum"/> on the device (no sync).</summary>
@@ -138,8 +121,6 @@ public static class FineTuner
         FinalizedHandles.ReleaseAfterStep();
     }
 
-    // sync: reads the summed loss for a progress report or the epoch's result
-    static double MeanLoss(Tensor lossSum, long steps) => lossSum.item<float>() / Math.Max(1, steps);
 
     /// <summary>
     /// Rows padded to the longest: ids/mask/types [B, T] and targets, [B] label ids for texts, [B] float values for
@@ -253,9 +234,4 @@ public static class FineTuner
             throw new ArgumentException($"max length {maxLength} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
     }
 
-    static void DisposeAll(Dictionary<string, Tensor>? tensors)
-    {
-        if (tensors is null) return;
-        foreach (var t in tensors.Values) t.Dispose();
-    }
 }

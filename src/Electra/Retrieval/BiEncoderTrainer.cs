@@ -89,54 +89,37 @@ public static class BiEncoderTrainer
         using var optimizer = new AdamWeightDecay(LayerwiseLearningRates.Groups(encoder, encoder.Config.NumHiddenLayers, options.LayerDecay, options.WeightDecay),
             new OptimizerOptions { LearningRate = options.LearningRate, WeightDecay = options.WeightDecay }.ForWarmup(warmup));
 
-        var epochs = new List<EpochResult>();
-        Dictionary<string, Tensor>? best = null;
-        int bestEpoch = 0;
+        using var best = new BestEpoch(encoder);
         long step = 0;
         using var lossSum = zeros(1);
-        try
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
-            for (int epoch = 1; epoch <= options.Epochs; epoch++)
+            var epochClock = Stopwatch.StartNew();
+            encoder.train();
+            lossSum.zero_();
+            var order = Enumerable.Range(0, train.Count).ToArray();
+            rng.Shuffle(order);
+            long steps = 0;
+            for (long b = 0; b < stepsPerEpoch; b++)
             {
-                var epochClock = Stopwatch.StartNew();
-                encoder.train();
-                lossSum.zero_();
-                var order = Enumerable.Range(0, train.Count).ToArray();
-                rng.Shuffle(order);
-                long steps = 0;
-                for (long b = 0; b < stepsPerEpoch; b++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var rows = order.Skip((int)(b * options.BatchSize)).Take(options.BatchSize).Select(i => train[i]).ToList();
-                    step++;
-                    if (rows.Count < 2) continue; // a last batch of one pair has no negative: skipped
-                    TrainStep(encoder, optimizer, rows, options, schedule.At(step - 1), lossSum);
-                    steps++;
-                    if (options.LogEvery > 0 && step % options.LogEvery == 0 && b + 1 < stepsPerEpoch)
-                        progress?.Report(new FineTuneProgress(epoch, step, totalSteps, MeanLoss(lossSum, steps), null, clock.Elapsed));
-                }
-                double trainLoss = MeanLoss(lossSum, steps);
-                var devMetrics = Evaluate(encoder, dev, options.MaxLength, options.EvalBatchSize);
-                epochs.Add(new EpochResult(epoch, trainLoss, devMetrics, epochClock.Elapsed.TotalSeconds));
-                progress?.Report(new FineTuneProgress(epoch, step, totalSteps, trainLoss, devMetrics, clock.Elapsed));
-                if (best is null || devMetrics.Score > epochs[bestEpoch - 1].Dev.Score)
-                {
-                    DisposeAll(best);
-                    best = encoder.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
-                    bestEpoch = epoch;
-                }
+                cancellationToken.ThrowIfCancellationRequested();
+                var rows = order.Skip((int)(b * options.BatchSize)).Take(options.BatchSize).Select(i => train[i]).ToList();
+                step++;
+                if (rows.Count < 2) continue; // a last batch of one pair has no negative: skipped
+                TrainStep(encoder, optimizer, rows, options, schedule.At(step - 1), lossSum);
+                steps++;
+                if (options.LogEvery > 0 && step % options.LogEvery == 0 && b + 1 < stepsPerEpoch)
+                    progress?.Report(new FineTuneProgress(epoch, step, totalSteps, BestEpoch.MeanLoss(lossSum, steps), null, clock.Elapsed));
             }
-            if (bestEpoch != options.Epochs)
-                using (no_grad())
-                    foreach (var (name, t) in encoder.state_dict()) t.copy_(best![name]);
+            double trainLoss = BestEpoch.MeanLoss(lossSum, steps);
+            var devMetrics = Evaluate(encoder, dev, options.MaxLength, options.EvalBatchSize);
+            best.Add(new EpochResult(epoch, trainLoss, devMetrics, epochClock.Elapsed.TotalSeconds));
+            progress?.Report(new FineTuneProgress(epoch, step, totalSteps, trainLoss, devMetrics, clock.Elapsed));
         }
-        finally
-        {
-            DisposeAll(best);
-        }
+        best.Restore();
         var testMetrics = test is null ? null : Evaluate(encoder, test, options.MaxLength, options.EvalBatchSize);
-        return new FineTuneResult(taskName, TaskKind.Retrieval, Array.Empty<string>(), train.Count, epochs[bestEpoch - 1].Dev, testMetrics,
-            bestEpoch, epochs, options, null, clock.Elapsed.TotalSeconds);
+        return new FineTuneResult(taskName, TaskKind.Retrieval, Array.Empty<string>(), train.Count, best.Result.Dev, testMetrics,
+            best.Epoch, best.Epochs, options, null, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>One optimizer step of the in-batch contrastive loss; adds the loss to <paramref name="lossSum"/> on the device (no sync).</summary>
@@ -185,12 +168,5 @@ public static class BiEncoderTrainer
         return RetrievalMetrics.Compute(run, qrels, 10);
     }
 
-    // sync: reads the summed loss for a progress report or the epoch's result
-    static double MeanLoss(Tensor lossSum, long steps) => lossSum.item<float>() / Math.Max(1, steps);
 
-    static void DisposeAll(Dictionary<string, Tensor>? tensors)
-    {
-        if (tensors is null) return;
-        foreach (var t in tensors.Values) t.Dispose();
-    }
 }
