@@ -21,6 +21,8 @@ sealed record BenchOptions
           --omp-wait POLICY       OMP_WAIT_POLICY for libtorch's threads: passive (default) or active;
                                   an OMP_WAIT_POLICY already in the environment wins
           --corpus DIR            text corpus for the tokenizer and dataset rows (default /work/shared/data/pretrain)
+          --no-onnx               skip the ONNX Runtime inference rows (inference-onnx/..., timed in a child
+                                  process without libtorch, on the discriminator exported by export-onnx)
           --json FILE             also write the results as JSON
           --leak-check            instead: train Tiny and fail (exit 1) if RSS grows
           --leak-steps N          steps of the leak check (default 1000)
@@ -54,6 +56,9 @@ sealed record BenchOptions
 
     /// <summary>Corpus folder of the data rows.</summary>
     public string Corpus { get; init; } = "/work/shared/data/pretrain";
+
+    /// <summary>Time the exported discriminator on ONNX Runtime next to each TorchSharp inference row.</summary>
+    public bool Onnx { get; init; } = true;
 
     /// <summary>JSON output file.</summary>
     public string? Json { get; init; }
@@ -99,6 +104,7 @@ sealed record BenchOptions
                 "--omp-wait" => o with { OmpWaitPolicy = WaitPolicy(Value()) },
                 "--corpus" => o with { Corpus = Value() },
                 "--json" => o with { Json = Value() },
+                "--no-onnx" => o with { Onnx = false },
                 "--leak-check" => o with { LeakCheck = true },
                 "--leak-steps" => o with { LeakSteps = Int(1) },
                 "--leak-threshold-mb" => o with { LeakThresholdMb = Int(0) },

@@ -14,7 +14,7 @@ namespace Electra.Bench;
 static class ModelBench
 {
     /// <summary>First id that is not a special token in the peer's synthetic vocabulary ([PAD], [UNK], [CLS], [SEP], [MASK]).</summary>
-    const int FirstRegularId = 5;
+    public const int FirstRegularId = 5;
 
     /// <summary>Times joint training steps (forward, backward, AdamW) of <paramref name="preset"/>; MFU against <paramref name="ceilingGflops"/>.</summary>
     public static Row Pretrain(ElectraPreset preset, int batch, int seq, Device device, int warmup, int steps, double? ceilingGflops)
@@ -46,7 +46,11 @@ static class ModelBench
         }, warmup, steps);
         double flops = FlopCounter.Encoder(preset.Discriminator, batch, seq) + FlopCounter.DiscriminatorHead(preset.Discriminator, (long)batch * seq);
         double gflops = flops / timing.Median / 1e9;
-        var extra = new Dictionary<string, object> { ["flops_per_step"] = flops, ["preset"] = preset.Name, ["batch"] = batch, ["seq"] = seq };
+        var extra = new Dictionary<string, object>
+        {
+            ["runtime"] = "torchsharp", ["flops_per_step"] = flops, ["preset"] = preset.Name, ["batch"] = batch, ["seq"] = seq,
+            ["model_mb"] = discriminator.parameters().Sum(p => p.numel()) * 4 / 1e6, ["runtime_disk_mb"] = OnnxBench.RuntimeDiskMb(onnx: false),
+        };
         if (ceilingGflops is { } c) extra["mfu"] = gflops / c;
         ids.Dispose();
         mask.Dispose();

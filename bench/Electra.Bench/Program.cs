@@ -10,6 +10,7 @@ using TorchSharp;
 // ceiling in one process (nanoGPT bench.py style: warm-up, timed repetitions, median and spread). See
 // docs/performance.md and bench/run-with-peer.sh for the side-by-side run with the PyTorch peer.
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args is [OnnxBench.ChildSwitch, ..]) return OnnxBench.Child(args); // before libtorch loads: the ONNX Runtime row's own process
 BenchOptions options;
 try
 {
@@ -92,6 +93,7 @@ try
         {
             Add(ModelBench.Pretrain(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops));
             Add(ModelBench.Inference(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops));
+            if (options.Onnx) Add(OnnxBench.Inference(preset, batch, options.Seq, options.Threads, options.Warmup, options.Steps, ceiling.Gflops));
         }
 }
 catch (ArgumentException e)

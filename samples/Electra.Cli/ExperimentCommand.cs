@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -18,47 +19,62 @@ namespace Electra.Cli;
 /// </summary>
 static class ExperimentCommand
 {
-    public const string Usage = "electra experiment [--corpus PATH...] --tasks DIR... --out DIR [--budget-minutes M | --budget-flops F] [--seeds N] [--preset P] " +
-                                "[--batch B] [--seq L] [--vocab-size N] [--lr X] [--sharing shared|none|gdes] [--generator-fraction X] [--disc-weight X] [--mask-prob X] [--epochs N] [--max-train N] [--finetune-lr X]";
-
     static readonly string[] Models = { "electra", "mlm", "none" };
 
-    public static int Run(Args a)
+    static readonly PretrainingOptions Defaults = new()
     {
-        var corpus = a.Many("corpus");
-        var taskDirs = a.Many("tasks", required: true).SelectMany(ExpandTasks).ToList();
-        string output = a.Required("out");
-        double? minutes = a.Optional("budget-minutes") is null ? null : a.Double("budget-minutes", 0);
-        double? flops = a.Optional("budget-flops") is null ? null : a.Double("budget-flops", 0);
+        Preset = "tiny",
+        BatchSize = 32,
+        LogEvery = 25,
+        SaveEvery = 1_000_000,
+        EvalEvery = 0,
+        Seed = 42,
+    };
+    static readonly FineTuneOptions FineTuneDefaults = new() { MaxTrainExamples = 2000 };
+
+    static readonly Option<string[]> Corpus = CliOption.Many("--corpus", "pre-training text or .jsonl files, or folders of them (default: the public-domain corpus)", valueName: "PATH");
+    static readonly Option<string[]> Tasks = CliOption.Many("--tasks", "task folders, or folders of task folders (train/dev[/test].tsv or .conll)", required: true, valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "new or empty folder for both runs, the fine-tuned scores and results.json/.md", required: true);
+    static readonly Option<double?> BudgetMinutes = CliOption.OptionalNumber("--budget-minutes", "ELECTRA pre-training wall time on this machine (calibrated); MLM gets the same FLOPs");
+    static readonly Option<double?> BudgetFlops = CliOption.OptionalNumber("--budget-flops", "training FLOPs for each objective (default: 5e13 when no --budget-minutes)");
+    static readonly Option<int> Seeds = CliOption.Int("--seeds", 3, "fine-tuning seeds per task and model", min: 1);
+    static readonly OptionGroup<PretrainingOptions> Objective = PretrainOptionGroups.Objective(Defaults);
+    static readonly OptionGroup<PipelineOptions> Text = PretrainOptionGroups.Text(new PipelineOptions { VocabSize = 8192 });
+    static readonly Option<int> Epochs = CliOption.Int("--epochs", FineTuneDefaults.Epochs, "fine-tuning epochs", min: 1);
+    static readonly Option<int> MaxTrain = CliOption.Int("--max-train", FineTuneDefaults.MaxTrainExamples!.Value, "fine-tuning examples per task at most", min: 1);
+    static readonly Option<double> FineTuneLr = CliOption.Number("--finetune-lr", FineTuneDefaults.LearningRate, "fine-tuning peak learning rate");
+
+    public static Command Create()
+    {
+        var command = new Command("experiment",
+            "ELECTRA vs the MLM baseline at equal training FLOPs, each and a randomly initialised encoder fine-tuned on every task over several seeds")
+        {
+            Corpus, Tasks, Out, BudgetMinutes, BudgetFlops, Seeds, Epochs, MaxTrain, FineTuneLr,
+        };
+        Objective.AddTo(command);
+        Text.AddTo(command);
+        command.SetAction(Run);
+        return command;
+    }
+
+    static int Run(ParseResult parse)
+    {
+        IReadOnlyList<string> corpus = parse.GetValue(Corpus) ?? [];
+        var taskDirs = parse.GetRequiredValue(Tasks).SelectMany(ExpandTasks).ToList();
+        string output = parse.GetRequiredValue(Out);
+        double? minutes = parse.GetValue(BudgetMinutes);
+        double? flops = parse.GetValue(BudgetFlops);
         if (minutes is not null && flops is not null) throw new UsageException("give --budget-minutes or --budget-flops, not both");
         if (minutes is <= 0 || flops is <= 0) throw new UsageException("the budget must be positive");
         if (minutes is null) flops ??= 5e13; // the default run of docs/experiment.md: ≈ 3,000 ELECTRA Tiny steps, under an hour in all here
-        int seeds = a.Int("seeds", 3, min: 1);
-        var pretrain = new PretrainingOptions
-        {
-            Preset = a.Optional("preset") ?? "tiny",
-            BatchSize = a.Int("batch", 32, min: 1),
-            LogEvery = 25,
-            SaveEvery = 1_000_000,
-            EvalEvery = 0,
-            Seed = 42,
-            LearningRate = a.Optional("lr") is null ? null : a.Double("lr", 0),
-            Sharing = PretrainCommand.ReadSharing(a, EmbeddingSharing.Shared),
-            GeneratorFraction = a.Optional("generator-fraction") is null ? null : a.Double("generator-fraction", 0),
-            DiscriminatorWeight = a.Double("disc-weight", new PretrainingOptions().DiscriminatorWeight),
-            MaskProbability = a.Optional("mask-prob") is null ? null : a.Double("mask-prob", 0), // both objectives mask at this rate
-        };
-        var pipeline = new PipelineOptions { SequenceLength = a.Int("seq", 128, min: 8), VocabSize = a.Optional("vocab-size") is null ? 8192 : a.Int("vocab-size", 0, min: 16) };
-        var finetune = new FineTuneOptions
-        {
-            Epochs = a.Int("epochs", 3, min: 1),
-            MaxTrainExamples = a.Optional("max-train") is null ? 2000 : a.Int("max-train", 0, min: 1),
-            LearningRate = a.Double("finetune-lr", 3e-4),
-        };
-        a.EnsureAllUsed();
+        int seeds = parse.GetValue(Seeds);
+        var pretrain = Objective.Read(parse, Defaults);
+        var pipeline = Text.Read(parse, new PipelineOptions { VocabSize = 8192 });
+        var finetune = FineTuneDefaults with { Epochs = parse.GetValue(Epochs), MaxTrainExamples = parse.GetValue(MaxTrain), LearningRate = parse.GetValue(FineTuneLr) };
         try
         {
-            pretrain.Validate(); // before any output is written: a bad --preset, --lr or --generator-fraction fails here, not after the tokenizer
+            pretrain.Validate(); // before any output is written: a bad --preset, --lr, --generator-fraction or --seq fails here, not after the tokenizer
+            pipeline.Validate(pretrain);
         }
         catch (ArgumentException e)
         {
@@ -66,12 +82,13 @@ static class ExperimentCommand
         }
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
             throw new UsageException($"{output} is not empty; choose a new --out");
+        if (corpus.Count > 0) CorpusReader.ListFiles(corpus); // a missing file fails here (exit 1, named)
         if (corpus.Count == 0) corpus = new[] { CorpusDownloader.Fetch(log: new Progress<string>(l => Console.WriteLine($"corpus: {l}"))).Folder };
 
         // One tokenizer for both objectives, so their datasets hold the same token ids.
         string tokenizerDir = Path.Combine(output, "tokenizer");
         Console.WriteLine($"training a {pipeline.VocabSize}-token vocabulary");
-        WordPieceTrainer.TrainFromFiles(CorpusReader.ListFiles(corpus), new WordPieceTrainerOptions { VocabSize = pipeline.VocabSize!.Value }).Save(tokenizerDir);
+        CorpusVocabulary.Train(corpus, new WordPieceTrainerOptions { VocabSize = pipeline.VocabSize!.Value }, warn: w => Console.Error.WriteLine($"warning: {w}")).Save(tokenizerDir);
         var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
         var special = new SpecialTokens(tokenizer.PadId, tokenizer.ClsId, tokenizer.SepId, tokenizer.MaskId);
         pipeline = pipeline with { TokenizerDir = tokenizerDir };

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Electra.FineTuning;
 using Electra.Native;
 using Electra.Retrieval;
@@ -10,35 +11,42 @@ namespace Electra.Cli;
 /// </summary>
 static class FinetuneCommand
 {
-    public const string Usage = "electra finetune --model DIR --task DIR --out DIR [--init pretrained|random] [--epochs N] [--lr X] [--layer-decay X] [--seed S] [--batch B] [--max-length L] [--max-train N] [--temperature T] [--pooling mean|cls]";
+    static readonly FineTuneOptions Defaults = new();
+    static readonly Option<string> Model = CliOption.Text("--model", "pre-trained discriminator folder (HF layout), e.g. runs/quickstart/discriminator", required: true, valueName: "DIR");
+    static readonly Option<string> Task = CliOption.Text("--task", "task folder: train/dev[/test].tsv (text[, text_b], label; numeric labels: regression; query, positive: bi-encoder) or .conll (word, tag)", required: true, valueName: "DIR");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "folder to write the best model, its tokenizer and results.json", required: true);
+    static readonly Option<string> Init = CliOption.Choice("--init", "pretrained", "start from the pre-trained weights, or from random ones (the no-pre-training baseline)", "pretrained", "random");
+    static readonly Option<int> Epochs = CliOption.Int("--epochs", Defaults.Epochs, "passes over the training set", min: 1);
+    static readonly Option<double> Lr = CliOption.Number("--lr", Defaults.LearningRate, "peak learning rate");
+    static readonly Option<double> LayerDecay = CliOption.Number("--layer-decay", Defaults.LayerDecay, "layer-wise learning-rate decay (1: none)");
+    static readonly Option<int> Seed = CliOption.Int("--seed", Defaults.Seed, "random seed (head initialisation, dropout, data order)");
+    static readonly Option<int> Batch = CliOption.Int("--batch", Defaults.BatchSize, "training examples per step", min: 1);
+    static readonly Option<int> MaxLength = CliOption.Int("--max-length", Defaults.MaxLength, "tokens per example, longer ones truncated", min: 3);
+    static readonly Option<int?> MaxTrain = CliOption.OptionalInt("--max-train", "use at most N training examples (default: all)", min: 1);
+    static readonly Option<double> Temperature = CliOption.Number("--temperature", Defaults.Temperature, "retrieval tasks: temperature of the in-batch contrastive loss");
 
-    public static int Run(Args a)
+    public static Command Create() => CliOption.Command("finetune", "fine-tune a pre-trained discriminator on a task folder; prints and saves dev/test metrics and the best model", Run,
+        Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain, Temperature, EmbedCommand.Pooling);
+
+    static int Run(ParseResult r)
     {
-        string model = a.Required("model");
-        string task = a.Required("task");
-        string output = a.Required("out");
-        string init = a.Optional("init") ?? "pretrained";
-        var defaults = new FineTuneOptions();
-        int? maxTrain = a.Optional("max-train") is null ? null : a.Int("max-train", 0, min: 1);
+        string model = r.GetRequiredValue(Model);
+        string task = r.GetRequiredValue(Task);
+        string output = r.GetRequiredValue(Out);
+        string init = r.GetRequiredValue(Init);
         var options = new FineTuneOptions
         {
-            Epochs = a.Int("epochs", defaults.Epochs, min: 1),
-            LearningRate = a.Double("lr", defaults.LearningRate),
-            LayerDecay = a.Double("layer-decay", defaults.LayerDecay),
-            Seed = a.Int("seed", defaults.Seed),
-            BatchSize = a.Int("batch", defaults.BatchSize, min: 1),
-            MaxLength = a.Int("max-length", defaults.MaxLength, min: 3),
-            MaxTrainExamples = maxTrain,
-            Temperature = a.Double("temperature", defaults.Temperature),
-            Pooling = EmbedCommand.ReadPooling(a) ?? defaults.Pooling,
-            RandomInit = init switch
-            {
-                "pretrained" => false,
-                "random" => true,
-                _ => throw new UsageException($"--init expects 'pretrained' or 'random', got '{init}'"),
-            },
+            Epochs = r.GetValue(Epochs),
+            LearningRate = r.GetValue(Lr),
+            LayerDecay = r.GetValue(LayerDecay),
+            Seed = r.GetValue(Seed),
+            BatchSize = r.GetValue(Batch),
+            MaxLength = r.GetValue(MaxLength),
+            MaxTrainExamples = r.GetValue(MaxTrain),
+            Temperature = r.GetValue(Temperature),
+            Pooling = EmbedCommand.PoolingOf(r) ?? Defaults.Pooling,
+            RandomInit = init == "random",
         };
-        a.EnsureAllUsed();
         try
         {
             options.Validate();

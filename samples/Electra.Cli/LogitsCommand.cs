@@ -1,50 +1,71 @@
+using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Electra.Interop;
+using Electra.Modeling;
 using Electra.Native;
-using TorchSharp;
+using Electra.Onnx;
 using static TorchSharp.torch;
 
 namespace Electra.Cli;
 
 /// <summary>
 /// `electra logits`: eval-mode logits of a discriminator and/or generator for batches given as JSON
-/// (the shape of the PyTorch fixture's golden.json), so users can compare with Python.
+/// (the shape of the PyTorch fixture's golden.json), so users can compare with Python. With <c>--runtime onnx</c> the
+/// folders are `electra export-onnx` exports run on ONNX Runtime, and the output JSON is the same.
 /// </summary>
 static class LogitsCommand
 {
-    public const string Usage = "electra logits [--discriminator DIR] [--generator DIR] --input FILE.json --output FILE.json";
+    static readonly Option<string> Discriminator = CliOption.Text("--discriminator", "discriminator folder (HF layout: config.json + weights; with --runtime onnx an export)", valueName: "DIR");
+    static readonly Option<string> Generator = CliOption.Text("--generator", "generator folder (HF layout; with --runtime onnx an export)", valueName: "DIR");
+    static readonly Option<string> Runtime = CliOption.Runtime();
+    static readonly Option<string> Input = CliOption.Text("--input",
+        "JSON {\"batches\": [{\"input_ids\": [[...]], \"attention_mask\": [[...]], \"token_type_ids\": [[...]]}]} (mask and types optional)",
+        required: true, valueName: "FILE.json");
+    static readonly Option<string> Output = CliOption.OutputFile("--output", "JSON file to write: batches[i].discriminator_logits [B][L] and/or generator_logits [B][L][V]",
+        "FILE.json");
 
-    public static int Run(Args a)
+    public static Command Create() => CliOption.Command("logits", "eval-mode logits of a discriminator and/or generator for batches of token ids, to compare with Python", Run,
+        Discriminator, Generator, Input, Output, Runtime);
+
+    /// <summary>One batch of the input file: row-major [B, L] ids, mask and token types.</summary>
+    sealed record Batch(long[] Ids, long[] Mask, long[] Types, int B, int L);
+
+    /// <summary>A loaded model on either runtime: its limits and its logits for a batch (row-major, with shape).</summary>
+    sealed record Runner(IDisposable Model, int MaxPositions, int Vocab, Func<Batch, (float[] Values, long[] Shape)> Logits);
+
+    static int Run(ParseResult r)
     {
-        string? discDir = a.Optional("discriminator");
-        string? genDir = a.Optional("generator");
-        string input = a.Required("input");
-        string output = a.Required("output");
-        a.EnsureAllUsed();
+        string? discDir = r.GetValue(Discriminator);
+        string? genDir = r.GetValue(Generator);
+        string input = r.GetRequiredValue(Input);
+        string output = r.GetRequiredValue(Output);
+        bool onnx = r.GetValue(Runtime) == "onnx";
         if (discDir is null && genDir is null) throw new UsageException("give --discriminator DIR, --generator DIR or both");
 
-        TorchRuntime.EnsureLoaded();
         var batches = ReadBatches(input);
-        using var disc = discDir is null ? null : Pretrained.LoadDiscriminator(discDir);
-        using var gen = genDir is null ? null : Pretrained.LoadGenerator(genDir);
-        disc?.eval();
-        gen?.eval();
-        var maxPositions = new[] { disc?.Config.MaxPositionEmbeddings, gen?.Config.MaxPositionEmbeddings }.OfType<int>().Min();
-        var vocab = (disc?.Config ?? gen!.Config).VocabSize;
+        if (!onnx) TorchRuntime.EnsureLoaded();
+        var options = new OnnxModelOptions { IntraOpThreads = r.GetValue(CommandLine.Threads) };
+        Runner? Open(string? dir, bool discriminator) => dir is null ? null : onnx ? OnnxRunner(dir, discriminator, options) : TorchRunner(dir, discriminator);
+        var disc = Open(discDir, discriminator: true);
+        using var discModel = disc?.Model;
+        var gen = Open(genDir, discriminator: false);
+        using var genModel = gen?.Model;
 
         var result = new JsonArray();
-        using var noGrad = no_grad();
         for (int i = 0; i < batches.Count; i++)
         {
-            using var scope = NewDisposeScope();
-            var (ids, mask, types) = batches[i];
+            var b = batches[i];
             string where = $"{input}: batches[{i}]";
-            if (ids.shape[1] > maxPositions) throw new InvalidDataException($"{where}: length {ids.shape[1]} exceeds max_position_embeddings {maxPositions}");
-            if (ids.min().item<long>() < 0 || ids.max().item<long>() >= vocab) throw new InvalidDataException($"{where}: input_ids outside the vocabulary [0, {vocab})");
             var entry = new JsonObject();
-            if (disc is not null) entry["discriminator_logits"] = ToJson(disc.call(ids, mask, types));
-            if (gen is not null) entry["generator_logits"] = ToJson(gen.call(ids, mask, types));
+            foreach (var (name, runner) in new[] { ("discriminator_logits", disc), ("generator_logits", gen) })
+            {
+                if (runner is null) continue;
+                if (b.L > runner.MaxPositions) throw new InvalidDataException($"{where}: length {b.L} exceeds max_position_embeddings {runner.MaxPositions}");
+                if (b.Ids.Any(id => id < 0 || id >= runner.Vocab)) throw new InvalidDataException($"{where}: input_ids outside the vocabulary [0, {runner.Vocab})");
+                var (values, shape) = runner.Logits(b);
+                entry[name] = ToJson(values, shape);
+            }
             result.Add(entry);
         }
         AtomicFile.WriteAllText(output, new JsonObject { ["batches"] = result }.ToJsonString());
@@ -52,8 +73,51 @@ static class LogitsCommand
         return 0;
     }
 
+    /// <summary>A discriminator or generator folder on TorchSharp, in eval mode.</summary>
+    static Runner TorchRunner(string dir, bool discriminator)
+    {
+        nn.Module<Tensor, Tensor, Tensor, Tensor> model;
+        ElectraConfig config;
+        if (discriminator)
+        {
+            var d = Pretrained.LoadDiscriminator(dir);
+            (model, config) = (d, d.Config);
+        }
+        else
+        {
+            var g = Pretrained.LoadGenerator(dir);
+            (model, config) = (g, g.Config);
+        }
+        model.eval();
+        return new Runner(model, config.MaxPositionEmbeddings, config.VocabSize, b =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            long[] shape = [b.B, b.L];
+            var logits = model.call(tensor(b.Ids, shape), tensor(b.Mask, shape), tensor(b.Types, shape));
+            return (logits.contiguous().data<float>().ToArray(), logits.shape);
+        });
+    }
+
+    /// <summary>An exported discriminator or generator folder on ONNX Runtime.</summary>
+    static Runner OnnxRunner(string dir, bool discriminator, OnnxModelOptions options)
+    {
+        var model = ElectraOnnxModel.Load(dir, options);
+        var head = discriminator ? OnnxHead.ReplacedTokenDetection : OnnxHead.MaskedLanguageModel;
+        if (model.Head != head)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"{dir}: an export of {model.Architecture}, not {(discriminator ? "ElectraForPreTraining" : "ElectraForMaskedLM")}");
+        }
+        return new Runner(model, model.MaxPositions, model.VocabSize, b =>
+        {
+            var logits = model.Run(b.Ids, b.Mask, b.Types, b.B, b.L)[0];
+            return (logits.Values, logits.Shape.Select(d => (long)d).ToArray());
+        });
+    }
+
     /// <summary>Reads batches[i].{input_ids, attention_mask, token_type_ids}; mask and types default to ones and zeros.</summary>
-    static List<(Tensor Ids, Tensor Mask, Tensor Types)> ReadBatches(string path)
+    static List<Batch> ReadBatches(string path)
     {
         JsonNode? root;
         try
@@ -66,21 +130,24 @@ static class LogitsCommand
         }
         if (root?["batches"] is not JsonArray batches || batches.Count == 0)
             throw new InvalidDataException($"{path}: expected {{\"batches\": [{{\"input_ids\": [[...]], ...}}]}}");
-        var result = new List<(Tensor, Tensor, Tensor)>();
+        var result = new List<Batch>();
         for (int i = 0; i < batches.Count; i++)
         {
             string where = $"{path}: batches[{i}]";
             var ids = Matrix(batches[i]?["input_ids"], where + ".input_ids") ?? throw new InvalidDataException($"{where}: input_ids is missing");
-            var mask = Matrix(batches[i]?["attention_mask"], where + ".attention_mask") ?? ones_like(ids);
-            var types = Matrix(batches[i]?["token_type_ids"], where + ".token_type_ids") ?? zeros_like(ids);
-            if (!mask.shape.SequenceEqual(ids.shape) || !types.shape.SequenceEqual(ids.shape))
-                throw new InvalidDataException($"{where}: attention_mask and token_type_ids must have the shape of input_ids [{string.Join(", ", ids.shape)}]");
-            result.Add((ids, mask, types));
+            var mask = Matrix(batches[i]?["attention_mask"], where + ".attention_mask") ?? ids with { Values = Enumerable.Repeat(1L, ids.Values.Length).ToArray() };
+            var types = Matrix(batches[i]?["token_type_ids"], where + ".token_type_ids") ?? ids with { Values = new long[ids.Values.Length] };
+            if ((mask.Rows, mask.Columns) != (ids.Rows, ids.Columns) || (types.Rows, types.Columns) != (ids.Rows, ids.Columns))
+                throw new InvalidDataException($"{where}: attention_mask and token_type_ids must have the shape of input_ids [{ids.Rows}, {ids.Columns}]");
+            result.Add(new Batch(ids.Values, mask.Values, types.Values, ids.Rows, ids.Columns));
         }
         return result;
     }
 
-    static Tensor? Matrix(JsonNode? node, string where)
+    /// <summary>A [B][L] integer array, row-major.</summary>
+    sealed record IntMatrix(long[] Values, int Rows, int Columns);
+
+    static IntMatrix? Matrix(JsonNode? node, string where)
     {
         if (node is null) return null;
         try
@@ -88,7 +155,7 @@ static class LogitsCommand
             var rows = node.AsArray().Select(r => r!.AsArray().Select(x => x!.GetValue<long>()).ToArray()).ToList();
             if (rows.Count == 0 || rows[0].Length == 0 || rows.Any(r => r.Length != rows[0].Length))
                 throw new InvalidDataException($"{where}: expected a non-empty rectangular [B][L] array of integers");
-            return tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Count, rows[0].Length });
+            return new IntMatrix(rows.SelectMany(r => r).ToArray(), rows.Count, rows[0].Length);
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
         {
@@ -96,11 +163,9 @@ static class LogitsCommand
         }
     }
 
-    /// <summary>[B, L] or [B, L, V] float tensor → nested JSON arrays.</summary>
-    static JsonArray ToJson(Tensor t)
+    /// <summary>Row-major [B, L] or [B, L, V] floats → nested JSON arrays.</summary>
+    static JsonArray ToJson(float[] values, long[] shape)
     {
-        var values = t.contiguous().data<float>().ToArray();
-        long[] shape = t.shape;
         JsonArray Build(int dim, long offset)
         {
             long stride = shape.Skip(dim + 1).Aggregate(1L, (x, y) => x * y);

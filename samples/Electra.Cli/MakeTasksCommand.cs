@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Electra.Data;
 
 namespace Electra.Cli;
@@ -9,22 +10,30 @@ namespace Electra.Cli;
 /// </summary>
 static class MakeTasksCommand
 {
-    public const string Usage = "electra make-tasks [--corpus PATH...] --out DIR [--passages N] [--queries N] [--dev N] [--overlap-pairs N] [--seed S]";
+    static readonly CorpusTaskOptions Defaults = new();
+    static readonly Option<string[]> Corpus = CliOption.Many("--corpus", "corpus files or folders (default: the quick start's corpus, fetched once)", valueName: "PATH");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "folder to write the task folders into", required: true);
+    static readonly Option<int> Passages = CliOption.Int("--passages", Defaults.Passages, "passages drawn (one query each)", min: 1);
+    static readonly Option<int> SearchQueries = CliOption.Int("--queries", Defaults.SearchQueries, "held-out passages whose sentence is a search query", min: 1);
+    static readonly Option<int> Dev = CliOption.Int("--dev", Defaults.DevPairs, "held-out dev pairs", min: 2);
+    static readonly Option<int> OverlapPairs = CliOption.Int("--overlap-pairs", Defaults.OverlapPairs, "sentence pairs of the word-overlap regression task", min: 30);
+    static readonly Option<int> Seed = CliOption.Int("--seed", Defaults.Seed, "random seed of every draw");
 
-    public static int Run(Args a)
+    public static Command Create() => CliOption.Command("make-tasks", "small retrieval, re-ranking and regression tasks built from a corpus (they measure the machinery, not world knowledge)", Run,
+        Corpus, Out, Passages, SearchQueries, Dev, OverlapPairs, Seed);
+
+    static int Run(ParseResult r)
     {
-        var corpus = a.Many("corpus");
-        string output = a.Required("out");
-        var defaults = new CorpusTaskOptions();
+        IReadOnlyList<string> corpus = r.GetValue(Corpus) ?? [];
+        string output = r.GetRequiredValue(Out);
         var options = new CorpusTaskOptions
         {
-            Passages = a.Int("passages", defaults.Passages, min: 1),
-            SearchQueries = a.Int("queries", defaults.SearchQueries, min: 1),
-            DevPairs = a.Int("dev", defaults.DevPairs, min: 2),
-            OverlapPairs = a.Int("overlap-pairs", defaults.OverlapPairs, min: 30),
-            Seed = a.Int("seed", defaults.Seed),
+            Passages = r.GetValue(Passages),
+            SearchQueries = r.GetValue(SearchQueries),
+            DevPairs = r.GetValue(Dev),
+            OverlapPairs = r.GetValue(OverlapPairs),
+            Seed = r.GetValue(Seed),
         };
-        a.EnsureAllUsed();
         try
         {
             options.Validate();

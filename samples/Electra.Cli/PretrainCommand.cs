@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Runtime.InteropServices;
 using Electra.Data;
 using Electra.Distributed;
@@ -10,96 +11,59 @@ namespace Electra.Cli;
 /// `electra pretrain`: corpus → tokenizer → dataset → trained discriminator and generator in HF layout.
 /// Without --corpus it uses the default public-domain corpus (fetched once, see `electra corpus fetch`).
 /// Under `mpirun -np N` it trains data-parallel on N ranks (docs/distributed.md); --batch stays the global batch.
+/// With --init-from DIR it continues pre-training the discriminator/generator pair in DIR (shapes from their config.json,
+/// tokenizer from DIR, fresh optimizer).
 /// </summary>
 static class PretrainCommand
 {
-    public const string Usage = "electra pretrain [--corpus PATH...] --out DIR [--preset tiny|small|base|large] [--steps N] [--batch B] [--seq L] [--lr X] " +
-                                "[--save-every N] [--eval-every N] [--seed S] [--device cpu|cuda|auto] [--resume] [--objective electra|mlm] [--sharing shared|none|gdes] " +
-                                "[--vocab-size N] [--tokenizer DIR] [--warmup N] [--accumulate N] [--log-every N] [--bias-correction true|false|auto] " +
-                                "[--dropout X] [--generator-fraction X] [--disc-weight X] [--mask-prob X] [--collective-timeout SECONDS]   " +
-                                "(data-parallel: mpirun -np N dotnet Electra.Cli.dll pretrain …)";
+    internal static readonly Option<string[]> Corpus = CliOption.Many("--corpus",
+        "text (.txt: one sentence per line, blank line between documents) or .jsonl files, or folders of them; default: the public-domain corpus, fetched once (`electra corpus fetch`)", valueName: "PATH");
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "run folder: tokenizer, dataset, checkpoints, models, metrics", required: true);
+    internal static readonly Option<string> Tokenizer = CliOption.Text("--tokenizer", "an existing tokenizer folder (vocab.txt) instead of training one", valueName: "DIR");
+    static readonly Option<string> InitFrom = CliOption.Text("--init-from",
+        "continue pre-training the pair in DIR/discriminator and DIR/generator (HF folders, any hub layout): shapes from their config.json, tokenizer from DIR, fresh optimizer; --preset then only supplies training defaults", valueName: "DIR");
+    internal static readonly Option<bool> Resume = CliOption.Flag("--resume", "continue the run in --out from its newest checkpoint");
+    internal static readonly Option<bool> Force = CliOption.Flag("--force",
+        "replace the run in --out, or write one beside files electra did not create (only a run's own entries are ever removed)");
+    static readonly Option<int> CollectiveTimeout = CliOption.Int("--collective-timeout", PretrainOptionGroups.DefaultCollectiveTimeout,
+        "data-parallel: seconds a rank waits for the others before the job is ended, naming the missing rank", min: 1);
+    static readonly PretrainingOptions Defaults = new();
+    static readonly OptionGroup<PretrainingOptions> Objective = PretrainOptionGroups.Objective(Defaults);
+    static readonly OptionGroup<PretrainingOptions> Run = PretrainOptionGroups.Run(Defaults);
+    static readonly OptionGroup<PipelineOptions> Text = PretrainOptionGroups.Text(new PipelineOptions());
 
-    public static int Run(Args a)
+    public static Command Create()
     {
-        var corpus = a.Many("corpus");
-        string output = a.Required("out");
-        var options = ReadOptions(a, new PretrainingOptions());
-        var pipeline = ReadPipeline(a);
-        bool resume = a.Flag("resume");
-        var timeout = TimeSpan.FromSeconds(a.Int("collective-timeout", (int)new MpiOptions().CollectiveTimeout.TotalSeconds, min: 1));
-        a.EnsureAllUsed();
-        return Execute(corpus, output, options, pipeline, resume, timeout);
+        var command = new Command("pretrain",
+            "corpus → tokenizer → dataset → trained discriminator and generator (HF layout); data-parallel under `mpirun -np N`")
+        {
+            Corpus, Out, Tokenizer, InitFrom, Resume, Force, CollectiveTimeout,
+        };
+        Objective.AddTo(command);
+        Run.AddTo(command);
+        Text.AddTo(command);
+        command.SetAction(r => Execute(new RunRequest(r.GetValue(Corpus) ?? [], r.GetRequiredValue(Out), Run.Read(r, Objective.Read(r, Defaults)) with { InitFrom = r.GetValue(InitFrom) },
+            Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(Tokenizer) }, r.GetValue(Resume), r.GetValue(Force), "pretrain"),
+            TimeSpan.FromSeconds(r.GetValue(CollectiveTimeout))));
+        return command;
     }
 
-    /// <summary>The text-preparation options shared by `pretrain` and `quickstart`.</summary>
-    public static PipelineOptions ReadPipeline(Args a) => new()
-    {
-        SequenceLength = a.Int("seq", 128, min: 8),
-        VocabSize = a.Optional("vocab-size") is null ? null : a.Int("vocab-size", 0, min: 16),
-        TokenizerDir = a.Optional("tokenizer"),
-    };
-
-    /// <summary>The training options shared by `pretrain` and `quickstart`.</summary>
-    public static PretrainingOptions ReadOptions(Args a, PretrainingOptions defaults) => defaults with
-    {
-        Preset = a.Optional("preset") ?? defaults.Preset,
-        Steps = a.Long("steps", defaults.Steps, min: 1),
-        BatchSize = a.Optional("batch") is null ? defaults.BatchSize : a.Int("batch", 0, min: 1),
-        LearningRate = a.Optional("lr") is null ? defaults.LearningRate : a.Double("lr", 0),
-        WarmupSteps = a.Optional("warmup") is null ? defaults.WarmupSteps : a.Long("warmup", 0, min: 0),
-        SaveEvery = a.Int("save-every", defaults.SaveEvery, min: 1),
-        EvalEvery = a.Int("eval-every", defaults.EvalEvery, min: 0),
-        LogEvery = a.Int("log-every", defaults.LogEvery, min: 1),
-        GradientAccumulation = a.Int("accumulate", defaults.GradientAccumulation, min: 1),
-        Seed = a.Int("seed", defaults.Seed),
-        Device = a.Optional("device") ?? defaults.Device,
-        Optimizer = defaults.Optimizer with
-        {
-            BiasCorrection = a.Optional("bias-correction") switch
-            {
-                null or "auto" => defaults.Optimizer.BiasCorrection,
-                "true" => true,
-                "false" => false,
-                var b => throw new UsageException($"--bias-correction expects true, false or auto, got '{b}'"),
-            },
-        },
-        Dropout = a.Optional("dropout") is null ? defaults.Dropout : a.Double("dropout", 0),
-        GeneratorFraction = a.Optional("generator-fraction") is null ? defaults.GeneratorFraction : a.Double("generator-fraction", 0),
-        DiscriminatorWeight = a.Double("disc-weight", defaults.DiscriminatorWeight),
-        MaskProbability = a.Optional("mask-prob") is null ? defaults.MaskProbability : a.Double("mask-prob", 0),
-        Objective = a.Optional("objective") switch
-        {
-            null => defaults.Objective,
-            "electra" => ObjectiveKind.Electra,
-            "mlm" => ObjectiveKind.Mlm,
-            var o => throw new UsageException($"--objective expects electra or mlm, got '{o}'"),
-        },
-        Sharing = ReadSharing(a, defaults.Sharing),
-    };
-
-    /// <summary>--sharing shared|none|gdes (`pretrain`, `quickstart` and `experiment`).</summary>
-    public static EmbeddingSharing ReadSharing(Args a, EmbeddingSharing fallback) => a.Optional("sharing") switch
-    {
-        null => fallback,
-        "shared" => EmbeddingSharing.Shared,
-        "none" => EmbeddingSharing.None,
-        "gdes" => EmbeddingSharing.Gdes,
-        var s => throw new UsageException($"--sharing expects shared, none or gdes, got '{s}'"),
-    };
+    /// <summary>One `pretrain` or `quickstart` invocation; <paramref name="Owner"/> is the command, written into the run folder's marker.</summary>
+    internal sealed record RunRequest(IReadOnlyList<string> Corpus, string Output, PretrainingOptions Options, PipelineOptions Pipeline,
+        bool Resume, bool Force, string Owner);
 
     /// <summary>
     /// Runs the pipeline in this process, or as one rank of an mpirun/srun job (the world is detected from the
     /// environment). In a job rank 0 alone prints; an error on any rank ends the whole job (MPI_Abort) with its message,
     /// since the other ranks would otherwise wait for it until the collective timeout.
     /// </summary>
-    public static int Execute(IReadOnlyList<string> corpus, string output, PretrainingOptions options, PipelineOptions pipeline, bool resume,
-        TimeSpan? collectiveTimeout = null)
+    internal static int Execute(RunRequest run, TimeSpan? collectiveTimeout = null)
     {
         using var mpi = Mpi.Initialize(new MpiOptions { CollectiveTimeout = collectiveTimeout ?? new MpiOptions().CollectiveTimeout });
-        if (mpi.Size == 1) return Execute(corpus, output, options, pipeline, resume, mpi);
+        if (mpi.Size == 1) return Execute(run, mpi);
         try
         {
-            return Execute(corpus, output, options, pipeline, resume, mpi);
+            return Execute(run, mpi);
         }
         catch (Exception e)
         {
@@ -108,17 +72,22 @@ static class PretrainCommand
         }
     }
 
-    static int Execute(IReadOnlyList<string> corpus, string output, PretrainingOptions options, PipelineOptions pipeline, bool resume, Mpi mpi)
+    static int Execute(RunRequest run, Mpi mpi)
     {
+        var (corpus, output, options, pipeline, resume, _, _) = run;
         try
         {
             options.Validate(mpi.Size);
+            pipeline.Validate(options);
         }
         catch (ArgumentException e)
         {
             throw new UsageException(e.Message);
         }
+        if (resume && run.Force) throw new UsageException("--resume continues the run in --out, --force replaces it: give one of them");
+        if (corpus.Count > 0) CorpusReader.ListFiles(corpus); // a missing file fails here (exit 1, named), before any work
         TextWriter console = mpi.IsRoot ? Console.Out : TextWriter.Null;
+        if (mpi.IsRoot) PrepareFolder(run, console);
         if (mpi.IsDistributed && Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null)
         {
             // The ranks on a node share its cores: libtorch would otherwise start one thread per core in every rank.
@@ -152,7 +121,7 @@ static class PretrainCommand
         var printer = mpi.IsRoot ? new ProgressPrinter() : null;
         try
         {
-            console.WriteLine($"pre-training {options.Objective} {options.Preset}: {options.Steps} steps of {options.EffectiveBatchSize} × {pipeline.SequenceLength} tokens" +
+            console.WriteLine($"pre-training {options.Objective} {(options.InitFrom is null ? options.Preset : $"from {options.InitFrom}")}: {options.Steps} steps of {options.EffectiveBatchSize} × {pipeline.SequenceLength} tokens" +
                               $"{(mpi.Size > 1 ? $" on {mpi.Size} ranks ({options.EffectiveBatchSize / mpi.Size} sequences each)" : "")} → {Path.GetFullPath(output)}");
             var result = PretrainingPipeline.Run(corpus, output, options, pipeline,
                 log: mpi.IsRoot ? new SynchronousProgress<string>(l => Console.WriteLine(l)) : null, progress: printer, resume: resume,
@@ -165,6 +134,43 @@ static class PretrainCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>
+    /// Decides what happens to --out before any work: a new run needs a new or empty folder; a folder this command
+    /// claimed before (quickstart) or any run folder with --force has its run's entries removed (other files are kept);
+    /// anything else is a usage error naming --out. The folder is then claimed with this command's marker.
+    /// </summary>
+    static void PrepareFolder(RunRequest run, TextWriter console)
+    {
+        RunFolderContents folder;
+        try
+        {
+            folder = RunFolder.Inspect(run.Output);
+        }
+        catch (IOException)
+        {
+            throw new UsageException($"--out {run.Output} is a file; give a folder");
+        }
+        if (run.Resume) return;
+        bool replace = run.Force || (folder.Owner == run.Owner && run.Owner == "quickstart");
+        if (replace && folder.RunEntries.Count > 0)
+        {
+            var removed = RunFolder.RemoveRun(run.Output);
+            console.WriteLine($"{run.Output}: replacing the earlier {folder.Owner ?? "run"} ({string.Join(", ", removed)}; use --resume to continue it instead)");
+        }
+        else if (!replace)
+        {
+            try
+            {
+                RunFolder.CheckNewRun(run.Output);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new UsageException($"--out {e.Message}");
+            }
+        }
+        RunFolder.Claim(run.Output, run.Owner);
     }
 
     /// <summary>SIGUSR1 on Linux (a raw signal number: .NET names only the portable signals).</summary>

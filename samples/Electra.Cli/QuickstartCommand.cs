@@ -1,15 +1,15 @@
+using System.CommandLine;
 using Electra.Training;
 
 namespace Electra.Cli;
 
 /// <summary>
 /// `electra quickstart`: the README's first command. Pre-trains the Tiny preset on the default public-domain
-/// corpus (fetched on first use) for a few minutes on a CPU, with the same options as `pretrain`.
+/// corpus (fetched on first use) for a few minutes on a CPU, with the same options as `pretrain`. Run again, it
+/// replaces its own earlier run (only what that run wrote: a folder it did not claim is refused without --force).
 /// </summary>
 static class QuickstartCommand
 {
-    public const string Usage = "electra quickstart [--out DIR] [--steps N] [any `pretrain` option]   (default: runs/quickstart, tiny preset, 400 steps)";
-
     static readonly PretrainingOptions Defaults = new()
     {
         Preset = "tiny",
@@ -21,19 +21,23 @@ static class QuickstartCommand
         EvalBatches = 20,
     };
 
-    public static int Run(Args a)
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "run folder; run again, its earlier quick start is replaced (files you put there are kept)", Path.Combine("runs", "quickstart"));
+    static readonly OptionGroup<PretrainingOptions> Objective = PretrainOptionGroups.Objective(Defaults);
+    static readonly OptionGroup<PretrainingOptions> Run = PretrainOptionGroups.Run(Defaults);
+    static readonly OptionGroup<PipelineOptions> Text = PretrainOptionGroups.Text(new PipelineOptions());
+
+    public static Command Create()
     {
-        var corpus = a.Many("corpus");
-        string output = a.Optional("out") ?? Path.Combine("runs", "quickstart");
-        var options = PretrainCommand.ReadOptions(a, Defaults);
-        var pipeline = PretrainCommand.ReadPipeline(a);
-        bool resume = a.Flag("resume");
-        a.EnsureAllUsed();
-        if (!resume && Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
+        var command = new Command("quickstart", "pre-train the tiny preset on the default public-domain corpus in a few minutes on a CPU (any `pretrain` option)")
         {
-            Console.WriteLine($"{output} holds an earlier quick start; replacing it (use --resume to continue it instead)");
-            Directory.Delete(output, recursive: true);
-        }
-        return PretrainCommand.Execute(corpus, output, options, pipeline, resume);
+            PretrainCommand.Corpus, Out, PretrainCommand.Tokenizer, PretrainCommand.Resume, PretrainCommand.Force,
+        };
+        Objective.AddTo(command);
+        Run.AddTo(command);
+        Text.AddTo(command);
+        command.SetAction(r => PretrainCommand.Execute(new PretrainCommand.RunRequest(r.GetValue(PretrainCommand.Corpus) ?? [], r.GetRequiredValue(Out),
+            Run.Read(r, Objective.Read(r, Defaults)), Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(PretrainCommand.Tokenizer) },
+            r.GetValue(PretrainCommand.Resume), r.GetValue(PretrainCommand.Force), "quickstart")));
+        return command;
     }
 }

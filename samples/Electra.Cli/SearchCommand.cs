@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using Electra.Interop;
 using Electra.Native;
@@ -11,22 +12,33 @@ namespace Electra.Cli;
 /// </summary>
 static class SearchCommand
 {
-    public const string Usage = "electra search --model DIR --index DOCS.jsonl --queries Q.tsv --output RUN.tsv [--k 10] [--rerank CROSS_DIR] [--qrels QRELS.tsv] [--metrics FILE.json] [--pooling mean|cls] [--batch B] [--max-length L]";
+    static readonly Option<string> Model = CliOption.Text("--model", "the bi-encoder (or any ELECTRA folder) that embeds documents and queries", required: true, valueName: "DIR");
+    static readonly Option<string> Index = CliOption.Text("--index", "documents: .jsonl with id and text, or id and vector (from embed)", required: true, valueName: "DOCS.jsonl");
+    static readonly Option<string> Queries = CliOption.Text("--queries", "queries: qid<TAB>text per line, no header", required: true, valueName: "Q.tsv");
+    static readonly Option<string> Output = CliOption.OutputFile("--output", "TREC run to write: qid Q0 docid rank score tag", "RUN.tsv");
+    static readonly Option<int> K = CliOption.Int("--k", 10, "documents per query", min: 1);
+    static readonly Option<string> Rerank = CliOption.Text("--rerank", "cross-encoder folder (a pair classifier fine-tuned on query, passage, 0/1) to re-rank each top k", valueName: "CROSS_DIR");
+    static readonly Option<string> Qrels = CliOption.Text("--qrels", "TREC qrels (qid 0 docid relevance): print and write MRR@10, Recall@k, nDCG@10", valueName: "QRELS.tsv");
+    static readonly Option<string> Metrics = CliOption.Text("--metrics", "where to write the metrics (default: the run's name with .metrics.json)", valueName: "FILE.json");
+    static readonly Option<int> Batch = CliOption.Int("--batch", 64, "texts per forward pass", min: 1);
+    static readonly Option<int> MaxLength = CliOption.Int("--max-length", 128, "word pieces per text, longer ones truncated", min: 3);
 
-    public static int Run(Args a)
+    public static Command Create() => CliOption.Command("search", "exact cosine top-k over a document index, optional cross-encoder re-ranking, TREC run and metrics", Run,
+        Model, Index, Queries, Output, K, Rerank, Qrels, Metrics, EmbedCommand.Pooling, Batch, MaxLength);
+
+    static int Run(ParseResult r)
     {
-        string model = a.Required("model");
-        string indexPath = a.Required("index");
-        string queriesPath = a.Required("queries");
-        string output = a.Required("output");
-        int k = a.Int("k", 10, min: 1);
-        string? rerank = a.Optional("rerank");
-        string? qrelsPath = a.Optional("qrels");
-        string metricsPath = a.Optional("metrics") ?? Path.ChangeExtension(output, ".metrics.json");
-        var pooling = EmbedCommand.ReadPooling(a);
-        int batch = a.Int("batch", 64, min: 1);
-        int maxLength = a.Int("max-length", 128, min: 3);
-        a.EnsureAllUsed();
+        string model = r.GetRequiredValue(Model);
+        string indexPath = r.GetRequiredValue(Index);
+        string queriesPath = r.GetRequiredValue(Queries);
+        string output = r.GetRequiredValue(Output);
+        int k = r.GetValue(K);
+        string? rerank = r.GetValue(Rerank);
+        string? qrelsPath = r.GetValue(Qrels);
+        string metricsPath = r.GetValue(Metrics) ?? Path.ChangeExtension(output, ".metrics.json");
+        var pooling = EmbedCommand.PoolingOf(r);
+        int batch = r.GetValue(Batch);
+        int maxLength = r.GetValue(MaxLength);
         if (qrelsPath is not null && Path.GetFullPath(metricsPath) == Path.GetFullPath(output))
             throw new UsageException("--metrics must differ from --output");
 

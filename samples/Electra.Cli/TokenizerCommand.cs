@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Electra.Data;
 using Electra.Tokenization;
 
 namespace Electra.Cli;
@@ -11,41 +13,36 @@ namespace Electra.Cli;
 /// </summary>
 static class TokenizerCommand
 {
-    public const string Usage =
-        "tokenizer train --corpus PATH... --vocab-size N --out DIR [--min-frequency N] [--lowercase true|false]\n" +
-        "  tokenizer encode --vocab PATH --input FILE --output FILE.jsonl";
+    static readonly WordPieceTrainerOptions Defaults = new();
+    static readonly Option<string[]> Corpus = CliOption.Many("--corpus",
+        "text or .jsonl files, or folders of them, read as `pretrain` and `data` read them (sentences; .jsonl: the text field)", required: true, valueName: "PATH");
+    static readonly Option<int?> VocabSize = CliOption.OptionalInt("--vocab-size", "vocabulary size to learn, special tokens included", min: 1, required: true);
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "folder to write vocab.txt and tokenizer_config.json", required: true);
+    static readonly Option<int> MinFrequency = CliOption.Int("--min-frequency", Defaults.MinFrequency, "ignore pairs seen fewer times", min: 1);
+    static readonly Option<string> Lowercase = CliOption.Choice("--lowercase", "true", "lower-case and strip accents (BERT uncased)", "true", "false");
+    static readonly Option<string> Vocab = CliOption.Text("--vocab", "vocab.txt or a tokenizer folder", required: true, valueName: "PATH");
+    static readonly Option<string> Input = CliOption.Text("--input", "text file to encode, one text per line", required: true, valueName: "FILE");
+    static readonly Option<string> Output = CliOption.OutputFile("--output", "JSON lines to write: one [CLS] … [SEP] id array per input line", "FILE.jsonl");
 
     const int EncodeChunk = 4096;
 
-    public static int Run(Args a)
+    public static Command Create()
     {
-        string sub = a.Positional.Count == 1 ? a.Positional[0]
-            : throw new UsageException(a.Positional.Count == 0 ? "missing subcommand (train or encode)" : $"unexpected arguments: {string.Join(' ', a.Positional.Skip(1))}");
-        return sub switch
-        {
-            "train" => Train(a),
-            "encode" => Encode(a),
-            _ => throw new UsageException($"unknown subcommand '{sub}' (expected train or encode)"),
-        };
+        var train = CliOption.Command("train", "learn a WordPiece vocabulary (HF tokenizers' trainer) from a corpus", Train,
+            Corpus, VocabSize, Out, MinFrequency, Lowercase);
+        var encode = CliOption.Command("encode", "encode a file line by line to JSON ids (no truncation or padding)", Encode, Vocab, Input, Output);
+        return new Command("tokenizer", "train a WordPiece vocabulary, or encode text with one") { train, encode };
     }
 
-    static int Train(Args a)
+    static int Train(ParseResult r)
     {
-        var corpus = a.Many("corpus", required: true);
-        int vocabSize = a.Int("vocab-size", 0, min: 1);
-        if (vocabSize == 0) throw new UsageException("missing required option --vocab-size");
-        string outDir = a.Required("out");
-        int minFrequency = a.Int("min-frequency", new WordPieceTrainerOptions().MinFrequency, min: 1);
-        string? lower = a.Optional("lowercase");
-        a.EnsureAllUsed();
-        bool lowerCase = lower switch
-        {
-            null or "true" => true,
-            "false" => false,
-            _ => throw new UsageException($"--lowercase expects true or false, got '{lower}'"),
-        };
+        var corpus = r.GetRequiredValue(Corpus);
+        int vocabSize = r.GetRequiredValue(VocabSize)!.Value;
+        string outDir = r.GetRequiredValue(Out);
+        int minFrequency = r.GetValue(MinFrequency);
+        bool lowerCase = r.GetRequiredValue(Lowercase) == "true";
 
-        var files = CorpusFiles(corpus);
+        var files = CorpusReader.ListFiles(corpus); // a missing path fails here (exit 1, named), before any work
         var options = new WordPieceTrainerOptions
         {
             VocabSize = vocabSize,
@@ -54,42 +51,31 @@ static class TokenizerCommand
         };
         long totalBytes = files.Sum(f => new FileInfo(f).Length);
         var clock = Stopwatch.StartNew();
-        var progress = new ConsoleProgress(totalBytes);
-        var tokenizer = WordPieceTrainer.TrainFromFiles(files, options, progress);
+        var progress = new ConsoleProgress();
+        var tokenizer = CorpusVocabulary.Train(files, options, progress, warn: w => Console.Error.WriteLine($"warning: {w}"));
         tokenizer.Save(outDir);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained {tokenizer.VocabSize} tokens (requested {vocabSize}) from {files.Count} file(s), {totalBytes / 1e6:F1} MB, " +
-            $"{progress.Last?.TextsRead ?? 0} lines, {progress.Last?.DistinctWords ?? 0} distinct words in {clock.Elapsed.TotalSeconds:F1} s; " +
+            $"{progress.Last?.TextsRead ?? 0} sentences, {progress.Last?.DistinctWords ?? 0} distinct words in {clock.Elapsed.TotalSeconds:F1} s; " +
             $"wrote {Path.Combine(outDir, "vocab.txt")} and tokenizer_config.json"));
         return 0;
     }
 
-    /// <summary>Files as given, and for a folder all its <c>*.txt</c> files in ordinal order.</summary>
-    static List<string> CorpusFiles(IReadOnlyList<string> paths)
+    /// <summary>Loads a tokenizer for a command, warning on stderr about a vocabulary that lists tokens twice.</summary>
+    internal static WordPieceTokenizer Load(string vocabFileOrFolder)
     {
-        var files = new List<string>();
-        foreach (string p in paths)
-        {
-            if (Directory.Exists(p))
-            {
-                var inside = Directory.GetFiles(p, "*.txt").Order(StringComparer.Ordinal).ToList();
-                if (inside.Count == 0) throw new FileNotFoundException($"--corpus {p}: the folder holds no *.txt files");
-                files.AddRange(inside);
-            }
-            else if (File.Exists(p)) files.Add(p);
-            else throw new FileNotFoundException($"--corpus {p}: no such file or folder");
-        }
-        return files;
+        var tokenizer = WordPieceTokenizer.Load(vocabFileOrFolder);
+        if (TokenizerVocabulary.DuplicatesWarning(tokenizer, vocabFileOrFolder) is { } warning) Console.Error.WriteLine($"warning: {warning}");
+        return tokenizer;
     }
 
-    static int Encode(Args a)
+    static int Encode(ParseResult r)
     {
-        string vocab = a.Required("vocab");
-        string input = a.Required("input");
-        string output = a.Required("output");
-        a.EnsureAllUsed();
+        string vocab = r.GetRequiredValue(Vocab);
+        string input = r.GetRequiredValue(Input);
+        string output = r.GetRequiredValue(Output);
         if (!File.Exists(input)) throw new FileNotFoundException($"--input {input}: no such file");
-        var tokenizer = WordPieceTokenizer.Load(vocab);
+        var tokenizer = Load(vocab);
 
         string temp = output + ".tmp";
         long lines = 0, tokens = 0;
@@ -126,7 +112,7 @@ static class TokenizerCommand
     }
 
     /// <summary>Prints the trainer's progress on one line, at most every half second.</summary>
-    sealed class ConsoleProgress(long totalBytes) : IProgress<WordPieceTrainerProgress>
+    sealed class ConsoleProgress : IProgress<WordPieceTrainerProgress>
     {
         readonly Stopwatch clock = Stopwatch.StartNew();
         TimeSpan lastPrint = -TimeSpan.FromDays(1);
@@ -139,7 +125,7 @@ static class TokenizerCommand
             if (p.Phase != WordPieceTrainingPhase.Done && clock.Elapsed - lastPrint < TimeSpan.FromSeconds(0.5)) return;
             lastPrint = clock.Elapsed;
             string line = p.Phase == WordPieceTrainingPhase.CountingWords
-                ? $"counting words: {p.BytesRead * 100.0 / Math.Max(1, totalBytes):F0}% ({p.TextsRead} lines, {p.DistinctWords} distinct words)"
+                ? $"counting words: {p.TextsRead} sentences, {p.DistinctWords} distinct words"
                 : $"merging: {p.VocabularySize}/{p.TargetVocabularySize} tokens";
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalSeconds,6:F1}s] {line}"));
         }

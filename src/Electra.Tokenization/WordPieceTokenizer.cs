@@ -41,6 +41,8 @@ public sealed class WordPieceTokenizer
                 throw invalid($"token {i} contains a line break, which vocab.txt cannot hold");
         Options = options;
         vocabulary = new WordPieceVocabulary(tokens);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        DuplicateTokens = tokens.Where(t => !seen.Add(t)).Distinct(StringComparer.Ordinal).ToArray();
         int Id(string token, string role) => vocabulary.TryGetId(token, out int id) ? id
             : throw invalid($"the vocabulary has no {role} token \"{token}\" (vocab size {tokens.Length}); add it or set {role}_token in tokenizer_config.json");
         PadId = Id(options.PadToken, "pad");
@@ -99,6 +101,12 @@ public sealed class WordPieceTokenizer
 
     /// <summary>Id of <see cref="TokenizerOptions.MaskToken"/>.</summary>
     public int MaskId { get; }
+
+    /// <summary>
+    /// Tokens listed more than once in the vocabulary. Each maps to its last id, as in HF's <c>load_vocab</c>, so the
+    /// earlier ids are never produced: a vocabulary file edited by hand or merged badly. Callers should warn.
+    /// </summary>
+    public IReadOnlyList<string> DuplicateTokens { get; }
 
     /// <summary>Token strings by id.</summary>
     public IReadOnlyList<string> Vocabulary => vocabulary.Tokens;

@@ -61,4 +61,52 @@ public class CliTests
         Assert.Equal(1, code);
         Assert.Contains("binary.txt", stderr);
     }
+
+    public static TheoryData<string> Commands => new()
+    {
+        "quickstart", "pretrain", "data", "tokenizer train", "tokenizer encode", "logits", "corpus fetch", "finetune", "predict", "experiment",
+    };
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public void Help_lists_every_option_with_a_description(string command)
+    {
+        var (code, stdout, stderr) = Cli.Run([.. command.Split(' '), "--help"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"electra {command} [options]", stdout);
+        var rows = stdout.Split('\n').SkipWhile(l => l != "Options:").Skip(1).TakeWhile(l => l.Length > 0).ToList();
+        Assert.Contains(rows, r => r.TrimStart().StartsWith("--threads <N>", StringComparison.Ordinal));
+        // Each row is "  --name <VALUE>  description [default: …]": two columns, the second never empty.
+        Assert.All(rows, r => Assert.Matches(@"^  \S.*\S {2,}\S", r));
+    }
+
+    [Fact]
+    public void Help_shows_each_commands_own_defaults_and_the_command_list()
+    {
+        var (code, stdout, stderr) = Cli.Run("--help");
+        Assert.Equal(0, code);
+        foreach (string command in new[] { "quickstart", "pretrain", "data", "tokenizer", "logits", "corpus", "finetune", "predict", "experiment" })
+            Assert.Matches($@"(?m)^  {command} +\S", stdout);
+
+        (_, stdout, _) = Cli.Run("pretrain", "--help");
+        Assert.Matches(@"--preset <tiny\|small\|base\|large> +.*\[default: small\]", stdout);
+        Assert.Matches(@"--steps <N> +.*\[default: 1000000\]", stdout);
+        Assert.Matches(@"--out <DIR> \(REQUIRED\)", stdout);
+        (_, stdout, _) = Cli.Run("quickstart", "--help");
+        Assert.Matches(@"--preset <tiny\|small\|base\|large> +.*\[default: tiny\]", stdout);
+        Assert.Matches(@"--steps <N> +.*\[default: 400\]", stdout);
+        Assert.Matches(@"--out <DIR> +.*\[default: runs/quickstart\]", stdout);
+
+        (code, _, stderr) = Cli.Run();
+        Assert.Equal(2, code); // a bare `electra` is a usage error that shows the help
+        (code, _, stderr) = Cli.Run("pretrian");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown command 'pretrian'", stderr);
+        (code, _, stderr) = Cli.Run("finetune", "--model", "m", "--task", "t", "--out", "o", "--epochs", "two");
+        Assert.Equal(2, code);
+        Assert.Contains("--epochs expects an integer >= 1, got 'two'", stderr);
+        (code, _, stderr) = Cli.Run("tokenizer", "encode", "--vocab", "v", "--input", "i", "--output", "o", "--threads", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--threads expects an integer >= 1, got '0'", stderr);
+    }
 }

@@ -9,13 +9,13 @@ namespace Electra.Tests;
 /// <summary>Parity with the PyTorch implementation: the fixture's golden logits and its loss check, to 1e-4.</summary>
 public class GoldenFixtureTests
 {
-    static readonly JsonElement Golden = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixture, "golden.json"))).RootElement;
-    static readonly double Tolerance = Golden.GetProperty("tolerance").GetDouble();
+    internal static readonly JsonElement Golden = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixture, "golden.json"))).RootElement;
+    internal static readonly double Tolerance = Golden.GetProperty("tolerance").GetDouble();
 
-    static Tensor Ints(JsonElement e) => tensor(e.EnumerateArray().SelectMany(r => r.EnumerateArray().Select(x => x.GetInt64())).ToArray(),
+    internal static Tensor Ints(JsonElement e) => tensor(e.EnumerateArray().SelectMany(r => r.EnumerateArray().Select(x => x.GetInt64())).ToArray(),
         new long[] { e.GetArrayLength(), e[0].GetArrayLength() });
 
-    static float[] Floats(JsonElement e) => e.ValueKind == JsonValueKind.Array
+    internal static float[] Floats(JsonElement e) => e.ValueKind == JsonValueKind.Array
         ? e.EnumerateArray().SelectMany(Floats).ToArray()
         : new[] { e.GetSingle() };
 
@@ -79,7 +79,7 @@ public class GoldenFixtureTests
         Assert.Equal(check.GetProperty("total_loss").GetDouble(), mlm + 50 * rtd, 3);
     }
 
-    static void AssertClose(float[] expected, float[] actual, string what)
+    internal static void AssertClose(float[] expected, float[] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
         double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();

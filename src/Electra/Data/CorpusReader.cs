@@ -26,6 +26,9 @@ public static class CorpusReader
     /// <summary>Plain-text lines longer than this many characters are split into sentences (2000: far longer than any sentence).</summary>
     public const int LongLineCharacters = 2000;
 
+    /// <summary>A single line longer than this (1 M characters) gets a warning: most likely a whole book without line breaks.</summary>
+    public const int LongDocumentCharacters = 1_000_000;
+
     /// <summary>The files <paramref name="paths"/> stand for, folders expanded, in the order they are read.</summary>
     /// <exception cref="FileNotFoundException">A path does not exist.</exception>
     /// <exception cref="InvalidDataException">No paths, or a folder holds no <c>.txt</c>/<c>.jsonl</c> file.</exception>
@@ -50,13 +53,16 @@ public static class CorpusReader
         return files;
     }
 
-    /// <summary>The documents of every file of <paramref name="paths"/>, in order; fails at the end if there were none.</summary>
-    public static IEnumerable<CorpusDocument> ReadDocuments(IEnumerable<string> paths)
+    /// <summary>
+    /// The documents of every file of <paramref name="paths"/>, in order; fails at the end if there were none.
+    /// <paramref name="warn"/> hears of lines longer than <see cref="LongDocumentCharacters"/>.
+    /// </summary>
+    public static IEnumerable<CorpusDocument> ReadDocuments(IEnumerable<string> paths, Action<string>? warn = null)
     {
         var files = ListFiles(paths);
         bool any = false;
         foreach (string file in files)
-            foreach (var document in ReadFile(file))
+            foreach (var document in ReadFile(file, warn))
             {
                 any = true;
                 yield return document;
@@ -66,12 +72,19 @@ public static class CorpusReader
     }
 
     /// <summary>The documents of one file (plain text, or JSON lines when it ends in <c>.jsonl</c>).</summary>
-    public static IEnumerable<CorpusDocument> ReadFile(string path) =>
-        IsJsonLines(path) ? ReadJsonLines(path) : ReadPlainText(path);
+    public static IEnumerable<CorpusDocument> ReadFile(string path, Action<string>? warn = null) =>
+        IsJsonLines(path) ? ReadJsonLines(path, warn) : ReadPlainText(path, warn);
+
+    static void WarnIfLong(string path, int number, int characters, Action<string>? warn)
+    {
+        if (characters > LongDocumentCharacters)
+            warn?.Invoke($"{path}:{number}: one line of {characters / 1e6:F1} M characters, read as one document split into sentences; " +
+                             "a corpus should hold one sentence per line and a blank line between documents");
+    }
 
     static bool IsJsonLines(string path) => path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
 
-    static IEnumerable<CorpusDocument> ReadPlainText(string path)
+    static IEnumerable<CorpusDocument> ReadPlainText(string path, Action<string>? warn)
     {
         var sentences = new List<string>();
         int firstLine = 0;
@@ -85,17 +98,19 @@ public static class CorpusReader
                 continue;
             }
             if (sentences.Count == 0) firstLine = number;
+            WarnIfLong(path, number, line.Length, warn);
             if (line.Length > LongLineCharacters) sentences.AddRange(SentenceSplitter.Split(line));
             else sentences.Add(line);
         }
         if (sentences.Count > 0) yield return new CorpusDocument(path, firstLine, sentences);
     }
 
-    static IEnumerable<CorpusDocument> ReadJsonLines(string path)
+    static IEnumerable<CorpusDocument> ReadJsonLines(string path, Action<string>? warn)
     {
         foreach (var (number, line) in Utf8LineReader.ReadLines(path))
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
+            WarnIfLong(path, number, line.Length, warn);
             var sentences = SplitParagraphs(TextField(path, number, line));
             if (sentences.Count > 0) yield return new CorpusDocument(path, number, sentences);
         }

@@ -68,12 +68,14 @@ public abstract class ElectraClassifier : nn.Module<Tensor, Tensor, Tensor, Tens
             var (tensors, path) = StateDictLoader.ReadFolder(dir);
             try
             {
-                const string Prefix = "electra.";
-                var encoder = tensors.Where(kv => kv.Key.StartsWith(Prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[Prefix.Length..], kv => kv.Value);
+                const string Prefix = StateDictLoader.BasePrefix;
+                // The encoder's keys: electra.* (a model with heads) or all of them (a bare ElectraModel checkpoint).
+                bool prefixed = tensors.Keys.Any(k => k.StartsWith(Prefix, StringComparison.Ordinal));
+                var encoder = prefixed ? tensors.Where(kv => kv.Key.StartsWith(Prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[Prefix.Length..], kv => kv.Value) : tensors;
                 StateDictLoader.Load(model.Electra, encoder, path);
                 var report = new TransferReport(path,
                     model.Electra.state_dict().Keys.Select(k => Prefix + k).ToList(),
-                    tensors.Keys.Where(k => !k.StartsWith(Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList(),
+                    prefixed ? tensors.Keys.Where(k => !k.StartsWith(Prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList() : new List<string>(),
                     model.state_dict().Keys.Where(k => !k.StartsWith(Prefix, StringComparison.Ordinal)).ToList());
                 return (model, report);
             }
@@ -98,17 +100,7 @@ public abstract class ElectraClassifier : nn.Module<Tensor, Tensor, Tensor, Tens
         if (kinds.Count != 1)
             throw new InvalidDataException($"{path}: architectures [{string.Join(", ", config.Architectures ?? Array.Empty<string>())}] is not a fine-tuned classifier ({ArchitectureOf(TaskKind.Sequence)} or {ArchitectureOf(TaskKind.Token)})");
         var labels = LabelSet.FromConfig(config, path);
-        var model = Create(kinds[0] == TaskKind.Sequence && labels.IsRegression ? TaskKind.Regression : kinds[0], config, labels);
-        try
-        {
-            Pretrained.LoadWeights(model, dir);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        return Pretrained.LoadNew(Create(kinds[0] == TaskKind.Sequence && labels.IsRegression ? TaskKind.Regression : kinds[0], config, labels), dir);
     }
 
     /// <summary>

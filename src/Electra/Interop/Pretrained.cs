@@ -11,25 +11,38 @@ namespace Electra.Interop;
 /// </summary>
 public static class Pretrained
 {
-    /// <summary>HF omits tied weights on save; the LM head's weight is the word table.</summary>
-    static readonly HashSet<string> TiedKeys = new() { "generator_lm_head.weight" };
+    const string LmHead = "generator_lm_head.weight";
+    const string WordTable = "electra.embeddings.word_embeddings.weight";
 
-    /// <summary>Loads a discriminator (<c>ElectraForPreTraining</c>) folder.</summary>
-    public static ElectraForPreTraining LoadDiscriminator(string dir)
-    {
-        var config = ReadConfig(dir, "ElectraForPreTraining");
-        var model = new ElectraForPreTraining(config);
-        LoadWeights(model, dir);
-        return model;
-    }
+    /// <summary>
+    /// Loads a discriminator (<c>ElectraForPreTraining</c>) folder in any layout <see cref="StateDictLoader"/> reads.
+    /// Keys the model does not have (a fine-tuning head left in the folder) are skipped and listed in one warning sent
+    /// to <paramref name="warn"/> (standard error when null), as HF does.
+    /// </summary>
+    public static ElectraForPreTraining LoadDiscriminator(string dir, Action<string>? warn = null) =>
+        Load(dir, "ElectraForPreTraining", config => new ElectraForPreTraining(config), warn);
 
-    /// <summary>Loads a generator (<c>ElectraForMaskedLM</c>) folder.</summary>
-    public static ElectraForMaskedLM LoadGenerator(string dir)
+    /// <summary>
+    /// Loads a generator (<c>ElectraForMaskedLM</c>) folder (see <see cref="LoadDiscriminator"/>). With a tied head
+    /// (<c>tie_word_embeddings</c> true, the default) the word table is the head: a file holding only the head's copy
+    /// of it loads that copy into both; untied, the file's distinct <c>generator_lm_head.weight</c> is loaded.
+    /// </summary>
+    public static ElectraForMaskedLM LoadGenerator(string dir, Action<string>? warn = null) =>
+        Load(dir, "ElectraForMaskedLM", config => new ElectraForMaskedLM(config), warn);
+
+    static T Load<T>(string dir, string architecture, Func<ElectraConfig, T> create, Action<string>? warn) where T : nn.Module
     {
-        var config = ReadConfig(dir, "ElectraForMaskedLM");
-        var model = new ElectraForMaskedLM(config);
-        LoadWeights(model, dir);
-        return model;
+        var model = create(ReadConfig(dir, architecture));
+        try
+        {
+            LoadWeights(model, dir, warn);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads <c>DIR/config.json</c>; a folder written for another head is named as such.</summary>
@@ -44,20 +57,57 @@ public static class Pretrained
         return config;
     }
 
-    /// <summary>Loads the weight file of <paramref name="dir"/> into <paramref name="model"/> (all or nothing).</summary>
-    public static void LoadWeights(nn.Module model, string dir, IReadOnlySet<string>? optional = null)
+    /// <summary>
+    /// Loads the weights of <paramref name="dir"/> into <paramref name="model"/>, all or nothing: missing keys and shape
+    /// mismatches are one error naming the file; unexpected keys are skipped and listed in one warning to
+    /// <paramref name="warn"/> (standard error when null). Returns the unexpected keys.
+    /// </summary>
+    public static IReadOnlyList<string> LoadWeights(nn.Module model, string dir, Action<string>? warn = null)
     {
         var (tensors, path) = StateDictLoader.ReadFolder(dir);
         try
         {
-            var allowed = new HashSet<string>(TiedKeys);
-            if (optional is not null) allowed.UnionWith(optional);
-            StateDictLoader.Load(model, tensors, path, allowed);
+            if (model is ElectraForMaskedLM generator && generator.Config.TiesWordEmbeddings) TieHead(tensors);
+            var unexpected = StateDictLoader.Load(model, tensors, path, strict: false);
+            if (unexpected.Count > 0)
+                (warn ?? Console.Error.WriteLine)($"warning: some weights of {path} were not used when initializing {model.GetName()} " +
+                                                  $"(another head's, as HF would also skip them): {string.Join(", ", unexpected)}");
+            return unexpected;
         }
         finally
         {
-            foreach (var t in tensors.Values) t.Dispose();
+            foreach (var t in tensors.Values.Distinct(ReferenceEqualityComparer.Instance)) ((Tensor)t!).Dispose(); // a tied head and its table may be one tensor
         }
+    }
+
+    /// <summary>Loads the weights of <paramref name="dir"/> into the new <paramref name="model"/> and returns it; disposes it if loading fails.</summary>
+    public static T LoadNew<T>(T model, string dir) where T : nn.Module
+    {
+        try
+        {
+            LoadWeights(model, dir);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A tied head reads the word table, as HF ties it after loading; a file holding only the head's copy of the table
+    /// (no <c>word_embeddings</c> key) supplies the table from it.
+    /// </summary>
+    static void TieHead(Dictionary<string, Tensor> tensors)
+    {
+        string table = tensors.Keys.Any(k => k.StartsWith(StateDictLoader.BasePrefix, StringComparison.Ordinal)) ? WordTable : WordTable[StateDictLoader.BasePrefix.Length..];
+        if (tensors.TryGetValue(table, out var t))
+        {
+            if (tensors.Remove(LmHead, out var copy)) copy.Dispose();
+            tensors[LmHead] = t;
+        }
+        else if (tensors.TryGetValue(LmHead, out var head)) tensors[table] = head;
     }
 
     /// <summary>

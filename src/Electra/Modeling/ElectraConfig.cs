@@ -70,6 +70,15 @@ public sealed record ElectraConfig
     /// <summary>HF's <c>problem_type</c> of a sequence-classification head: <c>"regression"</c> for one numeric output (MSE loss); null otherwise.</summary>
     [JsonPropertyName("problem_type")] public string? ProblemType { get; init; }
 
+    /// <summary>
+    /// Whether the generator's LM head is the word table itself (HF's <c>tie_word_embeddings</c>; null means true, HF's
+    /// default). False gives <c>generator_lm_head</c> its own weight, loaded from the file's distinct copy.
+    /// </summary>
+    [JsonPropertyName("tie_word_embeddings")] public bool? TieWordEmbeddings { get; init; }
+
+    /// <summary>Whether the LM head is tied to the word table (<see cref="TieWordEmbeddings"/>, default true).</summary>
+    [JsonIgnore] public bool TiesWordEmbeddings => TieWordEmbeddings != false;
+
     /// <summary>Keys this library does not interpret, kept so a round trip loses nothing.</summary>
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; init; }
 

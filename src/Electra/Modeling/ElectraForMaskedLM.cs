@@ -6,7 +6,8 @@ namespace Electra.Modeling;
 
 /// <summary>
 /// The generator (HF <c>ElectraForMaskedLM</c>): encoder, <c>generator_predictions</c> and
-/// <c>generator_lm_head</c> (E → V, with bias), whose weight is the word-embedding matrix itself.
+/// <c>generator_lm_head</c> (E → V, with bias), whose weight is the word-embedding matrix itself unless the config
+/// says <c>tie_word_embeddings: false</c>.
 /// </summary>
 public sealed class ElectraForMaskedLM : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
@@ -24,7 +25,7 @@ public sealed class ElectraForMaskedLM : nn.Module<Tensor, Tensor, Tensor, Tenso
         if (sharedEmbeddings is null) Initialization.Apply(this, config);
         else Initialization.Apply(this, config, skip: sharedEmbeddings);
         // Tie after initialisation so the head and the table are one tensor.
-        generator_lm_head.weight = electra.Embeddings.WordEmbeddings;
+        if (config.TiesWordEmbeddings) generator_lm_head.weight = electra.Embeddings.WordEmbeddings;
     }
 
     /// <summary>The architecture.</summary>

@@ -88,6 +88,45 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     /// <inheritdoc/>
     public override ElectraModel Encoder => discriminator.Electra;
 
+    /// <summary>
+    /// Loads <c>DIR/discriminator</c> and <c>DIR/generator</c> (HF folders in any layout the loader reads) into this
+    /// pair, to continue pre-training. With shared embeddings the discriminator's tables are the pair's; when the
+    /// generator folder's tables differ from them, <paramref name="log"/> is told so (the discriminator's are kept).
+    /// Unexpected keys in either folder are reported there as well.
+    /// </summary>
+    public void LoadPretrained(string dir, Action<string>? log = null)
+    {
+        if (Options.Sharing == EmbeddingSharing.Gdes) throw new NotSupportedException("loading a pre-trained pair into GDES embeddings is not defined; use shared or separate embeddings");
+        Interop.Pretrained.LoadWeights(discriminator, Path.Combine(dir, "discriminator"), log);
+        if (Options.Sharing != EmbeddingSharing.Shared)
+        {
+            Interop.Pretrained.LoadWeights(generator, Path.Combine(dir, "generator"), log);
+            return;
+        }
+        // Loading the generator writes its tables into the shared module: keep the discriminator's and put them back.
+        var embeddings = discriminator.Electra.Embeddings;
+        var kept = embeddings.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        try
+        {
+            Interop.Pretrained.LoadWeights(generator, Path.Combine(dir, "generator"), log);
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var differing = new List<string>();
+            foreach (var (name, t) in embeddings.state_dict())
+            {
+                if (!t.equal(kept[name]).all().item<bool>()) differing.Add($"{name} (max |Δ| {(t - kept[name]).abs().max().item<float>():G3})");
+                t.copy_(kept[name]);
+            }
+            if (differing.Count > 0)
+                log?.Invoke($"the generator's embeddings differ from the discriminator's: {string.Join(", ", differing)}; " +
+                            "the pair shares one set, so the discriminator's are used");
+        }
+        finally
+        {
+            foreach (var t in kept.Values) t.Dispose();
+        }
+    }
+
     /// <summary>Writes <c>DIR/discriminator</c> and <c>DIR/generator</c> as HF folders (with GDES, the discriminator's tables as sums).</summary>
     public override void SaveModels(string dir, string? tokenizerDir)
     {

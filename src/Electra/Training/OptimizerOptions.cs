@@ -44,7 +44,8 @@ public sealed record OptimizerOptions
     /// <summary>Throws on values no run could want.</summary>
     public OptimizerOptions Validate()
     {
-        if (!(LearningRate > 0)) throw new ArgumentException($"learning rate must be positive (got {LearningRate})");
+        // 0 is allowed: it freezes the weights (a run that only evaluates, or re-exports what it loaded).
+        if (!(LearningRate >= 0)) throw new ArgumentException($"learning rate must be ≥ 0 (got {LearningRate})");
         if (Beta1 is < 0 or >= 1 || Beta2 is < 0 or >= 1) throw new ArgumentException($"betas must be in [0, 1) (got {Beta1}, {Beta2})");
         if (!(Epsilon > 0)) throw new ArgumentException($"epsilon must be positive (got {Epsilon})");
         if (WeightDecay < 0) throw new ArgumentException($"weight decay must be ≥ 0 (got {WeightDecay})");

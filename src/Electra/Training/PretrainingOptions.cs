@@ -12,6 +12,15 @@ public sealed record PretrainingOptions
     /// <summary>Model size: tiny, small, base or large (<see cref="ElectraPreset"/>).</summary>
     public string Preset { get; init; } = "small";
 
+    /// <summary>
+    /// A folder holding <c>discriminator/</c> and <c>generator/</c> HF folders (what pre-training writes, or the two
+    /// hub folders side by side, in any layout <see cref="Interop.StateDictLoader"/> reads) to continue pre-training
+    /// from: the architectures come from their <c>config.json</c> (<see cref="Preset"/> then supplies only the training
+    /// defaults), the weights from their files, the tokenizer from the folder (see <see cref="InitTokenizerDir"/>); the
+    /// optimizer starts fresh. Null trains from a random initialisation. ELECTRA objective, shared or separate embeddings.
+    /// </summary>
+    public string? InitFrom { get; init; }
+
     /// <summary>ELECTRA (the paper) or the MLM-only baseline.</summary>
     public ObjectiveKind Objective { get; init; } = ObjectiveKind.Electra;
 
@@ -100,7 +109,7 @@ public sealed record PretrainingOptions
         if (GradientAccumulation < 1) throw new ArgumentException($"gradient accumulation must be at least 1 (got {GradientAccumulation})");
         if (EffectiveBatchSize % (GradientAccumulation * worldSize) != 0)
             throw new ArgumentException($"batch size {EffectiveBatchSize} is not divisible by accumulation {GradientAccumulation} × ranks {worldSize}");
-        if (!(EffectiveLearningRate > 0)) throw new ArgumentException($"learning rate must be positive (got {EffectiveLearningRate})");
+        if (!(EffectiveLearningRate >= 0)) throw new ArgumentException($"learning rate must be ≥ 0 (got {EffectiveLearningRate})");
         if (SaveEvery < 1 || LogEvery < 1 || KeepCheckpoints < 1 || EvalEvery < 0 || EvalBatches < 1)
             throw new ArgumentException("save-every, log-every, keep-checkpoints and eval-batches must be at least 1, eval-every at least 0");
         if (Dropout is < 0 or >= 1) throw new ArgumentException($"dropout must be in [0, 1) (got {Dropout})");
@@ -108,12 +117,30 @@ public sealed record PretrainingOptions
         if (GeneratorFraction is { } f && !(f > 0 && f <= 1)) throw new ArgumentException($"generator fraction must be in (0, 1] (got {f})");
         if (MaskProbability is { } m && !(m > 0 && m < 1)) throw new ArgumentException($"mask probability must be in (0, 1) (got {m})");
         Optimizer.Validate();
+        if (InitFrom is not null) ValidateInitFrom(InitFrom);
         return this;
     }
+
+    void ValidateInitFrom(string dir)
+    {
+        if (Objective != ObjectiveKind.Electra) throw new ArgumentException("--init-from continues an ELECTRA pair: use it with the electra objective");
+        if (Sharing == EmbeddingSharing.Gdes) throw new ArgumentException("--init-from supports --sharing shared or none (a GDES split of loaded tables is not defined)");
+        foreach (string part in new[] { "discriminator", "generator" })
+            if (!File.Exists(Path.Combine(dir, part, "config.json")))
+                throw new ArgumentException($"--init-from {dir}: no {part}/config.json (expected the folder holding discriminator/ and generator/ HF folders)");
+    }
+
+    /// <summary>
+    /// The tokenizer of an <see cref="InitFrom"/> folder: its own <c>vocab.txt</c> (with <c>tokenizer_config.json</c>)
+    /// if it has one, else the discriminator folder's.
+    /// </summary>
+    public static string InitTokenizerDir(string initFrom) =>
+        File.Exists(Path.Combine(initFrom, "vocab.txt")) ? initFrom : Path.Combine(initFrom, "discriminator");
 
     /// <summary>Builds the objective this run trains, for a vocabulary of <paramref name="vocabSize"/>.</summary>
     public PretrainingObjective CreateObjective(int vocabSize, SpecialTokens special)
     {
+        if (InitFrom is not null) return CreateFromPretrained(InitFrom, vocabSize, special);
         var preset = ResolvePreset().WithVocabulary(vocabSize, special.Pad);
         if (GeneratorFraction is { } f) preset = preset with { GeneratorFraction = f };
         if (Dropout is { } p) // the generator's config derives from the discriminator's
@@ -126,5 +153,23 @@ public sealed record PretrainingOptions
             _ => new ReplacedTokenDetection(preset.Discriminator, preset.Generator, special,
                 new ReplacedTokenDetectionOptions { DiscriminatorWeight = DiscriminatorWeight, Sharing = Sharing, Masking = masking }),
         };
+    }
+
+    /// <summary>
+    /// The pair of <see cref="InitFrom"/> with the shapes of its <c>config.json</c> files (weights not yet loaded:
+    /// <see cref="ReplacedTokenDetection.LoadPretrained"/>); <see cref="Dropout"/> overrides both configs' dropout.
+    /// </summary>
+    PretrainingObjective CreateFromPretrained(string dir, int vocabSize, SpecialTokens special)
+    {
+        ElectraConfig Read(string part, string architecture)
+        {
+            var config = Interop.Pretrained.ReadConfig(Path.Combine(dir, part), architecture);
+            if (config.VocabSize != vocabSize)
+                throw new InvalidDataException($"{Path.Combine(dir, part, "config.json")}: vocab_size {config.VocabSize} does not match the tokenizer's {vocabSize} tokens");
+            return Dropout is { } p ? config with { HiddenDropoutProb = p, AttentionProbsDropoutProb = p } : config;
+        }
+        var masking = new MaskingOptions { MaskProbability = MaskProbability ?? ResolvePreset().MaskProbability };
+        return new ReplacedTokenDetection(Read("discriminator", "ElectraForPreTraining"), Read("generator", "ElectraForMaskedLM"), special,
+            new ReplacedTokenDetectionOptions { DiscriminatorWeight = DiscriminatorWeight, Sharing = Sharing, Masking = masking });
     }
 }

@@ -1,5 +1,6 @@
 using Electra.Data;
 using Electra.Distributed;
+using Electra.Modeling;
 using Electra.Tokenization;
 
 namespace Electra.Training;
@@ -16,8 +17,30 @@ public sealed record PipelineOptions
     /// <summary>Fraction of documents held out for evaluation.</summary>
     public double ValidationFraction { get; init; } = 0.01;
 
-    /// <summary>An existing tokenizer folder (vocab.txt [+ tokenizer_config.json]) to use instead of training one.</summary>
+    /// <summary>
+    /// An existing tokenizer folder (vocab.txt [+ tokenizer_config.json]) to use instead of training one; with
+    /// <see cref="PretrainingOptions.InitFrom"/> it defaults to that folder's (<see cref="PretrainingOptions.InitTokenizerDir"/>).
+    /// </summary>
     public string? TokenizerDir { get; init; }
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the first option that cannot work with <paramref name="training"/>:
+    /// a sequence longer than the preset's position table, a vocabulary too small for the special tokens, a validation
+    /// fraction outside [0, 1), a tokenizer folder without vocab.txt.
+    /// </summary>
+    public PipelineOptions Validate(PretrainingOptions training)
+    {
+        var (model, positions) = training.InitFrom is { } initFrom
+            ? ($"model in {initFrom}", ElectraConfig.Load(Path.Combine(initFrom, "discriminator", "config.json")).MaxPositionEmbeddings)
+            : ($"{training.Preset} preset", training.ResolvePreset().Discriminator.MaxPositionEmbeddings);
+        if (SequenceLength < 8 || SequenceLength > positions)
+            throw new ArgumentException($"sequence length {SequenceLength} does not fit the {model}'s {positions} positions (max_position_embeddings): --seq must be 8 to {positions}");
+        if (VocabSize is < 16) throw new ArgumentException($"vocabulary size {VocabSize} is below 16, too few for the special tokens and an alphabet (--vocab-size)");
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentException($"validation fraction must be in [0, 1) (got {ValidationFraction})");
+        if (TokenizerDir is not null && !File.Exists(Path.Combine(TokenizerDir, "vocab.txt")))
+            throw new ArgumentException($"tokenizer folder {TokenizerDir} has no vocab.txt (--tokenizer)");
+        return this;
+    }
 }
 
 /// <summary>
@@ -31,7 +54,9 @@ public static class PretrainingPipeline
 {
     /// <summary>
     /// Runs the three stages; <paramref name="log"/> receives one line per stage event. With <paramref name="mpi"/> of
-    /// several ranks every rank calls it (see the class remarks); null trains in this process alone.
+    /// several ranks every rank calls it (see the class remarks); null trains in this process alone. Everything is
+    /// validated before anything is written; a new run claims its folder (<see cref="RunFolder"/>) and refuses one that
+    /// holds a run already or files it did not write, unless that folder was claimed (and emptied) by the caller.
     /// </summary>
     public static PretrainingResult Run(IReadOnlyList<string> corpus, string outputDir, PretrainingOptions options, PipelineOptions? pipeline = null,
         IProgress<string>? log = null, IProgress<TrainingProgress>? progress = null, bool resume = false, CancellationToken cancellationToken = default,
@@ -39,6 +64,9 @@ public static class PretrainingPipeline
     {
         pipeline ??= new PipelineOptions();
         options.Validate(mpi?.Size ?? 1);
+        if (pipeline.TokenizerDir is null && options.InitFrom is not null)
+            pipeline = pipeline with { TokenizerDir = PretrainingOptions.InitTokenizerDir(options.InitFrom) };
+        pipeline.Validate(options);
         string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, "tokenizer");
         string datasetDir = Path.Combine(outputDir, "dataset");
         if (mpi is null || mpi.IsRoot) Prepare(corpus, outputDir, options, pipeline, tokenizerDir, datasetDir, log, resume, cancellationToken);
@@ -50,18 +78,21 @@ public static class PretrainingPipeline
         IProgress<string>? log, bool resume, CancellationToken cancellationToken)
     {
         var files = CorpusReader.ListFiles(corpus);
-        if (!resume && Directory.Exists(outputDir) && Directory.EnumerateFileSystemEntries(outputDir).Any())
-            throw new InvalidOperationException($"{outputDir} is not empty; pass --resume to continue the run in it, or choose another --out");
+        if (!resume) RunFolder.CheckNewRun(outputDir);
+        else RunFolder.UpgradeRunFile(outputDir, datasetDir);
+        RunFolder.Claim(outputDir, "pretrain");
 
         if (pipeline.TokenizerDir is null && !File.Exists(Path.Combine(tokenizerDir, "vocab.txt")))
         {
             int vocabSize = pipeline.VocabSize ?? (options.Preset == "tiny" ? 8192 : 30522);
             log?.Report($"training a {vocabSize}-token WordPiece vocabulary on {files.Count} file(s)");
-            var trained = WordPieceTrainer.TrainFromFiles(files, new WordPieceTrainerOptions { VocabSize = vocabSize }, ct: cancellationToken);
+            var trained = CorpusVocabulary.Train(files, new WordPieceTrainerOptions { VocabSize = vocabSize },
+                warn: w => log?.Report($"warning: {w}"), cancellationToken: cancellationToken);
             trained.Save(tokenizerDir);
             log?.Report($"tokenizer: {tokenizerDir} ({trained.VocabSize} tokens)");
         }
         var tokenizer = WordPieceTokenizer.Load(tokenizerDir);
+        if (TokenizerVocabulary.DuplicatesWarning(tokenizer, tokenizerDir) is { } duplicates) log?.Report($"warning: {duplicates}");
 
         var vocabulary = TokenizerVocabulary.Describe(tokenizer);
         if (!DatasetMatches(datasetDir, vocabulary, pipeline.SequenceLength))

@@ -132,6 +132,11 @@ public sealed class Trainer
         }
         else if (resume)
             Report(ProgressKind.Notice, 0, new(), TimeSpan.Zero, $"no checkpoint in {checkpoints}: starting from step 0");
+        if (!resumed && options.InitFrom is not null)
+        {
+            ((ReplacedTokenDetection)model).LoadPretrained(options.InitFrom, note => Report(ProgressKind.Notice, 0, new(), TimeSpan.Zero, note));
+            Report(ProgressKind.Notice, 0, new(), TimeSpan.Zero, $"initialised from {options.InitFrom} (discriminator and generator; fresh optimizer)");
+        }
         mpi?.BroadcastParameters(model); // every rank starts from rank 0's weights (identical already: same seed, same checkpoint)
         if (!resumed || state.Ranks != ranks)
         {
@@ -153,6 +158,8 @@ public sealed class Trainer
         // Masking and the generator's samples: one generator, reseeded identically on every rank for each micro-batch.
         var batchRng = new Generator((ulong)options.Seed, device);
         int seqLength = loader.Manifest.MaxSeqLength;
+        if (seqLength > model.Encoder.Config.MaxPositionEmbeddings)
+            throw new InvalidOperationException($"the dataset's sequences of {seqLength} tokens exceed the model's max_position_embeddings {model.Encoder.Config.MaxPositionEmbeddings}");
         double flopsPerStep = model.TrainingFlops(micro, seqLength) * accumulation * ranks;
 
         long step = state.Step, tokensSeen = state.TokensSeen;
@@ -322,9 +329,10 @@ public sealed class Trainer
             ["batch_size"] = options.EffectiveBatchSize.ToString(),
             ["gradient_accumulation"] = options.GradientAccumulation.ToString(),
             ["seed"] = options.Seed.ToString(),
-            ["dataset"] = Path.GetFullPath(datasetDir),
+            ["dataset"] = RunFolder.DatasetKey(outputDir, datasetDir),
             ["vocabulary"] = vocabularyFingerprint,
         };
+        if (options.InitFrom is not null) identity["init_from"] = Path.GetFullPath(options.InitFrom);
         if (File.Exists(runFile))
         {
             var previous = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(runFile)) ?? new();

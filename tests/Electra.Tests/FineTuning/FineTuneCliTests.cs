@@ -71,7 +71,7 @@ public class FineTuneCliTests
         Assert.Contains("missing required option --out", stderr);
         (code, _, stderr) = Cli.Run("finetune", "--model", Discriminator, "--task", dir.Path, "--out", dir["o"], "--init", "zero");
         Assert.Equal(2, code);
-        Assert.Contains("--init expects 'pretrained' or 'random'", stderr);
+        Assert.Contains("--init expects pretrained or random, got 'zero'", stderr);
 
         string task = SyntheticTasks.Sequence(dir["task"], train: 8, dev: 4);
         File.AppendAllText(Path.Combine(task, "dev.tsv"), "w57\tpurple\n");

@@ -108,30 +108,35 @@ public class TrainerTests
         var (code, _, stderr) = Cli.Run(Args(dir["straight"]));
         Assert.True(code == 0, stderr);
 
+        KillAfterTwoCheckpoints(Args(dir["killed"]), dir["killed"]);
+        (code, _, stderr) = Cli.Run(Args(dir["killed"], "--resume"));
+        Assert.True(code == 0, stderr);
+        Assert.Equal(Weights(dir["straight"]), Weights(dir["killed"]));
+    }
+
+    /// <summary>Starts the CLI with <paramref name="args"/> and SIGKILLs it once <paramref name="runDir"/> holds two checkpoints.</summary>
+    internal static void KillAfterTwoCheckpoints(string[] args, string runDir)
+    {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(TestPaths.CliDll);
-        foreach (string a in Args(dir["killed"])) psi.ArgumentList.Add(a);
+        foreach (string a in args) psi.ArgumentList.Add(a);
         using (var p = Process.Start(psi)!)
         {
             p.OutputDataReceived += (_, _) => { };
             p.ErrorDataReceived += (_, _) => { };
             p.BeginOutputReadLine();
             p.BeginErrorReadLine();
-            string checkpoints = Path.Combine(dir["killed"], "checkpoints");
+            string checkpoints = Path.Combine(runDir, "checkpoints");
             var clock = Stopwatch.StartNew();
             while (Checkpoint.List(checkpoints).Count < 2 && !p.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3)) Thread.Sleep(20);
             Assert.False(p.HasExited, "the run finished before it could be killed");
             p.Kill(); // SIGKILL: no chance to clean up
             p.WaitForExit();
         }
-        Assert.False(File.Exists(Path.Combine(dir["killed"], "discriminator", "model.safetensors")));
-
-        (code, _, stderr) = Cli.Run(Args(dir["killed"], "--resume"));
-        Assert.True(code == 0, stderr);
-        Assert.Equal(Weights(dir["straight"]), Weights(dir["killed"]));
+        Assert.False(File.Exists(Path.Combine(runDir, "discriminator", "model.safetensors")));
     }
 
-    sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    internal sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);
     }

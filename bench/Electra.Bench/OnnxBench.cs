@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Electra.Interop;
+using Electra.Interop.Onnx;
+using Electra.Modeling;
+using Electra.Onnx;
+using Electra.Pretraining;
+using TorchSharp;
+
+namespace Electra.Bench;
+
+/// <summary>
+/// The discriminator's inference on ONNX Runtime next to <see cref="ModelBench.Inference"/>: the same preset and seed
+/// exported with <see cref="OnnxExport"/>, then timed in a child process that never loads libtorch, so its peak RSS is
+/// what an application serving with Electra.Onnx alone needs. Rows also carry each runtime's on-disk size.
+/// </summary>
+static class OnnxBench
+{
+    /// <summary>The child's command-line switch: <c>--onnx-child DIR</c> with --batch/--seq/--threads/--warmup/--steps.</summary>
+    public const string ChildSwitch = "--onnx-child";
+
+    /// <summary>Exports <paramref name="preset"/>'s discriminator (seed 0) and times it on ONNX Runtime in a child process.</summary>
+    public static Row Inference(ElectraPreset preset, int batch, int seq, int threads, int warmup, int steps, double? ceilingGflops)
+    {
+        string work = Directory.CreateTempSubdirectory("electra-bench-onnx-").FullName;
+        try
+        {
+            torch.manual_seed(0);
+            using (var discriminator = new ElectraForPreTraining(preset.Discriminator))
+                discriminator.SavePretrained(Path.Combine(work, "hf"));
+            var export = OnnxExport.Export(Path.Combine(work, "hf"), Path.Combine(work, "onnx"));
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string a in new[] { typeof(OnnxBench).Assembly.Location, ChildSwitch, Path.Combine(work, "onnx"), "--batch", $"{batch}", "--seq", $"{seq}",
+                         "--threads", $"{threads}", "--warmup", $"{warmup}", "--steps", $"{steps}" })
+                psi.ArgumentList.Add(a);
+            using var child = Process.Start(psi)!;
+            var stdout = child.StandardOutput.ReadToEndAsync();
+            var stderr = child.StandardError.ReadToEndAsync();
+            child.WaitForExit();
+            if (child.ExitCode != 0) throw new InvalidOperationException($"the ONNX Runtime child failed (exit {child.ExitCode}): {stderr.Result}");
+            var result = JsonDocument.Parse(stdout.Result.Trim().Split('\n')[^1]).RootElement;
+            double D(string key) => result.GetProperty(key).GetDouble();
+            var timing = new Timing(D("median_s"), D("min_s"), D("max_s"), steps, D("cpu_util"), D("load_before"), D("load_after"));
+            double flops = FlopCounter.Encoder(preset.Discriminator, batch, seq) + FlopCounter.DiscriminatorHead(preset.Discriminator, (long)batch * seq);
+            double gflops = flops / timing.Median / 1e9;
+            var extra = new Dictionary<string, object>
+            {
+                ["runtime"] = "onnxruntime", ["flops_per_step"] = flops, ["preset"] = preset.Name, ["batch"] = batch, ["seq"] = seq,
+                ["opset"] = export.Opset, ["model_mb"] = new FileInfo(export.ModelPath).Length / 1e6, ["runtime_disk_mb"] = RuntimeDiskMb(onnx: true),
+                ["peak_rss_is_whole_process"] = true,
+            };
+            if (ceilingGflops is { } c) extra["mfu"] = gflops / c;
+            return new Row($"inference-onnx/{preset.Name}/b{batch}/s{seq}", batch * seq / timing.Median, timing.Median * 1e3, gflops, D("peak_rss_mb"), timing, extra);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Megabytes on disk of a runtime as this build ships it for linux-x64: ONNX Runtime's native library and managed
+    /// wrapper, or libtorch's libraries (torch, c10, gomp, shm, LibTorchSharp) and TorchSharp.dll.
+    /// </summary>
+    public static double RuntimeDiskMb(bool onnx)
+    {
+        string bin = AppContext.BaseDirectory;
+        string native = Path.Combine(bin, "runtimes", "linux-x64", "native");
+        string[] prefixes = onnx ? ["libonnxruntime"] : ["libtorch", "libc10", "libgomp", "libshm", "libLibTorchSharp"];
+        var files = Directory.Exists(native) ? Directory.GetFiles(native).Where(f => prefixes.Any(Path.GetFileName(f).StartsWith)) : [];
+        files = files.Append(Path.Combine(bin, onnx ? "Microsoft.ML.OnnxRuntime.dll" : "TorchSharp.dll")).Where(File.Exists);
+        return files.Sum(f => new FileInfo(f).Length) / 1e6;
+    }
+
+    /// <summary>
+    /// The child: loads the export on ONNX Runtime (no libtorch in this process), times full-length random batches like
+    /// <see cref="ModelBench.RandomBatch"/>'s, and prints one JSON line with the timing and the process's peak RSS.
+    /// </summary>
+    public static int Child(string[] args)
+    {
+        string dir = args[1];
+        int Arg(string name) => int.Parse(args[Array.IndexOf(args, name) + 1], System.Globalization.CultureInfo.InvariantCulture);
+        int batch = Arg("--batch"), seq = Arg("--seq");
+        using var model = ElectraOnnxModel.Load(dir, new OnnxModelOptions { IntraOpThreads = Arg("--threads") });
+        var random = new Random(0);
+        var ids = new long[batch * seq];
+        for (int i = 0; i < ids.Length; i++)
+            ids[i] = (i % seq) switch { 0 => SpecialTokens.Default.Cls, var t when t == seq - 1 => SpecialTokens.Default.Sep, _ => random.Next(ModelBench.FirstRegularId, model.VocabSize) };
+        var mask = Enumerable.Repeat(1L, ids.Length).ToArray();
+        var types = new long[ids.Length];
+        var timing = Timing.Measure(() => model.Run(ids, mask, types, batch, seq), Arg("--warmup"), Arg("--steps"));
+        Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double>
+        {
+            ["median_s"] = timing.Median, ["min_s"] = timing.Min, ["max_s"] = timing.Max, ["cpu_util"] = timing.CpuUtilisation,
+            ["load_before"] = timing.LoadBefore, ["load_after"] = timing.LoadAfter, ["peak_rss_mb"] = Memory.PeakRssMb(),
+        }));
+        return 0;
+    }
+}

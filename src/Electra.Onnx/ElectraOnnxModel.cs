@@ -1,0 +1,372 @@
+using System.Text.Json;
+using Electra.Tokenization;
+using Microsoft.ML.OnnxRuntime;
+using Encoding = Electra.Tokenization.Encoding;
+
+namespace Electra.Onnx;
+
+/// <summary>
+/// An ELECTRA folder exported by <c>electra export-onnx</c> (<c>model.onnx</c>, <c>config.json</c>, <c>vocab.txt</c>,
+/// <c>tokenizer_config.json</c>), served on ONNX Runtime without TorchSharp: tokenize, batch with padding, run, and read
+/// what the head means (<see cref="ReplacedTokenProbabilities"/>, <see cref="Classify"/>, <see cref="LabelWords"/>,
+/// <see cref="Answer"/>, <see cref="FillMask"/>), or the raw outputs through <see cref="Run(long[], long[], long[], int, int)"/>.
+/// </summary>
+/// <remarks>
+/// Thread-safe: one instance holds one <see cref="InferenceSession"/>, which ONNX Runtime allows any number of threads
+/// to run concurrently, and a tokenizer that is thread-safe too; create it once per model and share it (a session
+/// costs the model's size in memory and a graph optimisation pass to create). Dispose it when done.
+/// </remarks>
+public sealed class ElectraOnnxModel : IDisposable
+{
+    static readonly string[] InputNames = ["input_ids", "attention_mask", "token_type_ids"];
+
+    static readonly Dictionary<string, OnnxHead> Heads = new(StringComparer.Ordinal)
+    {
+        ["ElectraForPreTraining"] = OnnxHead.ReplacedTokenDetection,
+        ["ElectraForMaskedLM"] = OnnxHead.MaskedLanguageModel,
+        ["ElectraForSequenceClassification"] = OnnxHead.SequenceClassification,
+        ["ElectraForTokenClassification"] = OnnxHead.TokenClassification,
+        ["ElectraForQuestionAnswering"] = OnnxHead.QuestionAnswering,
+    };
+
+    readonly InferenceSession session;
+    readonly SessionOptions sessionOptions;
+    readonly string[] outputNames;
+    readonly WordPieceTokenizer? tokenizer;
+    readonly OnnxModelOptions options;
+    readonly string folder;
+
+    ElectraOnnxModel(string folder, InferenceSession session, SessionOptions sessionOptions, OnnxHead head, string architecture,
+        IReadOnlyList<string> labels, int maxPositions, int vocabSize, WordPieceTokenizer? tokenizer, OnnxModelOptions options)
+    {
+        this.folder = folder;
+        this.session = session;
+        this.sessionOptions = sessionOptions;
+        this.tokenizer = tokenizer;
+        this.options = options;
+        Head = head;
+        Architecture = architecture;
+        Labels = labels;
+        MaxPositions = maxPositions;
+        VocabSize = vocabSize;
+        MaxLength = options.MaxLength ?? Math.Min(512, maxPositions);
+        outputNames = head == OnnxHead.QuestionAnswering ? ["start_logits", "end_logits"] : ["logits"];
+    }
+
+    /// <summary>The head of the folder.</summary>
+    public OnnxHead Head { get; }
+
+    /// <summary>The HF class name from <c>config.json</c>.</summary>
+    public string Architecture { get; }
+
+    /// <summary>Class names by id (<c>id2label</c>); empty for heads without classes.</summary>
+    public IReadOnlyList<string> Labels { get; }
+
+    /// <summary><c>max_position_embeddings</c>: no encoding may be longer.</summary>
+    public int MaxPositions { get; }
+
+    /// <summary><c>vocab_size</c>: every input id must be below it.</summary>
+    public int VocabSize { get; }
+
+    /// <summary>Longest encoding the text methods produce (<see cref="OnnxModelOptions.MaxLength"/>).</summary>
+    public int MaxLength { get; }
+
+    /// <summary>The folder's tokenizer; throws when the folder has no <c>vocab.txt</c>.</summary>
+    public WordPieceTokenizer Tokenizer => tokenizer ?? throw new InvalidOperationException($"{folder}: no vocab.txt, so texts cannot be tokenized (Run takes ids)");
+
+    /// <summary>
+    /// Opens an exported folder: reads <c>config.json</c> (head, labels, sizes), the tokenizer when <c>vocab.txt</c> is
+    /// there (checked against <c>vocab_size</c>), and creates the session, checking its inputs and outputs.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">No such folder.</exception>
+    /// <exception cref="FileNotFoundException">No <c>model.onnx</c> or <c>config.json</c>.</exception>
+    /// <exception cref="InvalidDataException">The config, tokenizer or graph does not describe an exported ELECTRA head.</exception>
+    /// <exception cref="NotSupportedException">CUDA was asked for and this ONNX Runtime build has no CUDA provider.</exception>
+    public static ElectraOnnxModel Load(string dir, OnnxModelOptions? options = null)
+    {
+        options ??= new OnnxModelOptions();
+        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be ≥ 1");
+        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: no such model folder");
+        string modelPath = Path.Combine(dir, "model.onnx");
+        string configPath = Path.Combine(dir, "config.json");
+        if (!File.Exists(modelPath)) throw new FileNotFoundException($"{dir}: no model.onnx (export one with `electra export-onnx --model DIR --out {dir}`)");
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"{dir}: no config.json");
+        var (architecture, labels, maxPositions, vocabSize, padId) = ReadConfig(configPath);
+        if (!Heads.TryGetValue(architecture, out var head))
+            throw new InvalidDataException($"{configPath}: architectures names {architecture}, not one of {string.Join(", ", Heads.Keys)}");
+        if (head is OnnxHead.SequenceClassification or OnnxHead.TokenClassification && labels.Count == 0)
+            throw new InvalidDataException($"{configPath}: a classifier needs id2label");
+        if (options.MaxLength is { } max && (max < 3 || max > maxPositions))
+            throw new ArgumentOutOfRangeException(nameof(options), max, $"MaxLength must be in [3, {maxPositions}] (max_position_embeddings)");
+        WordPieceTokenizer? tokenizer = null;
+        if (File.Exists(Path.Combine(dir, "vocab.txt")))
+        {
+            tokenizer = WordPieceTokenizer.Load(dir);
+            if (tokenizer.VocabSize != vocabSize)
+                throw new InvalidDataException($"{Path.Combine(dir, "vocab.txt")} has {tokenizer.VocabSize} tokens but {configPath} has vocab_size {vocabSize}: the tokenizer does not belong to this model");
+            if (tokenizer.PadId != padId)
+                throw new InvalidDataException($"{dir}: the tokenizer's [PAD] id {tokenizer.PadId} is not the model's pad_token_id {padId}");
+        }
+
+        var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        try
+        {
+            if (options.IntraOpThreads is { } threads) sessionOptions.IntraOpNumThreads = threads;
+            if (options.Provider == ExecutionProvider.Cuda)
+            {
+                try
+                {
+                    sessionOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
+                }
+                catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException)
+                {
+                    throw new NotSupportedException($"the CUDA execution provider is not available ({e.Message}); reference Microsoft.ML.OnnxRuntime.Gpu instead of Microsoft.ML.OnnxRuntime and install CUDA 12 with cuDNN 9", e);
+                }
+            }
+            InferenceSession session;
+            try
+            {
+                session = new InferenceSession(modelPath, sessionOptions);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new InvalidDataException($"{modelPath}: ONNX Runtime cannot load it ({e.Message})", e);
+            }
+            var model = new ElectraOnnxModel(dir, session, sessionOptions, head, architecture, labels, maxPositions, vocabSize, tokenizer, options);
+            var missing = InputNames.Where(n => !session.InputMetadata.ContainsKey(n))
+                .Concat(model.outputNames.Where(n => !session.OutputMetadata.ContainsKey(n))).ToList();
+            if (missing.Count > 0)
+            {
+                model.Dispose();
+                throw new InvalidDataException($"{modelPath}: the graph lacks {string.Join(", ", missing)} (expected an `electra export-onnx` export of {architecture})");
+            }
+            return model;
+        }
+        catch
+        {
+            sessionOptions.Dispose();
+            throw;
+        }
+    }
+
+    static (string Architecture, IReadOnlyList<string> Labels, int MaxPositions, int VocabSize, int PadId) ReadConfig(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            var root = doc.RootElement;
+            int Int(string key) => root.TryGetProperty(key, out var v) && v.TryGetInt32(out int i) ? i : throw new InvalidDataException($"{path}: no integer {key}");
+            var architectures = root.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array
+                ? a.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [];
+            var known = architectures.Where(Heads.ContainsKey).ToList();
+            if (known.Count != 1) throw new InvalidDataException($"{path}: architectures [{string.Join(", ", architectures)}] names no single ELECTRA head");
+            var labels = new List<string>();
+            if (root.TryGetProperty("id2label", out var map) && map.ValueKind == JsonValueKind.Object)
+            {
+                var byId = map.EnumerateObject().ToDictionary(
+                    p => int.TryParse(p.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id) ? id
+                        : throw new InvalidDataException($"{path}: id2label key '{p.Name}' is not an id"),
+                    p => p.Value.GetString() ?? "");
+                for (int i = 0; i < byId.Count; i++)
+                    labels.Add(byId.TryGetValue(i, out var name) ? name : throw new InvalidDataException($"{path}: id2label has no id {i} (ids must be 0 … {byId.Count - 1})"));
+            }
+            int pad = root.TryGetProperty("pad_token_id", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : 0;
+            return (known[0], labels, Int("max_position_embeddings"), Int("vocab_size"), pad);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e);
+        }
+    }
+
+    /// <summary>
+    /// Runs the graph on row-major [<paramref name="batchSize"/>, <paramref name="sequenceLength"/>] int64 inputs and
+    /// returns its outputs (<c>logits</c>, or <c>start_logits</c> and <c>end_logits</c>) as row-major floats.
+    /// </summary>
+    /// <exception cref="ArgumentException">A length does not match, the sequence is longer than <see cref="MaxPositions"/>, or an id is outside the vocabulary.</exception>
+    public IReadOnlyList<OnnxOutput> Run(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int batchSize, int sequenceLength)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        long n = (long)batchSize * sequenceLength;
+        if (batchSize < 1 || sequenceLength < 1) throw new ArgumentException($"batch {batchSize} × sequence {sequenceLength} is empty");
+        if (inputIds.Length != n || attentionMask.Length != n || tokenTypeIds.Length != n)
+            throw new ArgumentException($"inputs must hold batch × sequence = {n} values (input_ids {inputIds.Length}, attention_mask {attentionMask.Length}, token_type_ids {tokenTypeIds.Length})");
+        if (sequenceLength > MaxPositions) throw new ArgumentException($"sequence length {sequenceLength} exceeds max_position_embeddings {MaxPositions}");
+        foreach (long id in inputIds)
+            if (id < 0 || id >= VocabSize) throw new ArgumentException($"input id {id} is outside the vocabulary [0, {VocabSize})");
+        long[] shape = [batchSize, sequenceLength];
+        using var ids = OrtValue.CreateTensorValueFromMemory(inputIds, shape);
+        using var mask = OrtValue.CreateTensorValueFromMemory(attentionMask, shape);
+        using var types = OrtValue.CreateTensorValueFromMemory(tokenTypeIds, shape);
+        using var runOptions = new RunOptions();
+        using var results = session.Run(runOptions, InputNames, [ids, mask, types], outputNames);
+        return results.Select((r, i) => new OnnxOutput(outputNames[i], r.GetTensorDataAsSpan<float>().ToArray(),
+            r.GetTensorTypeAndShape().Shape.Select(d => (int)d).ToArray())).ToList();
+    }
+
+    /// <summary>Runs the graph on a tokenizer batch (<see cref="WordPieceTokenizer.EncodeBatch"/>).</summary>
+    public IReadOnlyList<OnnxOutput> Run(BatchEncoding batch) =>
+        Run(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds, batch.BatchSize, batch.SequenceLength);
+
+    /// <summary>Discriminator: every token of each text with sigmoid(logit), the probability that it was replaced.</summary>
+    public IReadOnlyList<TokenProbability[]> ReplacedTokenProbabilities(IReadOnlyList<string> texts)
+    {
+        Require(OnnxHead.ReplacedTokenDetection);
+        return Batched(texts, null, TruncationStrategy.LongestFirst, (_, e, rows) => Enumerable.Range(0, Real(e))
+            .Select(t => new TokenProbability(e.Tokens[t], e.Offsets[t].Start, e.Offsets[t].End, 1f / (1f + MathF.Exp(-rows[0][t])))).ToArray());
+    }
+
+    /// <summary>Sequence classification: the class of each text (or text pair, as <c>[CLS] A [SEP] B [SEP]</c>) with all class probabilities.</summary>
+    public IReadOnlyList<ClassPrediction> Classify(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs = null)
+    {
+        Require(OnnxHead.SequenceClassification);
+        return Batched(texts, pairs, TruncationStrategy.LongestFirst, (_, _, rows) =>
+        {
+            var p = Softmax(rows[0]);
+            int best = ArgMax(p);
+            return new ClassPrediction(Labels[best], p[best], p.Select((x, i) => new LabelProbability(Labels[i], x)).ToList());
+        });
+    }
+
+    /// <summary>
+    /// Token classification: the words of each text (a word piece and its <c>##</c> continuations, so punctuation is
+    /// its own word as in CoNLL files) with the label of the word's first piece, as fine-tuning scores them.
+    /// </summary>
+    public IReadOnlyList<WordLabel[]> LabelWords(IReadOnlyList<string> texts)
+    {
+        Require(OnnxHead.TokenClassification);
+        int classes = Labels.Count;
+        return Batched(texts, null, TruncationStrategy.LongestFirst, (i, e, rows) =>
+        {
+            var words = new List<WordLabel>();
+            string text = texts[i];
+            int real = Real(e);
+            for (int t = 1; t < real; t++)
+            {
+                if (e.Offsets[t].End == 0) continue; // [SEP]
+                int end = t + 1;
+                while (end < real && e.Tokens[end].StartsWith("##", StringComparison.Ordinal) && e.Offsets[end].Start == e.Offsets[end - 1].End) end++;
+                var p = Softmax(rows[0].AsSpan(t * classes, classes).ToArray());
+                int best = ArgMax(p);
+                int start = e.Offsets[t].Start, stop = e.Offsets[end - 1].End;
+                words.Add(new WordLabel(text[start..stop], start, stop, Labels[best], p[best]));
+                t = end - 1;
+            }
+            return words.ToArray();
+        });
+    }
+
+    /// <summary>
+    /// Question answering: for each question and context, the context span with the highest start + end logit among
+    /// spans of at most <paramref name="maxAnswerTokens"/> tokens (HF's question-answering pipeline). Contexts longer
+    /// than <see cref="MaxLength"/> are truncated (no sliding window).
+    /// </summary>
+    public IReadOnlyList<AnswerSpan> Answer(IReadOnlyList<string> questions, IReadOnlyList<string> contexts, int maxAnswerTokens = 30)
+    {
+        Require(OnnxHead.QuestionAnswering);
+        if (maxAnswerTokens < 1) throw new ArgumentOutOfRangeException(nameof(maxAnswerTokens), maxAnswerTokens, "must be ≥ 1");
+        ArgumentNullException.ThrowIfNull(contexts);
+        return Batched(questions, contexts, TruncationStrategy.OnlySecond, (i, e, rows) =>
+        {
+            var context = Enumerable.Range(0, e.Length).Where(t => e.TypeIds[t] == 1 && e.Offsets[t].End > e.Offsets[t].Start).ToArray();
+            if (context.Length == 0) return new AnswerSpan("", 0, 0, 0f);
+            var pStart = Softmax(context.Select(t => rows[0][t]).ToArray());
+            var pEnd = Softmax(context.Select(t => rows[1][t]).ToArray());
+            (int s, int e, float score) best = (0, 0, float.NegativeInfinity);
+            for (int s = 0; s < context.Length; s++)
+                for (int f = s; f < Math.Min(context.Length, s + maxAnswerTokens); f++)
+                    if (rows[0][context[s]] + rows[1][context[f]] > best.score) best = (s, f, rows[0][context[s]] + rows[1][context[f]]);
+            int start = e.Offsets[context[best.s]].Start, end = e.Offsets[context[best.e]].End;
+            return new AnswerSpan(contexts[i][start..end], start, end, pStart[best.s] * pEnd[best.e]);
+        });
+    }
+
+    /// <summary>Generator: for each <c>[MASK]</c> of each text, the <paramref name="topK"/> most probable tokens.</summary>
+    public IReadOnlyList<MaskPrediction[]> FillMask(IReadOnlyList<string> texts, int topK = 5)
+    {
+        Require(OnnxHead.MaskedLanguageModel);
+        if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "must be ≥ 1");
+        return Batched(texts, null, TruncationStrategy.LongestFirst, (_, e, rows) => Enumerable.Range(0, e.Length)
+            .Where(t => e.Ids[t] == Tokenizer.MaskId)
+            .Select(t =>
+            {
+                var p = Softmax(rows[0].AsSpan(t * VocabSize, VocabSize).ToArray());
+                var top = Enumerable.Range(0, VocabSize).OrderByDescending(i => p[i]).ThenBy(i => i).Take(topK);
+                return new MaskPrediction(t, top.Select(i => new TokenCandidate(Tokenizer.IdToToken(i), p[i])).ToList());
+            }).ToArray());
+    }
+
+    void Require(OnnxHead head)
+    {
+        if (Head != head) throw new InvalidOperationException($"{folder} holds {Architecture}; this method needs the {head} head");
+    }
+
+    /// <summary>Number of non-padding tokens.</summary>
+    static int Real(Encoding e) => e.AttentionMask.Count(m => m == 1);
+
+    /// <summary>
+    /// Encodes texts (and pairs) with <see cref="MaxLength"/>, runs them <see cref="OnnxModelOptions.BatchSize"/> at a
+    /// time padded to each batch's longest, and maps every row through <paramref name="read"/> with the text's index,
+    /// its encoding and its slice of each output ([T] or [T, C] flattened, or [C]).
+    /// </summary>
+    List<T> Batched<T>(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, TruncationStrategy truncation, Func<int, Encoding, float[][], T> read)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (pairs is not null && pairs.Count != texts.Count) throw new ArgumentException($"{pairs.Count} second texts for {texts.Count} texts", nameof(pairs));
+        var encodeOptions = new EncodeOptions { MaxLength = MaxLength, Truncation = truncation };
+        var result = new List<T>(texts.Count);
+        for (int start = 0; start < texts.Count; start += options.BatchSize)
+        {
+            int count = Math.Min(options.BatchSize, texts.Count - start);
+            var encodings = Enumerable.Range(start, count)
+                .Select(i => Tokenizer.Encode(texts[i] ?? throw new ArgumentException($"text {i} is null"), pairs?[i], encodeOptions)).ToArray();
+            int length = encodings.Max(e => e.Length);
+            var ids = new long[count * length];
+            var mask = new long[ids.Length];
+            var types = new long[ids.Length];
+            Array.Fill(ids, Tokenizer.PadId);
+            for (int r = 0; r < count; r++)
+                for (int t = 0; t < encodings[r].Length; t++)
+                {
+                    ids[r * length + t] = encodings[r].Ids[t];
+                    mask[r * length + t] = encodings[r].AttentionMask[t];
+                    types[r * length + t] = encodings[r].TypeIds[t];
+                }
+            var outputs = Run(ids, mask, types, count, length);
+            for (int r = 0; r < count; r++)
+            {
+                var rows = outputs.Select(o => { int per = o.Values.Length / count; return o.Values.AsSpan(r * per, per).ToArray(); }).ToArray();
+                result.Add(read(start + r, encodings[r], rows));
+            }
+        }
+        return result;
+    }
+
+    static float[] Softmax(float[] logits)
+    {
+        float max = logits.Max();
+        var p = logits.Select(x => MathF.Exp(x - max)).ToArray();
+        float sum = p.Sum();
+        for (int i = 0; i < p.Length; i++) p[i] /= sum;
+        return p;
+    }
+
+    static int ArgMax(float[] values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+            if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    bool disposed;
+
+    /// <summary>Releases the session.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        session.Dispose();
+        sessionOptions.Dispose();
+    }
+}

@@ -1,0 +1,144 @@
+using Google.Protobuf;
+using Onnx;
+using static TorchSharp.torch;
+
+namespace Electra.Interop.Onnx;
+
+/// <summary>
+/// Appends standard ONNX nodes (default domain) and float32 initializers to a <see cref="GraphProto"/> from
+/// OnnxSharp's generated <c>onnx.proto</c> classes, naming every intermediate value uniquely. The building blocks an
+/// encoder needs (<see cref="Linear"/>, <see cref="LayerNorm"/>, <see cref="Gelu"/>) are composed here from the
+/// primitive ops; which blocks make an ELECTRA is <see cref="ElectraOnnxGraph"/>'s business.
+/// </summary>
+sealed class OnnxGraphBuilder
+{
+    readonly HashSet<string> names = new(StringComparer.Ordinal);
+    readonly Dictionary<string, string> constants = new(StringComparer.Ordinal);
+    int counter;
+
+    /// <summary>The graph being built.</summary>
+    public GraphProto Graph { get; } = new();
+
+    /// <summary>Adds a graph input of element type <paramref name="type"/> and symbolic or fixed <paramref name="dims"/>.</summary>
+    public string Input(string name, TensorProto.Types.DataType type, params object[] dims)
+    {
+        Graph.Input.Add(ValueInfo(name, type, dims));
+        names.Add(name);
+        return name;
+    }
+
+    /// <summary>Renames the value <paramref name="value"/> to the graph output <paramref name="name"/> (an Identity node) and declares it.</summary>
+    public void Output(string value, string name, TensorProto.Types.DataType type, params object[] dims)
+    {
+        Node("Identity", [value], output: name);
+        Graph.Output.Add(ValueInfo(name, type, dims));
+    }
+
+    static ValueInfoProto ValueInfo(string name, TensorProto.Types.DataType type, object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+            shape.Dim.Add(d switch
+            {
+                string param => new TensorShapeProto.Types.Dimension { DimParam = param },
+                int value => new TensorShapeProto.Types.Dimension { DimValue = value },
+                _ => throw new ArgumentException($"dimension {d} is neither a name nor an int"),
+            });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
+    }
+
+    /// <summary>Adds the float32 tensor <paramref name="t"/> (any device or float dtype) as initializer <paramref name="name"/>.</summary>
+    public string Initializer(string name, Tensor t, string? doc = null)
+    {
+        using var scope = NewDisposeScope();
+        var values = t.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        var bytes = new byte[values.Length * sizeof(float)];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length); // ONNX raw_data is little-endian, as every platform .NET runs here
+        return AddInitializer(name, TensorProto.Types.DataType.Float, t.shape, ByteString.CopyFrom(bytes), doc);
+    }
+
+    string AddInitializer(string name, TensorProto.Types.DataType type, long[] dims, ByteString raw, string? doc)
+    {
+        if (!names.Add(name)) throw new InvalidOperationException($"ONNX value '{name}' is defined twice");
+        var tensor = new TensorProto { Name = name, DataType = (int)type, RawData = raw };
+        if (doc is not null) tensor.DocString = doc;
+        tensor.Dims.AddRange(dims);
+        Graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    /// <summary>A shared float32 scalar constant.</summary>
+    public string Scalar(float value) => Constant($"const_f{BitConverter.SingleToInt32Bits(value):x8}", () =>
+        ByteString.CopyFrom(BitConverter.GetBytes(value)), TensorProto.Types.DataType.Float, []);
+
+    /// <summary>A shared int64 vector constant (shapes, axes, indices).</summary>
+    public string Int64s(params long[] values) => Constant("const_i64_" + string.Join("_", values).Replace('-', 'm'), () =>
+    {
+        var bytes = new byte[values.Length * sizeof(long)];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        return ByteString.CopyFrom(bytes);
+    }, TensorProto.Types.DataType.Int64, [values.Length]);
+
+    /// <summary>A shared int64 scalar constant (a <c>Gather</c> index that drops its axis).</summary>
+    public string Int64Scalar(long value) => Constant($"const_i64_scalar_{value}".Replace('-', 'm'), () =>
+        ByteString.CopyFrom(BitConverter.GetBytes(value)), TensorProto.Types.DataType.Int64, []);
+
+    string Constant(string name, Func<ByteString> raw, TensorProto.Types.DataType type, long[] dims)
+    {
+        if (!constants.TryGetValue(name, out var existing))
+            constants[name] = existing = AddInitializer(name, type, dims, raw(), null);
+        return existing;
+    }
+
+    /// <summary>Adds one node and returns its (first) output's name.</summary>
+    public string Node(string op, string[] inputs, string? output = null, params (string Name, object Value)[] attributes)
+    {
+        output ??= $"{op}_{counter++}";
+        if (!names.Add(output)) throw new InvalidOperationException($"ONNX value '{output}' is defined twice");
+        var node = new NodeProto { OpType = op, Name = "node_" + output };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        foreach (var (name, value) in attributes)
+            node.Attribute.Add(value switch
+            {
+                long i => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = i },
+                float f => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = f },
+                long[] ints => Ints(name, ints),
+                _ => throw new ArgumentException($"attribute {name}: unsupported value {value}"),
+            });
+        Graph.Node.Add(node);
+        return output;
+    }
+
+    static AttributeProto Ints(string name, long[] values)
+    {
+        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        a.Ints.AddRange(values);
+        return a;
+    }
+
+    /// <summary>
+    /// PyTorch's <c>nn.Linear</c> with weight [out, in] and bias [out]: <c>MatMul(x, Wᵀ) + b</c> on [.., in] → [.., out].
+    /// The weight is stored transposed ([in, out]) under its state_dict key, as <c>torch.onnx</c> exports it.
+    /// </summary>
+    public string Linear(string x, string key, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        using var transposed = Weight(weights, key + ".weight").t();
+        string w = Initializer(key + ".weight", transposed, "transposed to [in, out] for MatMul");
+        string b = Initializer(key + ".bias", Weight(weights, key + ".bias"));
+        return Node("Add", [Node("MatMul", [x, w]), b]);
+    }
+
+    /// <summary>LayerNorm over the last axis with the state_dict's <c>weight</c>/<c>bias</c> (opset 17's LayerNormalization).</summary>
+    public string LayerNorm(string x, string key, IReadOnlyDictionary<string, Tensor> weights, double eps) =>
+        Node("LayerNormalization", [x, Initializer(key + ".weight", Weight(weights, key + ".weight")), Initializer(key + ".bias", Weight(weights, key + ".bias"))],
+            attributes: [("axis", -1L), ("epsilon", (float)eps)]);
+
+    /// <summary>The exact GELU as HF's <c>GELUActivation</c> writes it: <c>x · 0.5 · (1 + erf(x / √2))</c>.</summary>
+    public string Gelu(string x) =>
+        Node("Mul", [Node("Mul", [x, Scalar(0.5f)]), Node("Add", [Scalar(1f), Node("Erf", [Node("Div", [x, Scalar(MathF.Sqrt(2f))])])])]);
+
+    /// <summary>The tensor under <paramref name="key"/>, or an error naming it.</summary>
+    public static Tensor Weight(IReadOnlyDictionary<string, Tensor> weights, string key) =>
+        weights.TryGetValue(key, out var t) ? t : throw new InvalidDataException($"the model has no weight '{key}'");
+}

@@ -1,0 +1,47 @@
+using Electra.Data;
+using Electra.FineTuning;
+
+namespace Electra.Tests.FineTuning;
+
+/// <summary>The demo task the README fine-tunes on, made from the pre-training corpus.</summary>
+public class SourceTaskTests
+{
+    static readonly string[] Corpus = [Path.Combine(TestPaths.Pretrain, "moby-dick.txt"), Path.Combine(TestPaths.Pretrain, "sotu.txt")];
+
+    [Fact]
+    public void Writes_balanced_splits_with_whole_documents_in_one_split()
+    {
+        using var dir = new TestPaths.TempDir();
+        var summary = SourceTask.Write(Corpus, dir["task"], trainPerLabel: 400, seed: 3);
+        Assert.Equal(["moby-dick", "sotu"], summary.Labels);
+        Assert.Equal((800, 100, 100), (summary.Train, summary.Dev, summary.Test));
+
+        var splits = new[] { "train", "dev", "test" }.ToDictionary(s => s, s => TsvTaskReader.Read(Path.Combine(dir["task"], $"{s}.tsv")));
+        Assert.All(splits.Values, examples => Assert.Equal(examples.Count / 2, examples.Count(e => e.Label == "sotu")));
+        Assert.All(splits.Values.SelectMany(e => e), e => Assert.True(e.Text.Split(' ').Length >= SourceTask.MinWords, e.Text));
+        // No passage of a dev or test document is in training: the splits share no text.
+        var train = splits["train"].Select(e => e.Text).ToHashSet();
+        Assert.DoesNotContain(splits["dev"].Concat(splits["test"]), e => train.Contains(e.Text));
+
+        // Deterministic: the same seed writes the same files.
+        SourceTask.Write(Corpus, dir["again"], trainPerLabel: 400, seed: 3);
+        Assert.Equal(File.ReadAllText(Path.Combine(dir["task"], "test.tsv")), File.ReadAllText(Path.Combine(dir["again"], "test.tsv")));
+    }
+
+    [Fact]
+    public void The_cli_writes_a_task_finetune_reads_and_never_into_a_used_folder()
+    {
+        using var dir = new TestPaths.TempDir();
+        var (code, stdout, stderr) = Cli.Run(["corpus", "task", "--corpus", .. Corpus, "--out", dir["task"], "--train-per-label", "16"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("labels moby-dick, sotu; 32 train, 4 dev, 4 test passages", stdout);
+        Assert.Equal(TaskKind.Sequence, FineTuningTask.Load(dir["task"]).Kind);
+
+        (code, _, stderr) = Cli.Run(["corpus", "task", "--corpus", .. Corpus, "--out", dir["task"]]);
+        Assert.Equal(2, code);
+        Assert.Contains("is not empty", stderr);
+        (code, _, stderr) = Cli.Run(["corpus", "task", "--corpus", Corpus[0], "--out", dir["one"]]);
+        Assert.Equal(1, code);
+        Assert.Contains("at least two corpus files", stderr);
+    }
+}
