@@ -41,6 +41,9 @@ static class CommandLine
             PredictCommand.Create(),
             ExperimentCommand.Create(),
             SquadClozeCommand.Create(),
+            EmbedCommand.Create(),
+            SearchCommand.Create(),
+            MakeTasksCommand.Create(),
         };
         root.HelpName = "electra";
         Threads.Recursive = true;

@@ -214,7 +214,7 @@ static class ExperimentCommand
                 ["sharing"] = pretrain.Electra.Sharing.ToString().ToLowerInvariant(), ["generator_fraction"] = pretrain.GeneratorFraction ?? pretrain.Preset.GeneratorFraction,
                 ["seeds"] = seeds, ["finetune_epochs"] = finetune.Epochs,
                 ["finetune_max_train"] = finetune.MaxTrainExamples, ["finetune_lr"] = finetune.LearningRate,
-                ["score"] = "test accuracy (sequence tasks) / test token accuracy (token tasks)",
+                ["score"] = "each task's headline test metric: macro-F1 (multi-class text), MCC (binary text), token accuracy (tagging)",
             },
         };
     }

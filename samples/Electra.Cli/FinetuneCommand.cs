@@ -3,15 +3,19 @@ using System.CommandLine.Parsing;
 using Electra.FineTuning;
 using Electra.FineTuning.QuestionAnswering;
 using Electra.Native;
+using Electra.Retrieval;
 
 namespace Electra.Cli;
 
-/// <summary>`electra finetune`: google's fine-tuning recipe on a task folder; prints and saves dev/test metrics and the best model.</summary>
+/// <summary>
+/// `electra finetune`: google's fine-tuning recipe on a task folder; prints and saves dev/test metrics and the best
+/// model. A folder whose train.tsv starts with the header query&lt;TAB&gt;positive trains a bi-encoder (retrieval).
+/// </summary>
 static class FinetuneCommand
 {
     static readonly FineTuneOptions Defaults = new();
     static readonly Option<string> Model = CliOption.Text("--model", "pre-trained discriminator folder (HF layout), e.g. runs/quickstart/discriminator", required: true, valueName: "DIR");
-    static readonly Option<string> Task = CliOption.Text("--task", "task folder: train/dev[/test].tsv (text[, text_b], label), .conll (word, tag) or .json (SQuAD v1.1/v2.0: question answering)", required: true, valueName: "DIR");
+    static readonly Option<string> Task = CliOption.Text("--task", "task folder: train/dev[/test].tsv (text[, text_b], label; numeric labels: regression; query, positive: bi-encoder), .conll (word, tag) or .json (SQuAD v1.1/v2.0: question answering)", required: true, valueName: "DIR");
     static readonly Option<string> Out = CliOption.OutputFolder("--out", "folder to write the best model, its tokenizer and results.json", required: true);
     static readonly Option<string> Init = CliOption.Choice("--init", "pretrained", "start from the pre-trained weights, or from random ones (the no-pre-training baseline)", "pretrained", "random");
     static readonly Option<int> Epochs = CliOption.Int("--epochs", Defaults.Epochs, "passes over the training set", min: 1);
@@ -21,11 +25,12 @@ static class FinetuneCommand
     static readonly Option<int> Batch = CliOption.Int("--batch", Defaults.BatchSize, "training examples per step", min: 1);
     static readonly Option<int> MaxLength = CliOption.Int("--max-length", Defaults.MaxLength, "tokens per example, longer ones truncated (SQuAD: the window, default 512 capped at the model's positions)", min: 3);
     static readonly Option<int?> MaxTrain = CliOption.OptionalInt("--max-train", "use at most N training examples (default: all)", min: 1);
+    static readonly Option<double> Temperature = CliOption.Number("--temperature", Defaults.Temperature, "retrieval tasks: temperature of the in-batch contrastive loss");
 
     public static Command Create()
     {
         var command = CliOption.Command("finetune", "fine-tune a pre-trained discriminator on a task folder; prints and saves dev/test metrics and the best model", Run,
-            Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain);
+            Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain, Temperature, EmbedCommand.Pooling);
         QuestionAnsweringCommand.AddFinetuneOptions(command);
         return command;
     }
@@ -45,6 +50,8 @@ static class FinetuneCommand
             BatchSize = r.GetValue(Batch),
             MaxLength = r.GetValue(MaxLength),
             MaxTrainExamples = r.GetValue(MaxTrain),
+            Temperature = r.GetValue(Temperature),
+            Pooling = EmbedCommand.PoolingOf(r) ?? Defaults.Pooling,
             RandomInit = init == "random",
         };
         if (SquadTask.IsSquadFolder(task))
@@ -60,7 +67,9 @@ static class FinetuneCommand
 
         TorchRuntime.EnsureLoaded();
         Console.WriteLine($"fine-tuning {model} ({init} init) on {task}");
-        var result = FineTuner.Run(model, task, options, output, new ConsoleProgress());
+        var result = BiEncoderTrainer.IsRetrievalTask(task)
+            ? BiEncoderTrainer.Run(model, task, options, output, new ConsoleProgress())
+            : FineTuner.Run(model, task, options, output, new ConsoleProgress());
         if (result.Transfer is not null) Console.WriteLine($"weights {result.Transfer}");
         Console.WriteLine($"best epoch {result.BestEpoch} of {result.Epochs.Count} ({result.TrainExamples} training examples, {result.Seconds:F1} s)");
         Console.WriteLine($"dev  {result.Dev}");

@@ -8,7 +8,7 @@ namespace Electra.Cli;
 
 /// <summary>
 /// `electra predict`: labels a TSV file (text[, text_b][, label]) or CoNLL file (word[, tag]) with a fine-tuned folder.
-/// TSV output is the input columns plus <c>prediction</c>; CoNLL output is <c>word&lt;TAB&gt;predicted_tag</c>, with
+/// TSV output is the input columns plus <c>prediction</c> (a label, or a number for a regression model); CoNLL output is <c>word&lt;TAB&gt;predicted_tag</c>, with
 /// <c>_</c> for words beyond the maximum length. Metrics are printed when the file has gold labels. With
 /// <c>--runtime onnx</c> the folder is an `electra export-onnx` export run on ONNX Runtime: same encoding, same output.
 /// </summary>
@@ -41,6 +41,7 @@ static class PredictCommand
         LabelSet labels;
         EncodedExample[] encoded;
         int[][] predictions;
+        double[]? values = null; // a regression model's outputs
         if (r.GetValue(Runtime) == "onnx")
         {
             using var model = ElectraOnnxModel.Load(modelDir, new OnnxModelOptions { IntraOpThreads = r.GetValue(CommandLine.Threads) });
@@ -51,6 +52,7 @@ static class PredictCommand
                 _ => throw new InvalidDataException($"{modelDir}: an export of {model.Architecture}, not of a fine-tuned classifier"),
             };
             CheckKind(split, kind, input, modelDir, model.Architecture);
+            if (model.Labels.Count == 1) throw new InvalidDataException($"{modelDir}: a one-output (regression) export; --runtime onnx predicts classes only, use --runtime torch");
             labels = new LabelSet(model.Labels);
             encoded = split.Encode(model.Tokenizer, labels, DefaultLength(model.MaxPositions));
             predictions = PredictOnnx(model, encoded, kind, batch);
@@ -59,11 +61,12 @@ static class PredictCommand
         {
             TorchRuntime.EnsureLoaded();
             using var model = ElectraClassifier.Load(modelDir);
-            CheckKind(split, model.Kind, input, modelDir, model.Architecture);
+            CheckKind(split, model.Kind == TaskKind.Regression ? TaskKind.Sequence : model.Kind, input, modelDir, model.Architecture);
             var tokenizer = ElectraClassifier.LoadTokenizer(modelDir, model.Config);
             labels = model.Labels;
             encoded = split.Encode(tokenizer, labels, DefaultLength(model.Config.MaxPositionEmbeddings));
-            predictions = FineTuner.Predict(model, encoded, tokenizer.PadId, batch);
+            if (model.Kind == TaskKind.Regression) values = FineTuner.PredictValues(model, encoded, tokenizer.PadId, batch);
+            predictions = values is null ? FineTuner.Predict(model, encoded, tokenizer.PadId, batch) : [];
         }
 
         AtomicFile.Write(output, stream =>
@@ -74,7 +77,7 @@ static class PredictCommand
                 bool pair = texts.Any(t => t.TextB is not null);
                 w.WriteLine(string.Join('\t', new[] { "text", pair ? "text_b" : null, split.HasLabels ? "label" : null, "prediction" }.OfType<string>()));
                 for (int i = 0; i < texts.Count; i++)
-                    w.WriteLine(string.Join('\t', new[] { texts[i].Text, texts[i].TextB, texts[i].Label, labels.Names[predictions[i][0]] }.OfType<string>()));
+                    w.WriteLine(string.Join('\t', new[] { texts[i].Text, texts[i].TextB, texts[i].Label, values is null ? labels.Names[predictions[i][0]] : values[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture) }.OfType<string>()));
             }
             else
             {
@@ -88,7 +91,8 @@ static class PredictCommand
             }
         });
         Console.WriteLine($"wrote {output}: {split.Count} {(split.Kind == TaskKind.Sequence ? "texts" : "sentences")}");
-        if (split.HasLabels) Console.WriteLine($"metrics {FineTuner.Score(encoded, predictions, labels.Count)}");
+        if (split.HasLabels)
+            Console.WriteLine($"metrics {(values is null ? FineTuner.Score(encoded, predictions, labels.Count, split.Kind) : FineTuner.Score(encoded, values))}");
         return 0;
     }
 

@@ -8,7 +8,7 @@ namespace Electra.FineTuning;
 
 /// <summary>
 /// An ELECTRA encoder with a task head: <see cref="ElectraForSequenceClassification"/> or
-/// <see cref="ElectraForTokenClassification"/>. ids/mask/types [B, T] → logits [B, C] or [B, T, C].
+/// <see cref="ElectraForTokenClassification"/>. ids/mask/types [B, T] → logits [B, C] or [B, T, C] (regression: [B, 1]).
 /// Built at random (the "no pre-training" baseline), from any pre-trained ELECTRA folder (discriminator or
 /// generator, ours or HF's: the <c>electra.*</c> tensors are taken and the pre-training heads ignored), or from a
 /// fine-tuned folder saved by <see cref="Save"/> (HF layout, loadable by <c>transformers</c>).
@@ -37,12 +37,23 @@ public abstract class ElectraClassifier : nn.Module<Tensor, Tensor, Tensor, Tens
     /// <summary>HF's class name, written to <c>architectures</c>.</summary>
     public string Architecture => ArchitectureOf(Kind);
 
-    static string ArchitectureOf(TaskKind kind) => kind == TaskKind.Sequence ? nameof(ElectraForSequenceClassification) : nameof(ElectraForTokenClassification);
+    static string ArchitectureOf(TaskKind kind) => kind switch
+    {
+        TaskKind.Sequence or TaskKind.Regression => nameof(ElectraForSequenceClassification),
+        TaskKind.Token => nameof(ElectraForTokenClassification),
+        _ => throw new ArgumentException($"a {kind.ToString().ToLowerInvariant()} task has no classifier head"),
+    };
 
-    /// <summary>A randomly initialised classifier of <paramref name="kind"/> (seed torch first for a reproducible draw).</summary>
-    public static ElectraClassifier Create(TaskKind kind, ElectraConfig config, LabelSet labels) => kind == TaskKind.Sequence
-        ? new ElectraForSequenceClassification(config, labels)
-        : new ElectraForTokenClassification(config, labels);
+    /// <summary>
+    /// A randomly initialised classifier of <paramref name="kind"/> (seed torch first for a reproducible draw); a
+    /// regression head takes <see cref="LabelSet.Regression"/>.
+    /// </summary>
+    public static ElectraClassifier Create(TaskKind kind, ElectraConfig config, LabelSet labels)
+    {
+        if (labels.IsRegression != (kind == TaskKind.Regression))
+            throw new ArgumentException($"a {kind.ToString().ToLowerInvariant()} head cannot take the labels [{string.Join(", ", labels.Names)}]{(labels.IsRegression ? " of a regression task" : "")}");
+        return kind == TaskKind.Token ? new ElectraForTokenClassification(config, labels) : new ElectraForSequenceClassification(config, labels);
+    }
 
     /// <summary>
     /// A classifier whose encoder comes from the pre-trained folder <paramref name="dir"/> (its <c>config.json</c>
@@ -63,7 +74,8 @@ public abstract class ElectraClassifier : nn.Module<Tensor, Tensor, Tensor, Tens
         var kinds = new[] { TaskKind.Sequence, TaskKind.Token }.Where(k => config.Architectures?.Contains(ArchitectureOf(k)) == true).ToList();
         if (kinds.Count != 1)
             throw new InvalidDataException($"{path}: architectures [{string.Join(", ", config.Architectures ?? Array.Empty<string>())}] is not a fine-tuned classifier ({ArchitectureOf(TaskKind.Sequence)} or {ArchitectureOf(TaskKind.Token)})");
-        return Pretrained.LoadNew(Create(kinds[0], config, LabelSet.FromConfig(config, path)), dir);
+        var labels = LabelSet.FromConfig(config, path);
+        return Pretrained.LoadNew(Create(kinds[0] == TaskKind.Sequence && labels.IsRegression ? TaskKind.Regression : kinds[0], config, labels), dir);
     }
 
     /// <summary>

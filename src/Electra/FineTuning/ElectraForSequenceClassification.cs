@@ -6,7 +6,8 @@ namespace Electra.FineTuning;
 
 /// <summary>
 /// HF's <c>ElectraForSequenceClassification</c>: the encoder (<c>electra.*</c>) and an
-/// <see cref="ElectraClassificationHead"/> (<c>classifier.*</c>) on [CLS]. Texts and text pairs → one label each.
+/// <see cref="ElectraClassificationHead"/> (<c>classifier.*</c>) on [CLS]. Texts and text pairs → one label each, or
+/// with <see cref="LabelSet.Regression"/> one number each (HF's <c>num_labels = 1</c>, <c>problem_type: "regression"</c>).
 /// </summary>
 public sealed class ElectraForSequenceClassification : ElectraClassifier
 {
@@ -23,7 +24,7 @@ public sealed class ElectraForSequenceClassification : ElectraClassifier
     }
 
     /// <inheritdoc/>
-    public override TaskKind Kind => TaskKind.Sequence;
+    public override TaskKind Kind => Labels.IsRegression ? TaskKind.Regression : TaskKind.Sequence;
 
     /// <inheritdoc/>
     public override ElectraModel Electra => electra;

@@ -42,6 +42,15 @@ public sealed record FineTuneOptions
     /// <summary>Ignore the folder's weights and start from random initialisation (the "no pre-training" baseline); its config and vocabulary are still used.</summary>
     public bool RandomInit { get; init; }
 
+    /// <summary>
+    /// Retrieval tasks only: the temperature τ of the in-batch contrastive loss, cross-entropy over cosine(q, p) / τ
+    /// (0.05: SimCSE's value, and sentence-transformers' scale 20 in MultipleNegativesRankingLoss).
+    /// </summary>
+    public double Temperature { get; init; } = 0.05;
+
+    /// <summary>Retrieval tasks only: how the bi-encoder pools token states into a text vector (mean over tokens by default; see <see cref="Retrieval.Pooling"/>).</summary>
+    public Retrieval.Pooling Pooling { get; init; } = Retrieval.Pooling.Mean;
+
     /// <summary>Report the running training loss every this many steps (each report is a host sync); 0 reports only at epoch ends.</summary>
     public int LogEvery { get; init; } = 100;
 
@@ -56,6 +65,7 @@ public sealed record FineTuneOptions
         if (BatchSize < 1 || EvalBatchSize < 1) throw new ArgumentException($"batch sizes must be ≥ 1 (got {BatchSize}, {EvalBatchSize})");
         if (MaxLength < 3) throw new ArgumentException($"max length must be ≥ 3 ([CLS] x [SEP]; got {MaxLength})");
         if (MaxTrainExamples is < 1) throw new ArgumentException($"max train examples must be ≥ 1 (got {MaxTrainExamples})");
+        if (!(Temperature > 0)) throw new ArgumentException($"temperature must be positive (got {Temperature})");
         if (LogEvery < 0) throw new ArgumentException($"log interval must be ≥ 0 (got {LogEvery})");
         return this;
     }

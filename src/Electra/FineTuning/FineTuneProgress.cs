@@ -7,4 +7,4 @@ namespace Electra.FineTuning;
 /// <param name="TrainLoss">Mean training loss of this epoch so far.</param>
 /// <param name="Dev">Dev metrics at the end of an epoch, else null.</param>
 /// <param name="Elapsed">Time since training started.</param>
-public sealed record FineTuneProgress(int Epoch, long Step, long TotalSteps, double TrainLoss, ClassificationMetrics? Dev, TimeSpan Elapsed);
+public sealed record FineTuneProgress(int Epoch, long Step, long TotalSteps, double TrainLoss, TaskMetrics? Dev, TimeSpan Elapsed);

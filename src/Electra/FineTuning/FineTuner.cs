@@ -81,13 +81,15 @@ public static class FineTuner
     static Tensor Loss(ElectraClassifier model, IReadOnlyList<EncodedExample> rows, int padId)
     {
         var (ids, mask, types, targets) = Collate(rows, padId, model.Kind);
-        var logits = model.call(ids, mask, types); // [B, C] or [B, T, C]
-        return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1)); // ignores -100
+        var logits = model.call(ids, mask, types); // [B, C], [B, T, C] or [B, 1]
+        return model.Kind == TaskKind.Regression
+            ? nn.functional.mse_loss(logits.squeeze(-1), targets) // [B] against the gold values, as HF's MSELoss
+            : nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1)); // ignores -100
     }
 
     /// <summary>
-    /// Rows padded to the longest: ids/mask/types [B, T] and targets, [B] label ids for texts or [B, T] with the word
-    /// label on each first piece and −100 (ignored by the loss) elsewhere.
+    /// Rows padded to the longest: ids/mask/types [B, T] and targets, [B] label ids for texts, [B] float values for
+    /// regression, or [B, T] with the word label on each first piece and −100 (ignored by the loss) elsewhere.
     /// </summary>
     static (Tensor Ids, Tensor Mask, Tensor Types, Tensor Targets) Collate(IReadOnlyList<EncodedExample> rows, int padId, TaskKind kind)
     {
@@ -95,7 +97,7 @@ public static class FineTuner
         var ids = new long[B * T];
         var mask = new long[B * T];
         var types = new long[B * T];
-        var targets = new long[kind == TaskKind.Sequence ? B : B * T];
+        var targets = new long[kind == TaskKind.Token ? B * T : B];
         Array.Fill(ids, padId);
         if (kind == TaskKind.Token) Array.Fill(targets, -100L);
         for (int r = 0; r < B; r++)
@@ -107,13 +109,19 @@ public static class FineTuner
                 types[r * T + t] = row.TypeIds[t];
                 mask[r * T + t] = 1;
             }
-            if (kind == TaskKind.Sequence) targets[r] = row.Gold[0];
+            if (kind != TaskKind.Token) targets[r] = row.Gold[0];
             else
                 for (int w = 0; w < row.Positions.Length; w++)
                     if (row.Positions[w] >= 0) targets[r * T + row.Positions[w]] = row.Gold[w];
         }
         long[] shape = { B, T };
-        return (tensor(ids, shape), tensor(mask, shape), tensor(types, shape), kind == TaskKind.Sequence ? tensor(targets) : tensor(targets, shape));
+        var gold = kind switch
+        {
+            TaskKind.Regression => tensor(rows.Select(r => (float)r.Target).ToArray()),
+            TaskKind.Token => tensor(targets, shape),
+            _ => tensor(targets),
+        };
+        return (tensor(ids, shape), tensor(mask, shape), tensor(types, shape), gold);
     }
 
     /// <summary>
@@ -122,10 +130,40 @@ public static class FineTuner
     /// </summary>
     public static int[][] Predict(ElectraClassifier model, IReadOnlyList<EncodedExample> examples, int padId, int batchSize = 128)
     {
+        if (model.Kind == TaskKind.Regression) throw new ArgumentException("a regression model predicts values: use PredictValues");
+        var result = new int[examples.Count][];
+        ForEachBatch(model, examples, padId, batchSize, (batch, rows, logits) =>
+        {
+            long T = logits.shape[1];
+            var host = logits.argmax(-1).data<long>().ToArray(); // sync: evaluation reads the predictions; [B] or [B, T]
+            for (int r = 0; r < rows.Count; r++)
+                result[batch[r]] = model.Kind == TaskKind.Sequence
+                    ? new[] { (int)host[r] }
+                    : rows[r].Positions.Select(p => p < 0 ? -1 : (int)host[r * T + p]).ToArray();
+        });
+        return result;
+    }
+
+    /// <summary>The predicted value of every example of a regression model, in eval mode without gradients.</summary>
+    public static double[] PredictValues(ElectraClassifier model, IReadOnlyList<EncodedExample> examples, int padId, int batchSize = 128)
+    {
+        if (model.Kind != TaskKind.Regression) throw new ArgumentException($"a {model.Kind.ToString().ToLowerInvariant()} model predicts labels: use Predict");
+        var result = new double[examples.Count];
+        ForEachBatch(model, examples, padId, batchSize, (batch, rows, logits) =>
+        {
+            var host = logits.squeeze(-1).data<float>().ToArray(); // sync: evaluation reads the predictions; [B]
+            for (int r = 0; r < rows.Count; r++) result[batch[r]] = host[r];
+        });
+        return result;
+    }
+
+    /// <summary>Runs the model over <paramref name="examples"/> in length-sorted batches and hands each batch's indices, rows and logits to <paramref name="read"/>.</summary>
+    static void ForEachBatch(ElectraClassifier model, IReadOnlyList<EncodedExample> examples, int padId, int batchSize,
+        Action<int[], IReadOnlyList<EncodedExample>, Tensor> read)
+    {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be ≥ 1");
         CheckMaxLength(model, examples.Count == 0 ? 0 : examples.Max(e => e.Length));
         model.eval();
-        var result = new int[examples.Count][];
         var order = Enumerable.Range(0, examples.Count).OrderBy(i => examples[i].Length).ToArray();
         using var noGrad = no_grad();
         for (int start = 0; start < order.Length; start += batchSize)
@@ -134,24 +172,26 @@ public static class FineTuner
             var batch = order.Skip(start).Take(batchSize).ToArray();
             var rows = batch.Select(i => examples[i]).ToList();
             var (ids, mask, types, _) = Collate(rows, padId, model.Kind);
-            var argmax = model.call(ids, mask, types).argmax(-1); // [B] or [B, T]
-            long T = ids.shape[1];
-            var host = argmax.data<long>().ToArray(); // sync: evaluation reads the predictions
-            for (int r = 0; r < rows.Count; r++)
-                result[batch[r]] = model.Kind == TaskKind.Sequence
-                    ? new[] { (int)host[r] }
-                    : rows[r].Positions.Select(p => p < 0 ? -1 : (int)host[r * T + p]).ToArray();
+            read(batch, rows, model.call(ids, mask, types));
         }
-        return result;
     }
 
-    /// <summary>Scores <paramref name="predictions"/> (from <see cref="Predict"/>) against the examples' gold labels.</summary>
-    public static ClassificationMetrics Score(IReadOnlyList<EncodedExample> examples, IReadOnlyList<int[]> predictions, int numLabels) =>
-        ClassificationMetrics.Compute(examples.SelectMany(e => e.Gold).ToList(), predictions.SelectMany(p => p).ToList(), numLabels);
+    /// <summary>
+    /// Scores <paramref name="predictions"/> (from <see cref="Predict"/>) against the examples' gold labels, with the
+    /// headline metric of <paramref name="kind"/> (<see cref="ClassificationMetrics.MetricFor"/>).
+    /// </summary>
+    public static ClassificationMetrics Score(IReadOnlyList<EncodedExample> examples, IReadOnlyList<int[]> predictions, int numLabels, TaskKind kind) =>
+        ClassificationMetrics.Compute(examples.SelectMany(e => e.Gold).ToList(), predictions.SelectMany(p => p).ToList(), numLabels, ClassificationMetrics.MetricFor(kind, numLabels));
 
-    /// <summary><see cref="Predict"/> then <see cref="Score"/>.</summary>
-    public static ClassificationMetrics Evaluate(ElectraClassifier model, IReadOnlyList<EncodedExample> examples, int padId, int batchSize = 128) =>
-        Score(examples, Predict(model, examples, padId, batchSize), model.Labels.Count);
+    /// <summary>Scores regression <paramref name="predictions"/> (from <see cref="PredictValues"/>) against the examples' gold values.</summary>
+    public static RegressionMetrics Score(IReadOnlyList<EncodedExample> examples, IReadOnlyList<double> predictions) =>
+        RegressionMetrics.Compute(examples.Select(e => e.Target).ToList(), predictions);
+
+    /// <summary>Predicts and scores: <see cref="RegressionMetrics"/> for regression, else <see cref="ClassificationMetrics"/>.</summary>
+    public static TaskMetrics Evaluate(ElectraClassifier model, IReadOnlyList<EncodedExample> examples, int padId, int batchSize = 128) =>
+        model.Kind == TaskKind.Regression
+            ? Score(examples, PredictValues(model, examples, padId, batchSize))
+            : Score(examples, Predict(model, examples, padId, batchSize), model.Labels.Count, model.Kind);
 
     static void CheckMaxLength(ElectraClassifier model, int maxLength)
     {

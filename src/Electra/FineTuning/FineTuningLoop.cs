@@ -20,11 +20,12 @@ internal static class FineTuningLoop
     /// Trains <paramref name="model"/> (an encoder of <paramref name="numLayers"/> layers with a task head) on
     /// <paramref name="train"/>; <paramref name="loss"/> maps a batch to its mean loss, <paramref name="evaluate"/>
     /// scores dev and <paramref name="score"/> ranks the epochs. <paramref name="report"/> gets (epoch, step, total
-    /// steps, mean loss so far, dev score at an epoch's end or null, elapsed). Seed torch first.
+    /// steps, mean loss so far, dev score at an epoch's end or null, elapsed). A batch of fewer than
+    /// <paramref name="minBatch"/> examples (the last of an epoch; in-batch negatives need two) is skipped. Seed torch first.
     /// </summary>
     public static (IReadOnlyList<Epoch<TScore>> Epochs, int BestEpoch) Run<TExample, TScore>(nn.Module model, int numLayers, IReadOnlyList<TExample> train,
         FineTuneOptions options, Func<IReadOnlyList<TExample>, Tensor> loss, Func<TScore> evaluate, Func<TScore, double> score,
-        Action<int, long, long, double, TScore?, TimeSpan>? report, CancellationToken cancellationToken) where TScore : class
+        Action<int, long, long, double, TScore?, TimeSpan>? report, CancellationToken cancellationToken, int minBatch = 1) where TScore : class
     {
         var clock = Stopwatch.StartNew();
         var rng = new Random(options.Seed);
@@ -47,26 +48,29 @@ internal static class FineTuningLoop
                 var epochClock = Stopwatch.StartNew();
                 model.train();
                 lossSum.zero_();
+                long trained = 0;
                 var order = Enumerable.Range(0, train.Count).ToArray();
                 rng.Shuffle(order);
                 for (long b = 0; b < stepsPerEpoch; b++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var rows = order.Skip((int)(b * options.BatchSize)).Take(options.BatchSize).Select(i => train[i]).ToList();
+                    step++;
+                    if (rows.Count < minBatch) continue;
+                    trained++;
                     using (NewDisposeScope())
                     {
                         var batchLoss = loss(rows);
                         model.zero_grad();
                         batchLoss.backward();
-                        optimizer.Step(schedule.At(step));
+                        optimizer.Step(schedule.At(step - 1));
                         using (no_grad()) lossSum.add_(batchLoss.detach()); // on the device: no sync
                     }
                     FinalizedHandles.ReleaseAfterStep();
-                    step++;
                     if (options.LogEvery > 0 && step % options.LogEvery == 0 && b + 1 < stepsPerEpoch)
-                        report?.Invoke(epoch, step, totalSteps, MeanLoss(lossSum, b + 1), null, clock.Elapsed);
+                        report?.Invoke(epoch, step, totalSteps, MeanLoss(lossSum, trained), null, clock.Elapsed);
                 }
-                double trainLoss = MeanLoss(lossSum, stepsPerEpoch);
+                double trainLoss = MeanLoss(lossSum, trained);
                 var dev = evaluate();
                 epochs.Add(new Epoch<TScore>(epoch, trainLoss, dev, epochClock.Elapsed.TotalSeconds));
                 report?.Invoke(epoch, step, totalSteps, trainLoss, dev, clock.Elapsed);

@@ -2,11 +2,12 @@ namespace Electra.FineTuning;
 
 /// <summary>
 /// A task folder: <c>train</c>, <c>dev</c> and optionally <c>test</c>, each a <c>.tsv</c> file (sequence
-/// classification) or a <c>.conll</c> file (token classification), all of one kind. The label set is the training
-/// data's, sorted; dev and test labels outside it are an error naming file and line.
+/// classification, or regression when its labels are numbers with a decimal: <see cref="LabelSet.AreValues"/>) or a
+/// <c>.conll</c> file (token classification), all of one kind. The label set is the training data's, sorted; dev and
+/// test labels outside it (for regression: not numbers) are an error naming file and line.
 /// </summary>
 /// <param name="Name">The folder's name (e.g. <c>brown-genre</c>).</param>
-/// <param name="Kind">Sequence or token classification.</param>
+/// <param name="Kind">Sequence or token classification, or regression.</param>
 /// <param name="Labels">The classes, from the training file.</param>
 /// <param name="Train">Training examples.</param>
 /// <param name="Dev">Examples that choose the best epoch.</param>
@@ -22,10 +23,12 @@ public sealed record FineTuningTask(string Name, TaskKind Kind, LabelSet Labels,
         var test = Split(dir, "test");
         foreach (var s in new[] { dev, test }.OfType<TaskSplit>())
             if (s.Kind != train.Kind) throw new InvalidDataException($"{s.Path}: a {s.Kind.ToString().ToLowerInvariant()} file next to a {train.Kind.ToString().ToLowerInvariant()} training file {train.Path}");
-        var labels = LabelSet.FromTraining(train.GoldLabels().Select(g => g.Label));
+        var gold = train.GoldLabels().Select(g => g.Label).ToList();
+        bool regression = train.Kind == TaskKind.Sequence && LabelSet.AreValues(gold);
+        var labels = regression ? LabelSet.Regression : LabelSet.FromTraining(gold);
         dev.CheckLabels(labels);
         test?.CheckLabels(labels);
-        return new FineTuningTask(Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar)), train.Kind, labels, train, dev, test);
+        return new FineTuningTask(Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar)), regression ? TaskKind.Regression : train.Kind, labels, train, dev, test);
     }
 
     static TaskSplit? Split(string dir, string name)

@@ -1,5 +1,6 @@
 using Electra.Modeling;
 using Electra.Training;
+using static TorchSharp.torch;
 
 namespace Electra.FineTuning;
 
@@ -36,8 +37,11 @@ public static class LayerwiseLearningRates
     public static IReadOnlyList<ParameterGroup> Groups(ElectraClassifier model, double layerDecay, double weightDecay) =>
         Groups(model, model.Config.NumHiddenLayers, layerDecay, weightDecay);
 
-    /// <summary>The groups of any fine-tuning model of <paramref name="layers"/> encoder layers (see the overload above).</summary>
-    public static IReadOnlyList<ParameterGroup> Groups(TorchSharp.torch.nn.Module model, int layers, double layerDecay, double weightDecay)
+    /// <summary>
+    /// <see cref="Groups(ElectraClassifier, double, double)"/> for any module whose encoder is registered as
+    /// <c>electra</c> (e.g. a bi-encoder, which has no head: its top layer learns at decay² of the peak rate).
+    /// </summary>
+    public static IReadOnlyList<ParameterGroup> Groups(nn.Module model, int layers, double layerDecay, double weightDecay)
     {
         var groups = new List<ParameterGroup>();
         var all = model.UniqueNamedParameters().Where(p => p.Parameter.requires_grad).Select(p => (p.Name, p.Parameter, Depth: Depth(p.Name, layers))).ToList();

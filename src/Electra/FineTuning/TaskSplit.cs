@@ -79,7 +79,7 @@ public sealed class TaskSplit
     /// Encodes every example in parallel: texts as <c>[CLS] A [SEP] (B [SEP])</c> truncated longest-first to
     /// <paramref name="maxLength"/> tokens; sentences word by word with the label on each word's first piece, word
     /// pieces beyond <paramref name="maxLength"/> − 1 dropped (their words then score as wrong). Unknown gold labels
-    /// are an error naming file and line.
+    /// are an error naming file and line; with <see cref="LabelSet.Regression"/> texts carry their value as the target.
     /// </summary>
     public EncodedExample[] Encode(WordPieceTokenizer tokenizer, LabelSet labels, int maxLength)
     {
@@ -94,7 +94,8 @@ public sealed class TaskSplit
                 var t = Texts[i];
                 var e = tokenizer.Encode(t.Text, t.TextB, options);
                 int gold = t.Label is null ? -1 : labels.IdOf(t.Label, Path, t.Line);
-                result[i] = new EncodedExample(e.Ids, e.TypeIds, new[] { 0 }, new[] { gold });
+                double target = t.Label is not null && labels.IsRegression ? labels.ValueOf(t.Label, Path, t.Line) : double.NaN;
+                result[i] = new EncodedExample(e.Ids, e.TypeIds, new[] { 0 }, new[] { gold }, target);
             }
             else result[i] = EncodeSentence(Sentences![i], tokenizer, labels, maxLength);
         });

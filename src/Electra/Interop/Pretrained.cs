@@ -113,23 +113,27 @@ public static class Pretrained
     /// <summary>
     /// Writes <paramref name="model"/> as an HF folder: <c>config.json</c> (with <paramref name="architecture"/>),
     /// <c>model.safetensors</c>, and the tokenizer files found in <paramref name="tokenizerDir"/>
-    /// (<c>vocab.txt</c>, <c>tokenizer_config.json</c>, <c>special_tokens_map.json</c>). Atomic as a whole.
+    /// (<c>vocab.txt</c>, <c>tokenizer_config.json</c>, <c>special_tokens_map.json</c>); <paramref name="addFiles"/>
+    /// may write more into the folder being built. Atomic as a whole.
     /// </summary>
-    public static void Save(nn.Module model, ElectraConfig config, string architecture, string dir, string? tokenizerDir = null)
+    public static void Save(nn.Module model, ElectraConfig config, string architecture, string dir, string? tokenizerDir = null, Action<string>? addFiles = null)
     {
         var state = model.state_dict();
         AtomicFile.WriteDirectory(dir, temp =>
         {
             AtomicFile.WriteAllText(Path.Combine(temp, "config.json"), (config with { Architectures = new[] { architecture } }).ToJson());
             SafeTensors.Save(Path.Combine(temp, "model.safetensors"), state);
-            if (tokenizerDir is null) return;
-            foreach (string name in new[] { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" })
+            if (tokenizerDir is not null)
             {
-                string source = Path.Combine(tokenizerDir, name);
-                if (File.Exists(source)) File.Copy(source, Path.Combine(temp, name));
+                foreach (string name in new[] { "vocab.txt", "tokenizer_config.json", "special_tokens_map.json" })
+                {
+                    string source = Path.Combine(tokenizerDir, name);
+                    if (File.Exists(source)) File.Copy(source, Path.Combine(temp, name));
+                }
+                if (!File.Exists(Path.Combine(temp, "vocab.txt")))
+                    throw new FileNotFoundException($"{tokenizerDir}: no vocab.txt to save with the model");
             }
-            if (!File.Exists(Path.Combine(temp, "vocab.txt")))
-                throw new FileNotFoundException($"{tokenizerDir}: no vocab.txt to save with the model");
+            addFiles?.Invoke(temp);
         });
     }
 

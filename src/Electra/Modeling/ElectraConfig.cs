@@ -67,6 +67,9 @@ public sealed record ElectraConfig
     /// <summary>The inverse of <see cref="Id2Label"/> (HF writes both).</summary>
     [JsonPropertyName("label2id")] public IReadOnlyDictionary<string, int>? Label2Id { get; init; }
 
+    /// <summary>HF's <c>problem_type</c> of a sequence-classification head: <c>"regression"</c> for one numeric output (MSE loss); null otherwise.</summary>
+    [JsonPropertyName("problem_type")] public string? ProblemType { get; init; }
+
     /// <summary>
     /// Whether the generator's LM head is the word table itself (HF's <c>tie_word_embeddings</c>; null means true, HF's
     /// default). False gives <c>generator_lm_head</c> its own weight, loaded from the file's distinct copy.

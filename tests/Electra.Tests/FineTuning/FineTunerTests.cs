@@ -19,8 +19,8 @@ public class FineTunerTests
         Assert.Equal(new[] { "blue", "green", "red" }, result.Labels);
         Assert.Null(result.Transfer);
         Assert.Equal(8, result.Epochs.Count);
-        Assert.True(result.Dev.Accuracy > 0.8, $"dev {result.Dev} (chance 1/3)");
-        Assert.True(result.Test!.Accuracy > 0.8, $"test {result.Test}");
+        Assert.True(Assert.IsType<ClassificationMetrics>(result.Dev).Accuracy > 0.8, $"dev {result.Dev} (chance 1/3)");
+        Assert.True(((ClassificationMetrics)result.Test!).Accuracy > 0.8, $"test {result.Test}");
         Assert.Equal(result.Epochs.Max(e => e.Dev.Score), result.Dev.Score);
         Assert.True(result.Epochs[^1].TrainLoss < result.Epochs[0].TrainLoss);
         // 240 examples / 16 = 15 steps per epoch: reports at steps 5 and 10, then the epoch's end with dev metrics.
@@ -40,7 +40,7 @@ public class FineTunerTests
         Assert.Equal(TaskKind.Token, a.Kind);
         Assert.Equal(100, a.TrainExamples);
         Assert.NotNull(a.Transfer);
-        Assert.True(a.Dev.Accuracy > 0.8, $"dev {a.Dev} (chance 1/2)");
+        Assert.True(((ClassificationMetrics)a.Dev).Accuracy > 0.8, $"dev {a.Dev} (chance 1/2)");
         Assert.Equal(a.Epochs.Select(e => (e.TrainLoss, e.Dev)), b.Epochs.Select(e => (e.TrainLoss, e.Dev)));
         Assert.Equal(a.Test, b.Test);
     }
@@ -57,6 +57,50 @@ public class FineTunerTests
         string json = File.ReadAllText(dir["out/results.json"]);
         Assert.Contains("\"kind\": \"sequence\"", json);
         Assert.Contains($"\"best_epoch\": {result.BestEpoch}", json);
+    }
+
+    [Fact]
+    public void A_regression_task_learns_and_saves_an_hf_regression_head()
+    {
+        using var dir = new TestPaths.TempDir();
+        var result = FineTuner.Run(Discriminator, SyntheticTasks.Regression(dir["task"]), Quick with { RandomInit = true, Epochs = 8, LogEvery = 0 }, dir["out"]);
+        Assert.Equal(TaskKind.Regression, result.Kind);
+        Assert.Equal(new[] { "LABEL_0" }, result.Labels);
+        var dev = Assert.IsType<RegressionMetrics>(result.Dev);
+        Assert.True(dev.Pearson > 0.8, $"dev {dev}");
+        Assert.True(((RegressionMetrics)result.Test!).Spearman > 0.7, $"test {result.Test}");
+        Assert.True(result.Epochs[^1].TrainLoss < result.Epochs[0].TrainLoss / 2, $"loss {result.Epochs[0].TrainLoss} → {result.Epochs[^1].TrainLoss}");
+
+        var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir["out/config.json"])).RootElement;
+        Assert.Equal("regression", config.GetProperty("problem_type").GetString());
+        Assert.Equal("LABEL_0", config.GetProperty("id2label").GetProperty("0").GetString());
+        using var saved = ElectraClassifier.Load(dir["out"]);
+        Assert.Equal(TaskKind.Regression, saved.Kind);
+        var tokenizer = ElectraClassifier.LoadTokenizer(dir["out"], saved.Config);
+        var encoded = TaskSplit.Read(Path.Combine(dir["task"], "dev.tsv")).Encode(tokenizer, saved.Labels, Quick.MaxLength);
+        Assert.Equal(result.Dev, FineTuner.Evaluate(saved, encoded, tokenizer.PadId));
+        string json = File.ReadAllText(dir["out/results.json"]);
+        Assert.Contains("\"kind\": \"regression\"", json);
+        Assert.Contains("\"metric\": \"pearson\"", json);
+        Assert.Contains("\"spearman\": ", json);
+    }
+
+    [Fact]
+    public void Integer_labels_stay_classes_and_a_non_number_in_a_regression_dev_file_is_named()
+    {
+        using var dir = new TestPaths.TempDir();
+        Directory.CreateDirectory(dir["t"]);
+        File.WriteAllLines(dir["t/train.tsv"], new[] { "text\tlabel", "w100\t0", "w101\t1" });
+        File.WriteAllLines(dir["t/dev.tsv"], new[] { "text\tlabel", "w100\t1" });
+        var task = FineTuningTask.Load(dir["t"]);
+        Assert.Equal(TaskKind.Sequence, task.Kind);
+        Assert.Equal(new[] { "0", "1" }, task.Labels.Names);
+
+        File.WriteAllLines(dir["t/train.tsv"], new[] { "text\tlabel", "w100\t0", "w101\t2.5" });
+        Assert.Equal(TaskKind.Regression, FineTuningTask.Load(dir["t"]).Kind);
+        File.WriteAllLines(dir["t/dev.tsv"], new[] { "text\tlabel", "w100\t1", "w101\thigh" });
+        var e = Assert.Throws<InvalidDataException>(() => FineTuningTask.Load(dir["t"]));
+        Assert.Contains("dev.tsv:3: label 'high' is not a number", e.Message);
     }
 
     [Fact]

@@ -29,6 +29,49 @@ static class SyntheticTasks
         return dir;
     }
 
+    /// <summary>
+    /// Writes train/dev/test.tsv of a pair regression task: text = 6 distractor words with one keyword, text_b = 4
+    /// distractors; the value is the keyword's (0.0, 0.5 or 1.0, written as decimals so the task is regression).
+    /// </summary>
+    public static string Regression(string dir, int train = 240, int dev = 60, int seed = 0)
+    {
+        Directory.CreateDirectory(dir);
+        var rng = new Random(seed);
+        string Words(int n) => string.Join(' ', Enumerable.Range(0, n).Select(_ => $"w{rng.Next(100, 200)}"));
+        foreach (var (name, count) in new[] { ("train", train), ("dev", dev), ("test", dev) })
+        {
+            var lines = new List<string> { "text\ttext_b\tlabel" };
+            for (int i = 0; i < count; i++)
+            {
+                int c = rng.Next(3);
+                lines.Add($"{Keywords[c]} {Words(6)}\t{Words(4)}\t{c / 2.0:F1}");
+            }
+            File.WriteAllLines(Path.Combine(dir, name + ".tsv"), lines);
+        }
+        return dir;
+    }
+
+    /// <summary>
+    /// Writes train.tsv and dev.tsv of a retrieval task no untrained encoder can solve by word overlap: each positive
+    /// is 6 words of w100–w149, its query 3 of them "translated" to w150–w199 (wN → wN+50), which the bi-encoder must learn.
+    /// </summary>
+    public static string Pairs(string dir, int train = 200, int dev = 40, int seed = 0)
+    {
+        Directory.CreateDirectory(dir);
+        var rng = new Random(seed);
+        foreach (var (name, count) in new[] { ("train", train), ("dev", dev) })
+        {
+            var lines = new List<string> { "query\tpositive" };
+            for (int i = 0; i < count; i++)
+            {
+                var words = Enumerable.Range(0, 6).Select(_ => rng.Next(100, 150)).ToArray();
+                lines.Add($"{string.Join(' ', words.OrderBy(_ => rng.Next()).Take(3).Select(w => $"w{w + 50}"))}\t{string.Join(' ', words.Select(w => $"w{w}"))}");
+            }
+            File.WriteAllLines(Path.Combine(dir, name + ".tsv"), lines);
+        }
+        return dir;
+    }
+
     /// <summary>Writes train/dev/test.conll: sentences of 3–9 words, tagged LOW (w100–w149) or HIGH (w150–w199).</summary>
     public static string Token(string dir, int train = 120, int dev = 30, int seed = 0)
     {

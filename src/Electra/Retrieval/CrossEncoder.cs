@@ -1,0 +1,69 @@
+using Electra.FineTuning;
+using Electra.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Electra.Retrieval;
+
+/// <summary>
+/// Re-ranking with a pair classifier (a cross-encoder): an <see cref="ElectraForSequenceClassification"/> fine-tuned
+/// on <c>text</c> = query, <c>text_b</c> = passage, <c>label</c> = 1 relevant / 0 not (an ordinary TSV task), reads
+/// each (query, passage) pair jointly. The relevance score is the probability of the label <c>1</c>; a regression
+/// model's output is used as it is.
+/// </summary>
+public sealed class CrossEncoder
+{
+    readonly ElectraClassifier model;
+    readonly WordPieceTokenizer tokenizer;
+    readonly int relevantLabel;
+
+    /// <summary>Wraps a fine-tuned pair classifier and its tokenizer.</summary>
+    public CrossEncoder(ElectraClassifier model, WordPieceTokenizer tokenizer)
+    {
+        if (model.Kind == TaskKind.Token) throw new ArgumentException("a cross-encoder is a sequence classifier, not a token classifier");
+        this.model = model;
+        this.tokenizer = tokenizer;
+        relevantLabel = model.Kind == TaskKind.Regression ? 0
+            : model.Labels.TryGetId("1", out int id) ? id
+            : throw new ArgumentException($"the cross-encoder's labels [{string.Join(", ", model.Labels.Names)}] have no '1' (relevant)");
+    }
+
+    /// <summary>Loads a fine-tuned folder written by <c>finetune</c> on a (query, passage, 0/1) TSV task.</summary>
+    public static CrossEncoder Load(string dir)
+    {
+        var model = ElectraClassifier.Load(dir);
+        try
+        {
+            return new CrossEncoder(model, ElectraClassifier.LoadTokenizer(dir, model.Config));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The underlying classifier (dispose it when done).</summary>
+    public ElectraClassifier Model => model;
+
+    /// <summary>The relevance of each passage to <paramref name="query"/> (higher is more relevant), in eval mode without gradients.</summary>
+    public double[] Score(string query, IReadOnlyList<string> passages, int maxLength = 128, int batchSize = 64)
+    {
+        if (maxLength > model.Config.MaxPositionEmbeddings) throw new ArgumentException($"max length {maxLength} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
+        model.eval();
+        var scores = new double[passages.Count];
+        using var noGrad = no_grad();
+        for (int start = 0; start < passages.Count; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = passages.Skip(start).Take(batchSize).ToList();
+            var batch = tokenizer.EncodeBatch(Enumerable.Repeat(query, chunk.Count).ToList(), chunk, new EncodeOptions { MaxLength = maxLength });
+            long[] shape = { batch.BatchSize, batch.SequenceLength };
+            var logits = model.call(tensor(batch.InputIds, shape), tensor(batch.AttentionMask, shape), tensor(batch.TokenTypeIds, shape)); // [B, C]
+            var relevance = model.Kind == TaskKind.Regression ? logits.select(1, 0) : logits.softmax(-1).select(1, relevantLabel); // [B]
+            var host = relevance.data<float>().ToArray(); // sync: the scores are the output
+            for (int i = 0; i < host.Length; i++) scores[start + i] = host[i];
+        }
+        return scores;
+    }
+}
