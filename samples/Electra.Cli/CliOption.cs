@@ -21,6 +21,19 @@ static class CliOption
         return command;
     }
 
+    /// <summary>Runs a library validation after parsing: its <see cref="ArgumentException"/> is a usage error (exit 2).</summary>
+    public static void Validate(Action validate)
+    {
+        try
+        {
+            validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
     /// <summary>A string option; required when <paramref name="default"/> is null and <paramref name="required"/> is set.</summary>
     public static Option<string> Text(string name, string description, string? @default = null, bool required = false, string? valueName = null)
     {

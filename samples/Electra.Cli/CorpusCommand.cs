@@ -45,6 +45,15 @@ static class CorpusCommand
         return 0;
     }
 
+    /// <summary>The given corpus, or the default one (fetched once, then cached) when none is given.</summary>
+    internal static IReadOnlyList<string> OrDefault(IReadOnlyList<string> corpus, TextWriter log)
+    {
+        if (corpus.Count > 0) return corpus;
+        var fetched = CorpusDownloader.Fetch(log: new Progress<string>(l => log.WriteLine($"corpus: {l}")));
+        log.WriteLine($"corpus: {fetched.Folder} ({fetched.Bytes / 1e6:F1} MB, public domain: {CorpusDownloader.License})");
+        return [fetched.Folder];
+    }
+
     static int Run(ParseResult r)
     {
         string? folder = r.GetValue(Out);

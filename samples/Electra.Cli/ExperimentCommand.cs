@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using Electra.Corpora;
 using Electra.Data;
 using Electra.FineTuning;
 using Electra.Interop;
@@ -73,19 +72,15 @@ static class ExperimentCommand
         var pretrain = Objective.Read(parse, Defaults);
         var pipeline = Text.Read(parse, new PipelineOptions { VocabSize = 8192 });
         var finetune = FineTuneDefaults with { Epochs = parse.GetValue(Epochs), MaxTrainExamples = parse.GetValue(MaxTrain), LearningRate = parse.GetValue(FineTuneLr) };
-        try
+        CliOption.Validate(() =>
         {
             pretrain.Validate(); // before any output is written: a bad --preset, --lr, --generator-fraction or --seq fails here, not after the tokenizer
             pipeline.Validate(pretrain);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
+        });
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
             throw new UsageException($"{output} is not empty; choose a new --out");
         if (corpus.Count > 0) CorpusReader.ListFiles(corpus); // a missing file fails here (exit 1, named)
-        if (corpus.Count == 0) corpus = new[] { CorpusDownloader.Fetch(log: new Progress<string>(l => Console.WriteLine($"corpus: {l}"))).Folder };
+        corpus = CorpusCommand.OrDefault(corpus, Console.Out);
 
         // One tokenizer for both objectives, so their datasets hold the same token ids.
         string tokenizerDir = Path.Combine(output, "tokenizer");

@@ -56,14 +56,7 @@ static class FinetuneCommand
         };
         if (SquadTask.IsSquadFolder(task))
             return QuestionAnsweringCommand.Finetune(r, model, task, output, init, options, epochsGiven: Given(r, Epochs), lengthGiven: Given(r, MaxLength));
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
+        CliOption.Validate(() => options.Validate());
 
         TorchRuntime.EnsureLoaded();
         Console.WriteLine($"fine-tuning {model} ({init} init) on {task}");

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Electra.Corpora;
 using Electra.Data;
 
 namespace Electra.Cli;
@@ -35,20 +34,8 @@ static class MakeTasksCommand
             OverlapPairs = r.GetValue(OverlapPairs),
             Seed = r.GetValue(Seed),
         };
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
-        if (corpus.Count == 0)
-        {
-            var fetched = CorpusDownloader.Fetch(log: new Progress<string>(l => Console.WriteLine($"corpus: {l}")));
-            Console.WriteLine($"corpus: {fetched.Folder} (the quick start's, public domain: {CorpusDownloader.License})");
-            corpus = new[] { fetched.Folder };
-        }
+        CliOption.Validate(() => options.Validate());
+        corpus = CorpusCommand.OrDefault(corpus, Console.Out);
         var summary = CorpusTasks.Build(corpus, output, options);
         foreach (var (file, count) in summary.Files) Console.WriteLine($"  {Path.Combine(output, file)}: {count:N0}");
         Console.WriteLine($"wrote {output}: sentence-pairs/ (bi-encoder), sentence-search/ (index, queries, qrels), sentence-rerank/ (cross-encoder), word-overlap/ (regression)");

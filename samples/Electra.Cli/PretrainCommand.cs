@@ -82,15 +82,11 @@ static class PretrainCommand
     static int Execute(RunRequest run, Mpi mpi)
     {
         var (corpus, output, options, pipeline, resume, _, _) = run;
-        try
+        CliOption.Validate(() =>
         {
             options.Validate(mpi.Size);
             pipeline.Validate(options);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
+        });
         if (resume && run.Force) throw new UsageException("--resume continues the run in --out, --force replaces it: give one of them");
         if (corpus.Count > 0) CorpusReader.ListFiles(corpus); // a missing file fails here (exit 1, named), before any work
         TextWriter console = mpi.IsRoot ? Console.Out : TextWriter.Null;

@@ -47,15 +47,11 @@ static class QuestionAnsweringCommand
         };
         TorchRuntime.EnsureLoaded();
         if (!lengthGiven) options = options with { MaxSeqLength = Math.Min(options.MaxSeqLength, Pretrained.ReadConfig(model).MaxPositionEmbeddings) };
-        try
+        CliOption.Validate(() =>
         {
             recipe.Validate();
             options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
+        });
 
         Console.WriteLine($"fine-tuning {model} ({init} init) for question answering on {task}");
         var result = QuestionAnsweringFineTuner.Run(model, task, recipe, options, output, new ConsoleProgress());

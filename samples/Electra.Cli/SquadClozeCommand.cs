@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Electra.Corpora;
 using Electra.Data;
 using Electra.FineTuning.QuestionAnswering;
 
@@ -45,19 +44,8 @@ static class SquadClozeCommand
             SentencesPerParagraph = r.GetValue(Sentences),
             Seed = r.GetValue(Seed),
         };
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
-        if (corpus.Count == 0)
-        {
-            var fetched = CorpusDownloader.Fetch(log: new Progress<string>(l => Console.WriteLine($"corpus: {l}")));
-            corpus = [fetched.Folder];
-        }
+        CliOption.Validate(() => options.Validate());
+        corpus = CorpusCommand.OrDefault(corpus, Console.Out);
         var (train, dev, test) = ClozeTask.Write(corpus, output, options);
         Console.WriteLine($"wrote {output}: train.json {train}, dev.json {dev}, test.json {test} questions " +
                           $"(SQuAD {(options.Unanswerable > 0 ? "2.0" : "1.1")}, cloze questions from {string.Join(", ", corpus)})");
