@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Electra.Interop;
-using Electra.Interop.Onnx;
+using Electra.Onnx.Export;
 using Electra.Modeling;
 using Electra.Onnx;
 using Electra.Pretraining;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Electra.Interop.Onnx;
+using Electra.Onnx.Export;
 using Electra.Native;
 
 namespace Electra.Cli;

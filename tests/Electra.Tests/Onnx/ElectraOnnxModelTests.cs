@@ -1,4 +1,4 @@
-using Electra.Interop.Onnx;
+using Electra.Onnx.Export;
 using Electra.Onnx;
 
 namespace Electra.Tests.Onnx;

@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Onnx;
 using static TorchSharp.torch;
 
-namespace Electra.Interop.Onnx;
+namespace Electra.Onnx.Export;
 
 /// <summary>
 /// Appends standard ONNX nodes (default domain) and float32 initializers to a <see cref="GraphProto"/> from

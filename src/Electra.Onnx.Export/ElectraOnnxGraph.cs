@@ -2,7 +2,7 @@ using Electra.Modeling;
 using Onnx;
 using static TorchSharp.torch;
 
-namespace Electra.Interop.Onnx;
+namespace Electra.Onnx.Export;
 
 /// <summary>
 /// The ONNX graph of an ELECTRA head, built block by block from HF's module structure (<c>modeling_electra.py</c>, eval

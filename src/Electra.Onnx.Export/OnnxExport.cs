@@ -1,5 +1,6 @@
 using Electra.FineTuning;
 using Electra.FineTuning.QuestionAnswering;
+using Electra.Interop;
 using Electra.Modeling;
 using Google.Protobuf;
 using Onnx;
@@ -7,7 +8,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Electra.Interop.Onnx;
+namespace Electra.Onnx.Export;
 
 /// <summary>What <see cref="OnnxExport.Export"/> wrote.</summary>
 /// <param name="ModelPath">The <c>model.onnx</c> file.</param>
