@@ -56,6 +56,30 @@ public class FastDropoutTests
         }
     }
 
+    [Theory]
+    [InlineData(58982u)] // keep 0.9: the vector loop, then the scalar tail
+    [InlineData(65536u)] // keep 1 (p below 1/131072): the scalar loop only
+    [InlineData(1u)]
+    public void Writes_the_documented_hash_of_each_index_whatever_the_loop(uint kept)
+    {
+        const ulong seed = 0x0123456789ABCDEFUL;
+        float scale = (float)(65536.0 / kept);
+        int n = 3 * 65536 + 37; // three blocks and a tail that is not a whole vector or a whole hash
+        var bytes = new byte[n * sizeof(float)];
+        FastDropout.FillKeepScale(bytes, seed, kept, scale);
+        var actual = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes);
+        for (int i = 0; i < n; i++)
+        {
+            // Reference: element i is 16-bit lane i mod 4 of SplitMix64(seed + (i / 4)·γ).
+            ulong z = seed + (ulong)(i / 4) * 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            z ^= z >> 31;
+            uint draw = (uint)((z >> (16 * (i % 4))) & 0xFFFF);
+            Assert.True(actual[i] == (draw < kept ? scale : 0f), $"element {i}: {actual[i]}, draw {draw}, kept {kept}");
+        }
+    }
+
     [Fact]
     public void Is_the_identity_in_eval_mode_and_keeps_the_input_dtype()
     {
