@@ -39,8 +39,9 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         Tensor context; // [B, nh, T, hd]
         if (training && dropoutProb > 0 && x.device.type == DeviceType.CPU)
         {
-            // What SDPA's math path does when it has to drop (libtorch's fused CPU kernels cannot), with a cheaper dropout mask.
-            var scores = q.matmul(k.transpose(-1, -2)).mul_(1.0 / Math.Sqrt(H / heads)).add_(mask.to(q.dtype)); // [B, nh, T, T]
+            // What SDPA's math path does when it has to drop (libtorch's fused CPU kernels cannot), with a cheaper dropout
+            // mask. The scale goes on q, half the size of the scores (a power of two for head size 64: the same bits).
+            var scores = q.mul(1.0 / Math.Sqrt(H / heads)).matmul(k.transpose(-1, -2)).add_(mask.to(q.dtype)); // [B, nh, T, T]
             context = FastDropout.Apply(scores.softmax(-1), dropoutProb, training: true).matmul(v);
         }
         else // SDPA applies its dropout whatever the module's mode, so pass 0 outside training.
