@@ -146,11 +146,14 @@ out, other_max, cpu, avx512, ours_kernel, peer_auto, peer_best = sys.argv[1], fl
 def other(path):
     return float(open(path + ".other").read())
 rows = {}  # row name -> {"ours": [...], config -> [...]}
+bound = {}  # pretrain row name -> our matmul-bound rows
 for path in glob.glob(f"{out}/ours-*-r*.json"):
     for r in json.load(open(path))["rows"]:
         if r["name"].startswith(("pretrain/", "inference/", "inference-onnx/")):
             r["other"] = other(path + ".stdout")
             rows.setdefault(r["name"], {}).setdefault("ours", []).append(r)
+        elif r["name"].startswith("matmul-bound/"):  # the step's matmuls alone: the MFU the step could reach
+            bound.setdefault(r["name"].replace("matmul-bound/", "pretrain/", 1), []).append(r)
 for path in glob.glob(f"{out}/peer-*.json"):
     m = re.match(r"peer-(train|inference)-(auto|best)-(default|PASSIVE)-(.+)-b(\d+)-r\d+\.json$", os.path.basename(path))
     lines = open(path).read().strip().splitlines()
@@ -186,6 +189,11 @@ for name in sorted(rows, key=lambda n: (n.split("/")[1], n.split("/")[0], -int(n
           f'{row["peer_default_tokens_per_s"]:>9.0f} {row["peer_best_tokens_per_s"]:>9.0f} {row["peer_cpu"]:>4.2f} '
           f'{row["peer_peak_rss_mb"]:>5.0f} {row["ratio_vs_best"]:>8.2f}x  {best}'
           + (f"  CONTENDED (other processes used up to {max(contended):.2f} cores): rerun" if contended else ""))
+    if name in bound:
+        row["ours_matmul_bound_mfu"] = statistics.median(r.get("mfu", float("nan")) for r in bound[name])
+        row["ours_matmul_share_of_step"] = statistics.median(r["share_of_pretrain_step"] for r in bound[name])
+        print(f'{"":<26} the step\'s matmuls alone: MFU {row["ours_matmul_bound_mfu"]:.0%}, '
+              f'{row["ours_matmul_share_of_step"]:.0%} of the step\'s time (the rest is everything else)')
     if "runtime_disk_mb" in ours[0]:
         print(f'{"":<26} {ours[0]["runtime"]} on disk {ours[0]["runtime_disk_mb"]:.0f} MB, model {ours[0]["model_mb"]:.1f} MB')
 machine = dict(cpu_model=cpu, avx512=avx512, ours_blas=ours_kernel, peer_blas_auto=peer_auto, peer_blas_best=peer_best.strip() or None)

@@ -9,8 +9,9 @@ sealed record BenchOptions
     /// <summary>usage text printed on bad arguments.</summary>
     public const string Usage = """
         usage: dotnet run -c Release --project bench/Electra.Bench -- [options]
-          (no options)            the full table: matmul ceiling, tokenizer, dataset build, pre-training and
-                                  inference for tiny and small at batch 32 and 8, seq 128
+          (no options)            the full table: matmul ceiling, tokenizer, dataset build, pre-training (and
+                                  its matmuls alone: matmul-bound), inference for tiny and small at batch 32
+                                  and 8, seq 128
           --preset tiny|small     only this preset's model rows (plus the matmul ceiling)
           --batch B               only this batch size (default: 32 and 8)
           --seq L                 sequence length (default 128)

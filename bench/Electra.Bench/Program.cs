@@ -91,7 +91,9 @@ try
     foreach (var preset in options.Presets)
         foreach (int batch in options.Batches)
         {
-            Add(ModelBench.Pretrain(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops));
+            var pretrain = ModelBench.Pretrain(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops);
+            Add(pretrain);
+            Add(MatmulBound.Measure(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops, pretrain));
             Add(ModelBench.Inference(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops));
             if (options.Onnx) Add(OnnxBench.Inference(preset, batch, options.Seq, options.Threads, options.Warmup, options.Steps, ceiling.Gflops));
         }

@@ -1,7 +1,7 @@
 namespace Electra.Bench;
 
 /// <summary>One line of the results table and one entry of the JSON <c>rows</c>.</summary>
-/// <param name="Name"><c>pretrain|inference|inference-onnx/&lt;preset&gt;/b&lt;batch&gt;/s&lt;seq&gt;</c>, <c>tokenizer</c>, <c>dataset-build</c> or <c>matmul-ceiling</c>.</param>
+/// <param name="Name"><c>pretrain|matmul-bound|inference|inference-onnx/&lt;preset&gt;/b&lt;batch&gt;/s&lt;seq&gt;</c>, <c>tokenizer</c>, <c>dataset-build</c> or <c>matmul-ceiling</c>.</param>
 /// <param name="TokensPerSecond">Tokens per second at the median repetition (model and tokenizer rows).</param>
 /// <param name="MsPerStep">Median milliseconds per step (model rows) or per repetition.</param>
 /// <param name="Gflops">Achieved GFLOP/s from the analytic count (model rows) or measured (matmul).</param>
