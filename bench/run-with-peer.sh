@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Electra's benchmark next to the PyTorch peer (shared/peer/electra_ref.py, PyTorch 1.13 on OpenBLAS), on the same
 # shapes and the same machine, in one run. The peer gets its best configuration on the machine at hand: every OpenMP
-# wait policy (libgomp's default and PASSIVE) and, besides the machine's OpenBLAS settings, the fastest OpenBLAS kernel
+# wait policy (libgomp's default, PASSIVE, and ours: ACTIVE with GOMP_SPINCOUNT=20000) and, besides the machine's OpenBLAS settings, the fastest OpenBLAS kernel
 # that this CPU supports and that passes a correctness probe (OPENBLAS_CORETYPE pins, or an OpenBLAS too old to know
 # the CPU, can leave the peer on generic kernels). Runs
 # alternate (ours, then each peer configuration) --repeat times; the table compares medians, ours against the
@@ -97,7 +97,7 @@ done
 blas_configs=(auto); [[ -n $best_coretype ]] && blas_configs+=(best)
 
 echo "machine: $cpu_model, $(nproc) cores, AVX-512 $avx512 ($vector), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "ours: TorchSharp's libtorch, $ours_kernel; OMP_WAIT_POLICY PASSIVE (the electra command's setting)"
+echo "ours: TorchSharp's libtorch, $ours_kernel; OMP_WAIT_POLICY ACTIVE, GOMP_SPINCOUNT 20000 (the electra command's setting)"
 echo "peer: PyTorch $("$python" -c 'import torch; print(torch.__version__)' 2>/dev/null) on OpenBLAS; auto${pinned:+ ($pinned)}: kernel ${auto% *} (${auto##* } GFLOP/s)"
 [[ -n $best_coretype ]] && echo "peer: best: OPENBLAS_CORETYPE $best_coretype: kernel ${best% *} (${best##* } GFLOP/s)"
 echo "threads $threads, $steps timed steps after $warmup warm-up, $repeat alternating repetitions"
@@ -122,10 +122,14 @@ for preset in "${presets[@]}"; do
       timed "$out/ours-$tag.json.stdout" "${bench[@]}" --preset "$preset" --batch "$batch" --seq "$seq" --steps "$steps" \
         --warmup "$warmup" --threads "$threads" --device cpu --json "$out/ours-$tag.json"
       for coretype in "${blas_configs[@]}"; do
-        for wait in default PASSIVE; do
+        for wait in default PASSIVE SPIN; do
           # env: every -u before the first assignment
-          e=(); [[ $coretype == best ]] && e+=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
-          [[ $wait == default ]] && e+=(-u OMP_WAIT_POLICY) || e+=(OMP_WAIT_POLICY=PASSIVE)
+          e=(-u GOMP_SPINCOUNT); [[ $coretype == best ]] && e+=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+          case $wait in
+            default) e+=(-u OMP_WAIT_POLICY) ;;
+            PASSIVE) e+=(OMP_WAIT_POLICY=PASSIVE) ;;
+            SPIN) e+=(OMP_WAIT_POLICY=ACTIVE GOMP_SPINCOUNT=20000) ;;
+          esac
           [[ $coretype == best && $best_coretype != unset ]] && e+=(OPENBLAS_CORETYPE=$best_coretype)
           for mode in train inference; do
             flag=(); [[ $mode == inference ]] && flag=(--inference)
@@ -155,7 +159,7 @@ for path in glob.glob(f"{out}/ours-*-r*.json"):
         elif r["name"].startswith("matmul-bound/"):  # the step's matmuls alone: the MFU the step could reach
             bound.setdefault(r["name"].replace("matmul-bound/", "pretrain/", 1), []).append(r)
 for path in glob.glob(f"{out}/peer-*.json"):
-    m = re.match(r"peer-(train|inference)-(auto|best)-(default|PASSIVE)-(.+)-b(\d+)-r\d+\.json$", os.path.basename(path))
+    m = re.match(r"peer-(train|inference)-(auto|best)-(default|PASSIVE|SPIN)-(.+)-b(\d+)-r\d+\.json$", os.path.basename(path))
     lines = open(path).read().strip().splitlines()
     if not m or not lines:
         print(f"note: {path} has no result (see {path}.log)"); continue
@@ -164,7 +168,8 @@ for path in glob.glob(f"{out}/peer-*.json"):
     name = f'{"pretrain" if mode == "train" else "inference"}/{preset}/b{batch}/s{p["seq"]}'
     # our ONNX Runtime row (the same discriminator exported, run without libtorch) is compared with the peer's inference too
     for row in [name] + ([name.replace("inference/", "inference-onnx/", 1)] if mode == "inference" else []):
-        rows.setdefault(row, {}).setdefault(f"OpenBLAS {coretype}, OMP_WAIT_POLICY {wait}", []).append(p)
+        policy = {"SPIN": "ACTIVE, GOMP_SPINCOUNT 20000"}.get(wait, wait)
+        rows.setdefault(row, {}).setdefault(f"OpenBLAS {coretype}, OMP_WAIT_POLICY {policy}", []).append(p)
 med = lambda runs, key: statistics.median(r[key] for r in runs)
 summary = []
 print(f'\n{"row":<26} {"ours":>7} {"MFU":>4} {"cpu":>4} {"MB":>5} | {"peer dflt":>9} {"peer best":>9} {"cpu":>4} {"MB":>5} {"ours/best":>9}  best peer configuration')

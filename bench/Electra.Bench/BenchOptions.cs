@@ -1,5 +1,6 @@
 using System.Globalization;
 using Electra.Modeling;
+using Electra.Native;
 
 namespace Electra.Bench;
 
@@ -19,8 +20,9 @@ sealed record BenchOptions
           --warmup N              untimed repetitions first (default 2)
           --threads N             torch intra-op threads (default: all cores)
           --device cpu|cuda       default cpu
-          --omp-wait POLICY       OMP_WAIT_POLICY for libtorch's threads: passive (default) or active;
-                                  an OMP_WAIT_POLICY already in the environment wins
+          --omp-wait POLICY       how libtorch's idle OpenMP workers wait: spin (default: 20,000 spins, then
+                                  sleep, as the electra command), passive or active; an OMP_WAIT_POLICY
+                                  already in the environment wins
           --corpus DIR            text corpus for the tokenizer and dataset rows (default /work/shared/data/pretrain)
           --no-onnx               skip the ONNX Runtime inference rows (inference-onnx/..., timed in a child
                                   process without libtorch, on the discriminator exported by export-onnx)
@@ -49,8 +51,8 @@ sealed record BenchOptions
     /// <summary>Intra-op threads; 2 was the fastest on the 2-core machine (docs/performance.md).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>OpenMP wait policy: PASSIVE, because spinning workers collapse on a shared machine (docs/performance.md).</summary>
-    public string OmpWaitPolicy { get; init; } = "PASSIVE";
+    /// <summary>How OpenMP workers wait: the electra command's bounded spin (docs/performance.md).</summary>
+    public OpenMpWait OmpWait { get; init; } = OpenMpWait.Spin;
 
     /// <summary>cpu or cuda.</summary>
     public string Device { get; init; } = "cpu";
@@ -102,7 +104,7 @@ sealed record BenchOptions
                 "--warmup" => o with { Warmup = Int(0) },
                 "--threads" => o with { Threads = Int(1) },
                 "--device" => o with { Device = Value() },
-                "--omp-wait" => o with { OmpWaitPolicy = WaitPolicy(Value()) },
+                "--omp-wait" => o with { OmpWait = WaitPolicy(Value()) },
                 "--corpus" => o with { Corpus = Value() },
                 "--json" => o with { Json = Value() },
                 "--no-onnx" => o with { Onnx = false },
@@ -113,8 +115,8 @@ sealed record BenchOptions
                 _ => throw new ArgumentException($"unknown option '{name}'"),
             };
         }
-        static string WaitPolicy(string v) => v.ToUpperInvariant() is "PASSIVE" or "ACTIVE"
-            ? v.ToUpperInvariant() : throw new ArgumentException($"--omp-wait: expected passive or active, got '{v}'");
+        static OpenMpWait WaitPolicy(string v) => Enum.TryParse<OpenMpWait>(v, ignoreCase: true, out var wait) && !int.TryParse(v, out _)
+            ? wait : throw new ArgumentException($"--omp-wait: expected spin, passive or active, got '{v}'");
         if (o.PeerConfig is not null && o.Presets.Count != 1) throw new ArgumentException("--peer-config needs --preset");
         return o;
     }

@@ -32,7 +32,7 @@ if (options.PeerConfig is { } peerConfig)
     return 0;
 }
 
-string waitPolicy = OpenMp.ApplyWaitPolicy(options.OmpWaitPolicy);
+string waitPolicy = OpenMp.ApplyWaitPolicy(options.OmpWait);
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(options.Threads);
 torch.Device device;

@@ -1,6 +1,6 @@
 using Electra.Cli;
 using Electra.Native;
 
-// Before libtorch loads: idle OpenMP workers sleep instead of spinning (docs/performance.md: 10× on a loaded machine).
-OpenMp.ApplyWaitPolicy("PASSIVE");
+// Before libtorch loads: idle OpenMP workers spin briefly, then sleep (docs/performance.md: fast idle and under load).
+OpenMp.ApplyWaitPolicy();
 return CommandLine.Run(args);
