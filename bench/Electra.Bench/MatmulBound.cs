@@ -28,7 +28,7 @@ static class MatmulBound
         var products = new List<Product>();
         Encoder(products, gen, batch, seq);
         Linear(products, predicted, gen.HiddenSize, gen.EmbeddingSize); // generator head dense
-        Linear(products, predicted, gen.EmbeddingSize, gen.VocabSize); // decoder over the vocabulary
+        Linear(products, predicted, gen.EmbeddingSize, gen.VocabSize); // decoder over the vocabulary (the step runs it in row chunks)
         Encoder(products, disc, batch, seq);
         Linear(products, tokens, disc.HiddenSize, disc.HiddenSize); // discriminator head dense
         Linear(products, tokens, disc.HiddenSize, 1); // discriminator head prediction

@@ -34,15 +34,16 @@ public static partial class OpenMp
     public const int SpinCount = 20_000;
 
     /// <summary>
-    /// Sets how workers wait unless the user already set <c>OMP_WAIT_POLICY</c> (then nothing changes); call before
-    /// the first torch call. Returns the setting in force, for logs.
+    /// Sets how workers wait unless the user already set <c>OMP_WAIT_POLICY</c> (then nothing changes; a
+    /// <c>GOMP_SPINCOUNT</c> of theirs is kept too); call before the first torch call. Returns the setting in force, for logs.
     /// </summary>
     public static string ApplyWaitPolicy(OpenMpWait wait = OpenMpWait.Spin)
     {
         string? existing = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
         if (existing is not null) return Describe(existing, Environment.GetEnvironmentVariable("GOMP_SPINCOUNT"));
         Set("OMP_WAIT_POLICY", wait == OpenMpWait.Passive ? "PASSIVE" : "ACTIVE");
-        if (wait == OpenMpWait.Spin) Set("GOMP_SPINCOUNT", SpinCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (wait == OpenMpWait.Spin && Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is null) // the user's count wins
+            Set("GOMP_SPINCOUNT", SpinCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return Describe(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")!, Environment.GetEnvironmentVariable("GOMP_SPINCOUNT"));
     }
 
