@@ -12,21 +12,14 @@ static class SyntheticTasks
     /// <summary>Writes train/dev/test.tsv: 8 distractor words with one keyword at a random place; label = the keyword's class.</summary>
     public static string Sequence(string dir, int train = 240, int dev = 60, int seed = 0)
     {
-        Directory.CreateDirectory(dir);
         var rng = new Random(seed);
-        foreach (var (name, count) in new[] { ("train", train), ("dev", dev), ("test", dev) })
+        return WriteTsv(dir, [("train", train), ("dev", dev), ("test", dev)], "text\tlabel", () =>
         {
-            var lines = new List<string> { "text\tlabel" };
-            for (int i = 0; i < count; i++)
-            {
-                int c = rng.Next(3);
-                var words = Enumerable.Range(0, 8).Select(_ => $"w{rng.Next(100, 200)}").ToList();
-                words.Insert(rng.Next(words.Count + 1), Keywords[c]);
-                lines.Add($"{string.Join(' ', words)}\t{Classes[c]}");
-            }
-            File.WriteAllLines(Path.Combine(dir, name + ".tsv"), lines);
-        }
-        return dir;
+            int c = rng.Next(3);
+            var words = Enumerable.Range(0, 8).Select(_ => $"w{rng.Next(100, 200)}").ToList();
+            words.Insert(rng.Next(words.Count + 1), Keywords[c]);
+            return $"{string.Join(' ', words)}\t{Classes[c]}";
+        });
     }
 
     /// <summary>
@@ -35,20 +28,13 @@ static class SyntheticTasks
     /// </summary>
     public static string Regression(string dir, int train = 240, int dev = 60, int seed = 0)
     {
-        Directory.CreateDirectory(dir);
         var rng = new Random(seed);
         string Words(int n) => string.Join(' ', Enumerable.Range(0, n).Select(_ => $"w{rng.Next(100, 200)}"));
-        foreach (var (name, count) in new[] { ("train", train), ("dev", dev), ("test", dev) })
+        return WriteTsv(dir, [("train", train), ("dev", dev), ("test", dev)], "text\ttext_b\tlabel", () =>
         {
-            var lines = new List<string> { "text\ttext_b\tlabel" };
-            for (int i = 0; i < count; i++)
-            {
-                int c = rng.Next(3);
-                lines.Add($"{Keywords[c]} {Words(6)}\t{Words(4)}\t{c / 2.0:F1}");
-            }
-            File.WriteAllLines(Path.Combine(dir, name + ".tsv"), lines);
-        }
-        return dir;
+            int c = rng.Next(3);
+            return $"{Keywords[c]} {Words(6)}\t{Words(4)}\t{c / 2.0:F1}";
+        });
     }
 
     /// <summary>
@@ -57,18 +43,20 @@ static class SyntheticTasks
     /// </summary>
     public static string Pairs(string dir, int train = 200, int dev = 40, int seed = 0)
     {
-        Directory.CreateDirectory(dir);
         var rng = new Random(seed);
-        foreach (var (name, count) in new[] { ("train", train), ("dev", dev) })
+        return WriteTsv(dir, [("train", train), ("dev", dev)], "query\tpositive", () =>
         {
-            var lines = new List<string> { "query\tpositive" };
-            for (int i = 0; i < count; i++)
-            {
-                var words = Enumerable.Range(0, 6).Select(_ => rng.Next(100, 150)).ToArray();
-                lines.Add($"{string.Join(' ', words.OrderBy(_ => rng.Next()).Take(3).Select(w => $"w{w + 50}"))}\t{string.Join(' ', words.Select(w => $"w{w}"))}");
-            }
-            File.WriteAllLines(Path.Combine(dir, name + ".tsv"), lines);
-        }
+            var words = Enumerable.Range(0, 6).Select(_ => rng.Next(100, 150)).ToArray();
+            return $"{string.Join(' ', words.OrderBy(_ => rng.Next()).Take(3).Select(w => $"w{w + 50}"))}\t{string.Join(' ', words.Select(w => $"w{w}"))}";
+        });
+    }
+
+    /// <summary>Writes each split's <c>name.tsv</c> into <paramref name="dir"/>: the header, then <c>count</c> rows drawn in order.</summary>
+    static string WriteTsv(string dir, (string Name, int Count)[] splits, string header, Func<string> row)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (var (name, count) in splits)
+            File.WriteAllLines(Path.Combine(dir, name + ".tsv"), Enumerable.Range(0, count).Select(_ => row()).Prepend(header).ToList());
         return dir;
     }
 
