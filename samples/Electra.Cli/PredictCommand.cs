@@ -3,6 +3,7 @@ using Electra.FineTuning;
 using Electra.Interop;
 using Electra.Native;
 using Electra.Onnx;
+using Electra.Tokenization;
 
 namespace Electra.Cli;
 
@@ -10,7 +11,8 @@ namespace Electra.Cli;
 /// `electra predict`: labels a TSV file (text[, text_b][, label]) or CoNLL file (word[, tag]) with a fine-tuned folder.
 /// TSV output is the input columns plus <c>prediction</c> (a label, or a number for a regression model); CoNLL output is <c>word&lt;TAB&gt;predicted_tag</c>, with
 /// <c>_</c> for words beyond the maximum length. Metrics are printed when the file has gold labels. With
-/// <c>--runtime onnx</c> the folder is an `electra export-onnx` export run on ONNX Runtime: same encoding, same output.
+/// <c>--runtime onnx</c> the folder is an `electra export-onnx` export run on ONNX Runtime: every task kind, the same
+/// encoding and decoding from the logits, the same output file.
 /// </summary>
 static class PredictCommand
 {
@@ -32,9 +34,7 @@ static class PredictCommand
         int batch = r.GetValue(Batch);
         int? maxLength = r.GetValue(MaxLength);
         if (input.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-            return r.GetValue(Runtime) == "onnx"
-                ? throw new UsageException("--runtime onnx does not answer SQuAD files; use the default runtime (torch)")
-                : QuestionAnsweringCommand.Predict(r, modelDir, input, output, batch, maxLength);
+            return QuestionAnsweringCommand.Predict(r, modelDir, input, output, batch, maxLength, r.GetValue(Runtime) == "onnx");
 
         var split = TaskSplit.Read(input, requireLabels: false);
         int DefaultLength(int positions) => maxLength ?? Math.Min(new FineTuneOptions().MaxLength, positions);
@@ -47,15 +47,16 @@ static class PredictCommand
             using var model = ElectraOnnxModel.Load(modelDir, new OnnxModelOptions { IntraOpThreads = r.GetValue(CommandLine.Threads) });
             var kind = model.Head switch
             {
-                OnnxHead.SequenceClassification => TaskKind.Sequence,
+                OnnxHead.SequenceClassification => model.Labels.Count == 1 ? TaskKind.Regression : TaskKind.Sequence,
                 OnnxHead.TokenClassification => TaskKind.Token,
                 _ => throw new InvalidDataException($"{modelDir}: an export of {model.Architecture}, not of a fine-tuned classifier"),
             };
-            CheckKind(split, kind, input, modelDir, model.Architecture);
-            if (model.Labels.Count == 1) throw new InvalidDataException($"{modelDir}: a one-output (regression) export; --runtime onnx predicts classes only, use --runtime torch");
-            labels = new LabelSet(model.Labels);
+            CheckKind(split, kind == TaskKind.Regression ? TaskKind.Sequence : kind, input, modelDir, model.Architecture);
+            labels = kind == TaskKind.Regression ? LabelSet.Regression : new LabelSet(model.Labels);
             encoded = split.Encode(model.Tokenizer, labels, DefaultLength(model.MaxPositions));
-            predictions = PredictOnnx(model, encoded, kind, batch);
+            var logits = PredictOnnx(model, encoded, batch);
+            if (kind == TaskKind.Regression) values = logits.Select(l => (double)l[0]![0]).ToArray();
+            predictions = values is null ? logits.Select(l => l.Select(ArgMax).ToArray()).ToArray() : [];
         }
         else
         {
@@ -77,7 +78,7 @@ static class PredictCommand
                 bool pair = texts.Any(t => t.TextB is not null);
                 w.WriteLine(string.Join('\t', new[] { "text", pair ? "text_b" : null, split.HasLabels ? "label" : null, "prediction" }.OfType<string>()));
                 for (int i = 0; i < texts.Count; i++)
-                    w.WriteLine(string.Join('\t', new[] { texts[i].Text, texts[i].TextB, texts[i].Label, values is null ? labels.Names[predictions[i][0]] : values[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture) }.OfType<string>()));
+                    w.WriteLine(string.Join('\t', new[] { texts[i].Text, texts[i].TextB, texts[i].Label, values is null ? labels.Names[predictions[i][0]] : FormatValue(values[i]) }.OfType<string>()));
             }
             else
             {
@@ -103,32 +104,41 @@ static class PredictCommand
     }
 
     /// <summary>
-    /// <see cref="FineTuner.Predict"/> on ONNX Runtime: the same encodings, batched by length and padded, arg-max of the
-    /// logits at [CLS] (texts) or at each word's first piece (sentences; −1 where the word is not in the encoding).
+    /// A regression prediction as written: 4 decimals, invariant culture. The two runtimes' float32 sums differ in the
+    /// last bits (about 1e-6), so the full value would differ between them; 4 decimals write the same file unless a
+    /// value lies within that noise of a rounding boundary.
     /// </summary>
-    static int[][] PredictOnnx(ElectraOnnxModel model, IReadOnlyList<EncodedExample> examples, TaskKind kind, int batchSize)
+    static string FormatValue(double value) => value.ToString("F4", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Index of the highest logit (the first on a tie, as torch's argmax); −1 for a word outside the encoding.</summary>
+    static int ArgMax(float[]? logits)
     {
-        var result = new int[examples.Count][];
+        if (logits is null) return -1;
+        int best = 0;
+        for (int c = 1; c < logits.Length; c++)
+            if (logits[c] > logits[best]) best = c;
+        return best;
+    }
+
+    /// <summary>
+    /// The ONNX graph's logits at each scored position of every example ([CLS] for texts, each word's first piece for
+    /// sentences; null where the word is not in the encoding): the same encodings as the TorchSharp path, batched
+    /// shortest first and padded (<see cref="BatchEncoding.Pad"/>).
+    /// </summary>
+    static float[]?[][] PredictOnnx(ElectraOnnxModel model, IReadOnlyList<EncodedExample> examples, int batchSize)
+    {
+        var result = new float[]?[examples.Count][];
         var order = Enumerable.Range(0, examples.Count).OrderBy(i => examples[i].Length).ToArray();
         int classes = model.Labels.Count;
         foreach (var rows in order.Chunk(batchSize))
         {
-            int length = rows.Max(i => examples[i].Length);
-            var ids = new long[rows.Length * length];
-            var mask = new long[ids.Length];
-            var types = new long[ids.Length];
-            Array.Fill(ids, model.Tokenizer.PadId);
+            var input = BatchEncoding.Pad(rows.Select(i => examples[i].Ids).ToList(), rows.Select(i => examples[i].TypeIds).ToList(), model.Tokenizer.PadId);
+            var output = model.Run(input)[0]; // [B, C] or [B, T, C]
+            bool perToken = output.Shape.Length == 3;
             for (int r = 0; r < rows.Length; r++)
-            {
-                var e = examples[rows[r]];
-                for (int t = 0; t < e.Length; t++) (ids[r * length + t], mask[r * length + t], types[r * length + t]) = (e.Ids[t], 1, e.TypeIds[t]);
-            }
-            var logits = model.Run(ids, mask, types, rows.Length, length)[0].Values; // [B, C] or [B, T, C]
-            int ArgMax(int offset) => Enumerable.Range(0, classes).MaxBy(c => logits[offset + c]);
-            for (int r = 0; r < rows.Length; r++)
-                result[rows[r]] = kind == TaskKind.Sequence
-                    ? [ArgMax(r * classes)]
-                    : examples[rows[r]].Positions.Select(p => p < 0 ? -1 : ArgMax((r * length + p) * classes)).ToArray();
+                result[rows[r]] = perToken
+                    ? examples[rows[r]].Positions.Select(p => p < 0 ? null : output.Values.AsSpan((r * input.SequenceLength + p) * classes, classes).ToArray()).ToArray()
+                    : [output.Values.AsSpan(r * classes, classes).ToArray()];
         }
         return result;
     }

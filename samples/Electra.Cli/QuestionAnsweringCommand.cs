@@ -4,6 +4,7 @@ using Electra.FineTuning;
 using Electra.FineTuning.QuestionAnswering;
 using Electra.Interop;
 using Electra.Native;
+using Electra.Onnx;
 
 namespace Electra.Cli;
 
@@ -16,7 +17,7 @@ static class QuestionAnsweringCommand
 {
     static readonly QuestionAnsweringOptions Defaults = new();
     static readonly Option<int> DocStride = CliOption.Int("--doc-stride", Defaults.DocStride, "SQuAD: pieces between the starts of a long context's windows", min: 1);
-    static readonly Option<int> MaxQueryLength = CliOption.Int("--max-query-length", Defaults.MaxQueryLength, "SQuAD: most word pieces a question may have (longer ones are an error)", min: 1);
+    static readonly Option<int> MaxQueryLength = CliOption.Int("--max-query-length", Defaults.MaxQueryLength, "SQuAD: most word pieces of a question; longer ones keep their first pieces (google's rule) and are counted in a warning", min: 1);
     static readonly Option<int> MaxAnswerLength = CliOption.Int("--max-answer-length", Defaults.MaxAnswerLength, "SQuAD: longest answer span in word pieces", min: 1);
 
     /// <summary>`predict`'s SQuAD 2.0 no-answer threshold override.</summary>
@@ -54,40 +55,83 @@ static class QuestionAnsweringCommand
         });
 
         Console.WriteLine($"fine-tuning {model} ({init} init) for question answering on {task}");
-        var result = QuestionAnsweringFineTuner.Run(model, task, recipe, options, output, new ConsoleProgress());
+        var result = QuestionAnsweringFineTuner.Run(model, task, recipe, options, output, new ConsoleProgress(options.MaxQueryLength));
         if (result.Transfer is not null) Console.WriteLine($"weights {result.Transfer}");
         Console.WriteLine($"best epoch {result.BestEpoch} of {result.Epochs.Count} ({result.TrainExamples} training questions in {result.TrainWindows} windows, {result.Seconds:F1} s)");
         Console.WriteLine($"dev  {result.Dev}");
         if (result.Test is not null) Console.WriteLine($"test {result.Test}");
-        Console.WriteLine($"wrote {output} (ElectraForQuestionAnswering, tokenizer, {QuestionAnsweringPredictor.SettingsFile}, results.json)");
+        Console.WriteLine($"wrote {output} (ElectraForQuestionAnswering, tokenizer, {QuestionAnsweringOptions.FileName}, results.json)");
         return 0;
     }
 
-    /// <summary>Writes SQuAD's <c>{question id: answer}</c> for <paramref name="input"/>, and prints EM/F1 when it has answers.</summary>
-    public static int Predict(ParseResult r, string modelDir, string input, string output, int batch, int? maxLength)
+    /// <summary>
+    /// Writes SQuAD's <c>{question id: answer}</c> for <paramref name="input"/> with the folder's settings (TorchSharp,
+    /// or with <paramref name="onnx"/> its `electra export-onnx` export on ONNX Runtime: the same windows and decoding,
+    /// so the same file), and prints EM/F1 when it has answers.
+    /// </summary>
+    public static int Predict(ParseResult r, string modelDir, string input, string output, int batch, int? maxLength, bool onnx)
     {
         double? threshold = r.GetValue(NullThreshold);
-        TorchRuntime.EnsureLoaded();
-        var data = SquadDataset.Read(input, requireGold: false);
-        using var predictor = QuestionAnsweringPredictor.Load(modelDir, o => o with
+        QuestionAnsweringOptions Chosen(QuestionAnsweringOptions o) => o with
         {
             MaxSeqLength = maxLength ?? o.MaxSeqLength,
             NullScoreDiffThreshold = threshold ?? o.NullScoreDiffThreshold,
-        });
-        var answers = predictor.Predict(data.Examples, input, batch);
+        };
+        var data = SquadDataset.Read(input, requireGold: false);
+        int truncated = 0;
+        void Count(SquadExample _) => truncated++;
+        Dictionary<string, string> answers;
+        QuestionAnsweringOptions settings;
+        if (onnx)
+        {
+            using var model = ElectraOnnxModel.Load(modelDir, new OnnxModelOptions
+            {
+                IntraOpThreads = r.GetValue(CommandLine.Threads),
+                BatchSize = batch,
+                QuestionAnswering = Chosen(QuestionAnsweringOptions.Read(modelDir)),
+            });
+            if (model.QuestionAnswering is null) throw new InvalidDataException($"{modelDir}: an export of {model.Architecture}, not ElectraForQuestionAnswering");
+            settings = model.QuestionAnswering;
+            answers = model.Answer(data.Examples, input, Count);
+        }
+        else
+        {
+            TorchRuntime.EnsureLoaded();
+            using var predictor = QuestionAnsweringPredictor.Load(modelDir, Chosen);
+            settings = predictor.Options;
+            answers = predictor.Predict(data.Examples, input, batch, Count);
+        }
+        WarnTruncated(truncated, settings.MaxQueryLength);
         AtomicFile.WriteAllText(output, JsonSerializer.Serialize(answers, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"wrote {output}: {answers.Count} answers ({answers.Values.Count(v => v.Length == 0)} \"no answer\")");
         if (data.HasGold)
         {
-            bool v2 = predictor.Options.Version2WithNegative;
-            Console.WriteLine($"metrics {SquadMetrics.Evaluate(data.Examples, answers, v2, v2 ? predictor.Options.NullScoreDiffThreshold : null)}");
+            bool v2 = settings.Version2WithNegative;
+            Console.WriteLine($"metrics {SquadMetrics.Evaluate(data.Examples, answers, v2, v2 ? settings.NullScoreDiffThreshold : null)}");
         }
         return 0;
     }
 
-    /// <summary>Prints reports as they come, on the training thread.</summary>
-    sealed class ConsoleProgress : IProgress<QuestionAnsweringProgress>
+    /// <summary>The one warning about questions cut to the max query length (nothing when none was).</summary>
+    static void WarnTruncated(int truncated, int maxQueryLength)
     {
-        public void Report(QuestionAnsweringProgress p) => FinetuneCommand.Print(p.Epoch, p.Step, p.TotalSteps, p.TrainLoss, p.Dev, p.Elapsed);
+        if (truncated > 0)
+            Console.Error.WriteLine($"warning: {truncated} questions have more than {maxQueryLength} word pieces (--max-query-length) and were truncated to their first {maxQueryLength}, as google-research/electra does");
+    }
+
+    /// <summary>Prints reports as they come, on the training thread, and the truncation warning once, with the first.</summary>
+    sealed class ConsoleProgress(int maxQueryLength) : IProgress<QuestionAnsweringProgress>
+    {
+        bool warned;
+
+        public void Report(QuestionAnsweringProgress p)
+        {
+            if (!warned)
+            {
+                warned = true;
+                WarnTruncated(p.TruncatedQuestions, maxQueryLength);
+            }
+            FinetuneCommand.Print(p.Epoch, p.Step, p.TotalSteps, p.TrainLoss, p.Dev, p.Elapsed);
+        }
     }
 }

@@ -84,9 +84,10 @@ static class ElectraOnnxGraph
         string x = g.LayerNorm(g.Node("Add", [g.Node("Add", [words, segments]), positions]), E + "LayerNorm", weights, config.LayerNormEps);
         if (config.EmbeddingSize != config.HiddenSize) x = g.Linear(x, "electra.embeddings_project", weights); // [B, T, H]
 
-        // HF's get_extended_attention_mask: (1 − mask) · finfo(float32).min, broadcast over heads and queries.
+        // HF's get_extended_attention_mask, (1 − mask) · masked score, broadcast over heads and queries; the score is the
+        // TorchSharp model's (ElectraModel.MaskedScore, −1e30; HF uses finfo(float32).min): exp gives exactly 0 either way.
         string keep = g.Node("Cast", [mask], attributes: ("to", (long)Float));
-        string additive = g.Node("Mul", [g.Node("Sub", [g.Scalar(1f), keep]), g.Scalar(float.MinValue)]);
+        string additive = g.Node("Mul", [g.Node("Sub", [g.Scalar(1f), keep]), g.Scalar(ElectraModel.MaskedScore)]);
         string keyMask = g.Node("Unsqueeze", [additive, g.Int64s(1, 2)]); // [B, 1, 1, T]
 
         for (int i = 0; i < config.NumHiddenLayers; i++)

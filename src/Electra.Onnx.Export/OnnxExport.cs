@@ -27,7 +27,7 @@ public sealed record OnnxExportResult(string ModelPath, string Architecture, int
 /// the module structure: standard operators of the default domain only (Gather, Slice, Shape, Add, Sub, Mul, Div,
 /// MatMul, Gemm, Reshape, Transpose, Softmax, Erf, Cast, Unsqueeze, Squeeze, Concat, LayerNormalization, Identity),
 /// GELU as its erf formula, attention as HF's eager <c>ElectraSelfAttention</c> with the additive mask
-/// <c>(1 − attention_mask) · float.MinValue</c>. Inputs <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>
+/// <c>(1 − attention_mask) · </c><see cref="ElectraModel.MaskedScore"/> (the TorchSharp model's constant). Inputs <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>
 /// are int64 [batch, sequence] with both axes dynamic. The protobuf is written with OnnxSharp's generated
 /// <c>onnx.proto</c> classes (Google.Protobuf); weights are float32 initializers under their state_dict keys, so the
 /// whole model must stay under protobuf's 2 GB limit (ELECTRA-Large is 1.3 GB).
@@ -50,8 +50,11 @@ public static class OnnxExport
         nameof(ElectraForTokenClassification), ElectraForQuestionAnswering.Architecture,
     ];
 
-    /// <summary>Tokenizer files copied beside the model when the source folder has them.</summary>
-    static readonly string[] CopiedNames = ["config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"];
+    /// <summary>
+    /// Files copied beside the model when the source folder has them: the config, the tokenizer, and question
+    /// answering's windowing, decoding and no-answer threshold (so ONNX Runtime answers as the folder's training chose).
+    /// </summary>
+    static readonly string[] CopiedNames = ["config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", QuestionAnsweringOptions.FileName];
 
     /// <summary>
     /// Loads the model folder <paramref name="modelDir"/> (its <c>architectures</c> names the head), builds its graph at

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Electra.FineTuning.QuestionAnswering;
 using Electra.Tokenization;
 using Microsoft.ML.OnnxRuntime;
 using Encoding = Electra.Tokenization.Encoding;
@@ -9,7 +10,7 @@ namespace Electra.Onnx;
 /// An ELECTRA folder exported by <c>electra export-onnx</c> (<c>model.onnx</c>, <c>config.json</c>, <c>vocab.txt</c>,
 /// <c>tokenizer_config.json</c>), served on ONNX Runtime without TorchSharp: tokenize, batch with padding, run, and read
 /// what the head means (<see cref="ReplacedTokenProbabilities"/>, <see cref="Classify"/>, <see cref="LabelWords"/>,
-/// <see cref="Answer"/>, <see cref="FillMask"/>), or the raw outputs through <see cref="Run(long[], long[], long[], int, int)"/>.
+/// <c>Answer</c>, <see cref="FillMask"/>), or the raw outputs through <see cref="Run(long[], long[], long[], int, int)"/>.
 /// </summary>
 /// <remarks>
 /// Thread-safe: one instance holds one <see cref="InferenceSession"/>, which ONNX Runtime allows any number of threads
@@ -37,8 +38,9 @@ public sealed class ElectraOnnxModel : IDisposable
     readonly string folder;
 
     ElectraOnnxModel(string folder, InferenceSession session, SessionOptions sessionOptions, OnnxHead head, string architecture,
-        IReadOnlyList<string> labels, int maxPositions, int vocabSize, WordPieceTokenizer? tokenizer, OnnxModelOptions options)
+        IReadOnlyList<string> labels, int maxPositions, int vocabSize, WordPieceTokenizer? tokenizer, OnnxModelOptions options, QuestionAnsweringOptions? questionAnswering)
     {
+        QuestionAnswering = questionAnswering;
         this.folder = folder;
         this.session = session;
         this.sessionOptions = sessionOptions;
@@ -70,6 +72,13 @@ public sealed class ElectraOnnxModel : IDisposable
 
     /// <summary>Longest encoding the text methods produce (<see cref="OnnxModelOptions.MaxLength"/>).</summary>
     public int MaxLength { get; }
+
+    /// <summary>
+    /// Question answering only (else null): windowing, n-best decoding and SQuAD 2.0's no-answer threshold, from the
+    /// folder's <c>question_answering.json</c> as fine-tuning chose them (google's defaults without the file) or
+    /// <see cref="OnnxModelOptions.QuestionAnswering"/>; the window is capped at <see cref="MaxPositions"/>.
+    /// </summary>
+    public QuestionAnsweringOptions? QuestionAnswering { get; }
 
     /// <summary>The folder's tokenizer; throws when the folder has no <c>vocab.txt</c>.</summary>
     public WordPieceTokenizer Tokenizer => tokenizer ?? throw new InvalidOperationException($"{folder}: no vocab.txt, so texts cannot be tokenized (Run takes ids)");
@@ -108,6 +117,13 @@ public sealed class ElectraOnnxModel : IDisposable
                 throw new InvalidDataException($"{dir}: the tokenizer's [PAD] id {tokenizer.PadId} is not the model's pad_token_id {padId}");
         }
 
+        QuestionAnsweringOptions? questionAnswering = null;
+        if (head == OnnxHead.QuestionAnswering)
+        {
+            questionAnswering = (options.QuestionAnswering ?? QuestionAnsweringOptions.Read(dir)).Validate();
+            if (questionAnswering.MaxSeqLength > maxPositions) questionAnswering = (questionAnswering with { MaxSeqLength = maxPositions }).Validate();
+        }
+
         var sessionOptions = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         try
         {
@@ -132,7 +148,7 @@ public sealed class ElectraOnnxModel : IDisposable
             {
                 throw new InvalidDataException($"{modelPath}: ONNX Runtime cannot load it ({e.Message})", e);
             }
-            var model = new ElectraOnnxModel(dir, session, sessionOptions, head, architecture, labels, maxPositions, vocabSize, tokenizer, options);
+            var model = new ElectraOnnxModel(dir, session, sessionOptions, head, architecture, labels, maxPositions, vocabSize, tokenizer, options, questionAnswering);
             var missing = InputNames.Where(n => !session.InputMetadata.ContainsKey(n))
                 .Concat(model.outputNames.Where(n => !session.OutputMetadata.ContainsKey(n))).ToList();
             if (missing.Count > 0)
@@ -212,7 +228,7 @@ public sealed class ElectraOnnxModel : IDisposable
     public IReadOnlyList<TokenProbability[]> ReplacedTokenProbabilities(IReadOnlyList<string> texts)
     {
         Require(OnnxHead.ReplacedTokenDetection);
-        return Batched(texts, null, TruncationStrategy.LongestFirst, (_, e, rows) => Enumerable.Range(0, Real(e))
+        return Batched(texts, null, (_, e, rows) => Enumerable.Range(0, Real(e))
             .Select(t => new TokenProbability(e.Tokens[t], e.Offsets[t].Start, e.Offsets[t].End, 1f / (1f + MathF.Exp(-rows[0][t])))).ToArray());
     }
 
@@ -220,7 +236,7 @@ public sealed class ElectraOnnxModel : IDisposable
     public IReadOnlyList<ClassPrediction> Classify(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs = null)
     {
         Require(OnnxHead.SequenceClassification);
-        return Batched(texts, pairs, TruncationStrategy.LongestFirst, (_, _, rows) =>
+        return Batched(texts, pairs, (_, _, rows) =>
         {
             var p = Softmax(rows[0]);
             int best = ArgMax(p);
@@ -236,7 +252,7 @@ public sealed class ElectraOnnxModel : IDisposable
     {
         Require(OnnxHead.TokenClassification);
         int classes = Labels.Count;
-        return Batched(texts, null, TruncationStrategy.LongestFirst, (i, e, rows) =>
+        return Batched(texts, null, (i, e, rows) =>
         {
             var words = new List<WordLabel>();
             string text = texts[i];
@@ -257,27 +273,47 @@ public sealed class ElectraOnnxModel : IDisposable
     }
 
     /// <summary>
-    /// Question answering: for each question and context, the context span with the highest start + end logit among
-    /// spans of at most <paramref name="maxAnswerTokens"/> tokens (HF's question-answering pipeline). Contexts longer
-    /// than <see cref="MaxLength"/> are truncated (no sliding window).
+    /// Question answering as training and <c>electra predict</c> (TorchSharp) do it, with the same code
+    /// (<see cref="QuestionAnsweringWindow"/>, <see cref="AnswerDecoder"/>) and <see cref="QuestionAnswering"/>'s settings:
+    /// a long context is covered by doc-stride windows, every window's n-best start/end pairs are decoded, and with
+    /// SQuAD 2.0 settings a question whose null score beats its best span by more than the threshold gets "" (no
+    /// answer). A question longer than the max query length keeps its first pieces (google's rule) and is passed to
+    /// <paramref name="truncated"/>. Returns question id → answer; errors name <paramref name="source"/> and the question.
     /// </summary>
-    public IReadOnlyList<AnswerSpan> Answer(IReadOnlyList<string> questions, IReadOnlyList<string> contexts, int maxAnswerTokens = 30)
+    public Dictionary<string, string> Answer(IReadOnlyList<SquadExample> examples, string source = "questions", Action<SquadExample>? truncated = null)
+    {
+        var predictions = Predict(examples, source, truncated);
+        var settings = QuestionAnswering!;
+        return AnswerDecoder.Answers(examples, predictions, settings.Version2WithNegative, settings.NullScoreDiffThreshold);
+    }
+
+    /// <summary>
+    /// Question answering on question/context pairs (see <see cref="Answer(IReadOnlyList{SquadExample}, string, Action{SquadExample})"/>):
+    /// each answer's span in its context, its score, and "" where a SQuAD 2.0 model abstains.
+    /// </summary>
+    public IReadOnlyList<AnswerSpan> Answer(IReadOnlyList<string> questions, IReadOnlyList<string> contexts)
+    {
+        ArgumentNullException.ThrowIfNull(questions);
+        ArgumentNullException.ThrowIfNull(contexts);
+        if (questions.Count != contexts.Count) throw new ArgumentException($"{contexts.Count} contexts for {questions.Count} questions", nameof(contexts));
+        var examples = questions.Select((q, i) => new SquadExample(i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            q ?? throw new ArgumentException($"question {i} is null"), contexts[i] ?? throw new ArgumentException($"context {i} is null"), [], false)).ToList();
+        var predictions = Predict(examples, "questions", null);
+        var answers = AnswerDecoder.Answers(examples, predictions, QuestionAnswering!.Version2WithNegative, QuestionAnswering.NullScoreDiffThreshold);
+        return predictions.Select((p, i) => answers[examples[i].Id].Length == 0
+            ? new AnswerSpan("", 0, 0, p.Score, p.NullScoreDiff)
+            : new AnswerSpan(p.Text, p.Start, p.End, p.Score, p.NullScoreDiff)).ToList();
+    }
+
+    AnswerPrediction[] Predict(IReadOnlyList<SquadExample> examples, string source, Action<SquadExample>? truncated)
     {
         Require(OnnxHead.QuestionAnswering);
-        if (maxAnswerTokens < 1) throw new ArgumentOutOfRangeException(nameof(maxAnswerTokens), maxAnswerTokens, "must be ≥ 1");
-        ArgumentNullException.ThrowIfNull(contexts);
-        return Batched(questions, contexts, TruncationStrategy.OnlySecond, (i, e, rows) =>
+        var settings = QuestionAnswering!;
+        var windows = QuestionAnsweringWindow.Build(examples, Tokenizer, settings, source, truncated);
+        return AnswerDecoder.Predict(examples, windows, settings, Tokenizer.PadId, options.BatchSize, batch =>
         {
-            var context = Enumerable.Range(0, e.Length).Where(t => e.TypeIds[t] == 1 && e.Offsets[t].End > e.Offsets[t].Start).ToArray();
-            if (context.Length == 0) return new AnswerSpan("", 0, 0, 0f);
-            var pStart = Softmax(context.Select(t => rows[0][t]).ToArray());
-            var pEnd = Softmax(context.Select(t => rows[1][t]).ToArray());
-            (int s, int e, float score) best = (0, 0, float.NegativeInfinity);
-            for (int s = 0; s < context.Length; s++)
-                for (int f = s; f < Math.Min(context.Length, s + maxAnswerTokens); f++)
-                    if (rows[0][context[s]] + rows[1][context[f]] > best.score) best = (s, f, rows[0][context[s]] + rows[1][context[f]]);
-            int start = e.Offsets[context[best.s]].Start, end = e.Offsets[context[best.e]].End;
-            return new AnswerSpan(contexts[i][start..end], start, end, pStart[best.s] * pEnd[best.e]);
+            var outputs = Run(batch);
+            return (outputs[0].Values, outputs[1].Values);
         });
     }
 
@@ -286,7 +322,7 @@ public sealed class ElectraOnnxModel : IDisposable
     {
         Require(OnnxHead.MaskedLanguageModel);
         if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "must be ≥ 1");
-        return Batched(texts, null, TruncationStrategy.LongestFirst, (_, e, rows) => Enumerable.Range(0, e.Length)
+        return Batched(texts, null, (_, e, rows) => Enumerable.Range(0, e.Length)
             .Where(t => e.Ids[t] == Tokenizer.MaskId)
             .Select(t =>
             {
@@ -309,30 +345,18 @@ public sealed class ElectraOnnxModel : IDisposable
     /// time padded to each batch's longest, and maps every row through <paramref name="read"/> with the text's index,
     /// its encoding and its slice of each output ([T] or [T, C] flattened, or [C]).
     /// </summary>
-    List<T> Batched<T>(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, TruncationStrategy truncation, Func<int, Encoding, float[][], T> read)
+    List<T> Batched<T>(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, Func<int, Encoding, float[][], T> read)
     {
         ArgumentNullException.ThrowIfNull(texts);
         if (pairs is not null && pairs.Count != texts.Count) throw new ArgumentException($"{pairs.Count} second texts for {texts.Count} texts", nameof(pairs));
-        var encodeOptions = new EncodeOptions { MaxLength = MaxLength, Truncation = truncation };
+        var encodeOptions = new EncodeOptions { MaxLength = MaxLength, Truncation = TruncationStrategy.LongestFirst };
         var result = new List<T>(texts.Count);
         for (int start = 0; start < texts.Count; start += options.BatchSize)
         {
             int count = Math.Min(options.BatchSize, texts.Count - start);
             var encodings = Enumerable.Range(start, count)
                 .Select(i => Tokenizer.Encode(texts[i] ?? throw new ArgumentException($"text {i} is null"), pairs?[i], encodeOptions)).ToArray();
-            int length = encodings.Max(e => e.Length);
-            var ids = new long[count * length];
-            var mask = new long[ids.Length];
-            var types = new long[ids.Length];
-            Array.Fill(ids, Tokenizer.PadId);
-            for (int r = 0; r < count; r++)
-                for (int t = 0; t < encodings[r].Length; t++)
-                {
-                    ids[r * length + t] = encodings[r].Ids[t];
-                    mask[r * length + t] = encodings[r].AttentionMask[t];
-                    types[r * length + t] = encodings[r].TypeIds[t];
-                }
-            var outputs = Run(ids, mask, types, count, length);
+            var outputs = Run(BatchEncoding.Pad(encodings.Select(e => e.Ids).ToList(), encodings.Select(e => e.TypeIds).ToList(), Tokenizer.PadId));
             for (int r = 0; r < count; r++)
             {
                 var rows = outputs.Select(o => { int per = o.Values.Length / count; return o.Values.AsSpan(r * per, per).ToArray(); }).ToArray();

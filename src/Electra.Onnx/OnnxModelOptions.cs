@@ -34,4 +34,10 @@ public sealed record OnnxModelOptions
 
     /// <summary>Texts per ONNX Runtime call in the high-level methods (rows are padded to the longest of their batch).</summary>
     public int BatchSize { get; init; } = 32;
+
+    /// <summary>
+    /// Question answering's windowing and decoding; null reads the folder's <c>question_answering.json</c> (what
+    /// fine-tuning chose, including SQuAD 2.0's no-answer threshold), or google's defaults without one.
+    /// </summary>
+    public Electra.FineTuning.QuestionAnswering.QuestionAnsweringOptions? QuestionAnswering { get; init; }
 }

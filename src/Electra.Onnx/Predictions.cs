@@ -51,12 +51,13 @@ public sealed record ClassPrediction(string Label, float Probability, IReadOnlyL
 /// <param name="Probability">Its softmax probability at the word's first piece.</param>
 public sealed record WordLabel(string Word, int Start, int End, string Label, float Probability);
 
-/// <summary>The answer to a question: a span of the context.</summary>
-/// <param name="Text">The span as written in the context (empty when no span fits).</param>
-/// <param name="Start">Start of the span in the context (characters).</param>
-/// <param name="End">End of the span, exclusive.</param>
-/// <param name="Probability">p(start) · p(end), each a softmax over the context's tokens (HF's question-answering pipeline).</param>
-public sealed record AnswerSpan(string Text, int Start, int End, float Probability);
+/// <summary>The answer to a question: a span of the context, or "" for no answer.</summary>
+/// <param name="Text">The span as written in the context; "" when a SQuAD 2.0 model abstains (or no window offered a span).</param>
+/// <param name="Start">Start of the span in the context (characters; 0 for "").</param>
+/// <param name="End">End of the span, exclusive (0 for "").</param>
+/// <param name="Score">The best span's start logit + end logit.</param>
+/// <param name="NullScoreDiff">The no-answer score ([CLS] start + end logit, lowest over windows) minus <paramref name="Score"/>: the model abstains when it exceeds the folder's threshold.</param>
+public sealed record AnswerSpan(string Text, int Start, int End, double Score, double NullScoreDiff);
 
 /// <summary>A candidate token for a <c>[MASK]</c> position.</summary>
 /// <param name="Token">The vocabulary entry.</param>

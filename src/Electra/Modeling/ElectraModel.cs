@@ -15,8 +15,11 @@ public sealed class ElectraModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
     readonly Linear? embeddings_project;
     readonly ElectraEncoder encoder;
 
-    /// <summary>Additive score for masked keys: exp underflows to exactly 0, as HF's finfo.min does, without -inf's NaN risk in bf16.</summary>
-    const float MaskedScore = -1e30f;
+    /// <summary>
+    /// Additive score for masked keys: exp underflows to exactly 0, as HF's finfo.min does, without -inf's NaN risk in
+    /// bf16. The one constant of every runtime: the ONNX export's attention mask uses it too.
+    /// </summary>
+    public const float MaskedScore = -1e30f;
 
     /// <summary>
     /// Builds the encoder. Pass <paramref name="sharedEmbeddings"/> to reuse another model's embeddings

@@ -49,18 +49,23 @@ static class OnnxHeads
                 return dir;
             }
             default:
-            {
-                torch.manual_seed(7);
-                var kind = architecture == nameof(ElectraForSequenceClassification) ? TaskKind.Sequence : TaskKind.Token;
-                var (model, _) = ElectraClassifier.FromPretrained(FixtureDiscriminator, kind, kind == TaskKind.Sequence ? Genres : Tags);
-                using (model)
-                {
-                    ScaleHead(model);
-                    model.Save(dir, FixtureDiscriminator);
-                }
-                return dir;
-            }
+                return architecture == nameof(ElectraForSequenceClassification) ? Classifier(TaskKind.Sequence, Genres, dir) : Classifier(TaskKind.Token, Tags, dir);
         }
+    }
+
+    /// <summary>A regression folder (<c>ElectraForSequenceClassification</c> with one output, problem_type regression) in <paramref name="dir"/>.</summary>
+    public static string Regression(string dir) => Classifier(TaskKind.Regression, LabelSet.Regression, dir);
+
+    static string Classifier(TaskKind kind, LabelSet labels, string dir)
+    {
+        torch.manual_seed(7);
+        var (model, _) = ElectraClassifier.FromPretrained(FixtureDiscriminator, kind, labels);
+        using (model)
+        {
+            ScaleHead(model);
+            model.Save(dir, FixtureDiscriminator);
+        }
+        return dir;
     }
 
     /// <summary>The TorchSharp outputs of the folder's head in eval mode, by ONNX output name.</summary>

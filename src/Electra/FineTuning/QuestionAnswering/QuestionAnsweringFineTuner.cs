@@ -48,7 +48,7 @@ public static class QuestionAnsweringFineTuner
             if (outputDir is not null)
             {
                 model.Save(outputDir, modelDir);
-                AtomicFile.WriteAllText(Path.Combine(outputDir, QuestionAnsweringPredictor.SettingsFile),
+                AtomicFile.WriteAllText(Path.Combine(outputDir, QuestionAnsweringOptions.FileName),
                     JsonSerializer.Serialize(result.QuestionAnswering, new JsonSerializerOptions { WriteIndented = true }));
                 AtomicFile.WriteAllText(Path.Combine(outputDir, "results.json"), result.ToJson());
             }
@@ -56,8 +56,12 @@ public static class QuestionAnsweringFineTuner
         }
     }
 
-    /// <summary>The windows of a task's splits (training subsampled per the recipe), built before any model work so bad input fails first.</summary>
-    public sealed record Windows(IReadOnlyList<SquadExample> TrainExamples, List<QuestionAnsweringWindow> Train, List<QuestionAnsweringWindow> Dev, List<QuestionAnsweringWindow>? Test)
+    /// <summary>
+    /// The windows of a task's splits (training subsampled per the recipe), built before any model work so bad input
+    /// fails first; <paramref name="TruncatedQuestions"/> counts the questions of every split cut to the max query length.
+    /// </summary>
+    public sealed record Windows(IReadOnlyList<SquadExample> TrainExamples, List<QuestionAnsweringWindow> Train, List<QuestionAnsweringWindow> Dev, List<QuestionAnsweringWindow>? Test,
+        int TruncatedQuestions = 0)
     {
         /// <summary>Windows every split of <paramref name="task"/>; errors name the file and question id.</summary>
         public static Windows Of(SquadTask task, WordPieceTokenizer tokenizer, QuestionAnsweringOptions options, FineTuneOptions recipe)
@@ -69,10 +73,13 @@ public static class QuestionAnsweringFineTuner
                 new Random(recipe.Seed).Shuffle(order);
                 train = order.Take(n).Order().Select(i => task.Train.Examples[i]).ToList();
             }
+            int truncated = 0;
+            void Count(SquadExample _) => truncated++;
             return new Windows(train,
-                QuestionAnsweringWindow.Build(train, tokenizer, options, task.Train.Path),
-                QuestionAnsweringWindow.Build(task.Dev.Examples, tokenizer, options, task.Dev.Path),
-                task.Test is null ? null : QuestionAnsweringWindow.Build(task.Test.Examples, tokenizer, options, task.Test.Path));
+                QuestionAnsweringWindow.Build(train, tokenizer, options, task.Train.Path, Count),
+                QuestionAnsweringWindow.Build(task.Dev.Examples, tokenizer, options, task.Dev.Path, Count),
+                task.Test is null ? null : QuestionAnsweringWindow.Build(task.Test.Examples, tokenizer, options, task.Test.Path, Count))
+            { TruncatedQuestions = truncated };
         }
     }
 
@@ -96,7 +103,7 @@ public static class QuestionAnsweringFineTuner
                 return ElectraForQuestionAnswering.Loss(start, end, starts, ends);
             },
             () => EvaluateDev(model, task.Dev, windows.Dev, options, tokenizer.PadId, recipe.EvalBatchSize), scores => scores.F1,
-            progress is null ? null : (epoch, step, total, loss, dev, elapsed) => progress.Report(new QuestionAnsweringProgress(epoch, step, total, loss, dev, elapsed)),
+            progress is null ? null : (epoch, step, total, loss, dev, elapsed) => progress.Report(new QuestionAnsweringProgress(epoch, step, total, loss, dev, elapsed, windows.TruncatedQuestions)),
             cancellationToken);
         var best = epochs[bestEpoch - 1].Dev;
         options = options with { NullScoreDiffThreshold = best.NullScoreDiffThreshold ?? 0 };
@@ -108,7 +115,8 @@ public static class QuestionAnsweringFineTuner
             test = SquadMetrics.Evaluate(testSet.Examples, answers, options.Version2WithNegative, options.Version2WithNegative ? options.NullScoreDiffThreshold : null);
         }
         return new QuestionAnsweringResult(task.Name, windows.TrainExamples.Count, windows.Train.Count, best, test, bestEpoch,
-            epochs.Select(e => new QuestionAnsweringEpoch(e.Number, e.TrainLoss, e.Dev, e.Seconds)).ToList(), recipe, options, null, clock.Elapsed.TotalSeconds);
+            epochs.Select(e => new QuestionAnsweringEpoch(e.Number, e.TrainLoss, e.Dev, e.Seconds)).ToList(), recipe, options, null, clock.Elapsed.TotalSeconds,
+            windows.TruncatedQuestions);
     }
 
     /// <summary>Dev scores; for SQuAD 2.0 at the threshold that maximises dev F1, which they carry.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Electra.Tokenization;
 using static TorchSharp.torch;
 
@@ -11,9 +10,6 @@ namespace Electra.FineTuning.QuestionAnswering;
 /// </summary>
 public sealed class QuestionAnsweringPredictor : IDisposable
 {
-    /// <summary>The settings file written next to a fine-tuned model.</summary>
-    public const string SettingsFile = "question_answering.json";
-
     /// <summary>Wraps a loaded model; <paramref name="options"/>' max sequence length must fit its position table.</summary>
     public QuestionAnsweringPredictor(ElectraForQuestionAnswering model, WordPieceTokenizer tokenizer, QuestionAnsweringOptions options)
     {
@@ -37,7 +33,7 @@ public sealed class QuestionAnsweringPredictor : IDisposable
     /// <summary>Loads a fine-tuned folder (weights verified all or nothing); <paramref name="overrides"/> replaces its settings.</summary>
     public static QuestionAnsweringPredictor Load(string dir, Func<QuestionAnsweringOptions, QuestionAnsweringOptions>? overrides = null)
     {
-        var options = ReadSettings(dir);
+        var options = QuestionAnsweringOptions.Read(dir);
         return ModelBuild.Fill(ElectraForQuestionAnswering.Load(dir), model =>
         {
             var tokenizer = ElectraClassifier.LoadTokenizer(dir, model.Config);
@@ -47,77 +43,45 @@ public sealed class QuestionAnsweringPredictor : IDisposable
         });
     }
 
-    /// <summary>The settings of <paramref name="dir"/>'s <c>question_answering.json</c>, or the defaults without one.</summary>
-    public static QuestionAnsweringOptions ReadSettings(string dir)
-    {
-        string path = Path.Combine(dir, SettingsFile);
-        if (!File.Exists(path)) return new QuestionAnsweringOptions();
-        try
-        {
-            return (JsonSerializer.Deserialize<QuestionAnsweringOptions>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty")).Validate();
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException)
-        {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
-        }
-    }
-
     /// <summary>
     /// Answers every question of <paramref name="examples"/> (question id → text; "" for "no answer" with SQuAD 2.0
-    /// settings). Errors name <paramref name="source"/> and the question.
+    /// settings). A question longer than the max query length is truncated and passed to <paramref name="truncated"/>.
+    /// Errors name <paramref name="source"/> and the question.
     /// </summary>
-    public Dictionary<string, string> Predict(IReadOnlyList<SquadExample> examples, string source, int batchSize = 128)
+    public Dictionary<string, string> Predict(IReadOnlyList<SquadExample> examples, string source, int batchSize = 128, Action<SquadExample>? truncated = null)
     {
-        var windows = QuestionAnsweringWindow.Build(examples, Tokenizer, Options, source);
+        var windows = QuestionAnsweringWindow.Build(examples, Tokenizer, Options, source, truncated);
         var predictions = Decode(Model, examples, windows, Options, Tokenizer.PadId, batchSize);
         return AnswerDecoder.Answers(examples, predictions, Options.Version2WithNegative, Options.NullScoreDiffThreshold);
     }
 
-    /// <summary>Runs <paramref name="model"/> over <paramref name="windows"/> in eval mode and decodes each example's best span.</summary>
+    /// <summary>Runs <paramref name="model"/> over <paramref name="windows"/> in eval mode and decodes each example's best span (<see cref="AnswerDecoder.Predict"/>).</summary>
     public static AnswerPrediction[] Decode(ElectraForQuestionAnswering model, IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows,
         QuestionAnsweringOptions options, int padId, int batchSize = 128)
     {
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be ≥ 1");
         model.eval();
-        var logits = new (float[] Start, float[] End)[windows.Count];
-        var order = Enumerable.Range(0, windows.Count).OrderBy(i => windows[i].Length).ToArray();
         using var noGrad = no_grad();
-        for (int first = 0; first < order.Length; first += batchSize)
+        return AnswerDecoder.Predict(examples, windows, options, padId, batchSize, batch =>
         {
             using var scope = NewDisposeScope();
-            var batch = order.Skip(first).Take(batchSize).ToArray();
-            var (ids, mask, types, _, _) = Collate(batch.Select(i => windows[i]).ToList(), padId);
+            var (ids, mask, types) = Tensors(batch);
             var (start, end) = model.call(ids, mask, types); // [B, T] each
-            long T = ids.shape[1];
-            var starts = start.data<float>().ToArray(); // sync: evaluation reads the logits
-            var ends = end.data<float>().ToArray();
-            for (int r = 0; r < batch.Length; r++)
-            {
-                int n = windows[batch[r]].Length;
-                logits[batch[r]] = (starts.AsSpan((int)(r * T), n).ToArray(), ends.AsSpan((int)(r * T), n).ToArray());
-            }
-        }
-        return AnswerDecoder.Decode(examples, windows, logits, options);
+            return (start.data<float>().ToArray(), end.data<float>().ToArray()); // sync: decoding reads the logits
+        });
+    }
+
+    /// <summary>A padded batch as int64 tensors [B, T]: ids, attention mask, segment ids.</summary>
+    static (Tensor Ids, Tensor Mask, Tensor Types) Tensors(BatchEncoding batch)
+    {
+        long[] shape = { batch.BatchSize, batch.SequenceLength };
+        return (tensor(batch.InputIds, shape), tensor(batch.AttentionMask, shape), tensor(batch.TokenTypeIds, shape));
     }
 
     /// <summary>Windows padded to the longest: ids/mask/types [B, T] and the start/end labels [B].</summary>
     internal static (Tensor Ids, Tensor Mask, Tensor Types, Tensor Starts, Tensor Ends) Collate(IReadOnlyList<QuestionAnsweringWindow> rows, int padId)
     {
-        int B = rows.Count, T = rows.Max(r => r.Length);
-        var ids = new long[B * T];
-        var mask = new long[B * T];
-        var types = new long[B * T];
-        Array.Fill(ids, padId);
-        for (int r = 0; r < B; r++)
-            for (int t = 0; t < rows[r].Length; t++)
-            {
-                ids[r * T + t] = rows[r].Ids[t];
-                types[r * T + t] = rows[r].TypeIds[t];
-                mask[r * T + t] = 1;
-            }
-        long[] shape = { B, T };
-        return (tensor(ids, shape), tensor(mask, shape), tensor(types, shape),
-            tensor(rows.Select(r => (long)r.StartPosition).ToArray()), tensor(rows.Select(r => (long)r.EndPosition).ToArray()));
+        var (ids, mask, types) = Tensors(BatchEncoding.Pad(rows.Select(r => r.Ids).ToList(), rows.Select(r => r.TypeIds).ToList(), padId));
+        return (ids, mask, types, tensor(rows.Select(r => (long)r.StartPosition).ToArray()), tensor(rows.Select(r => (long)r.EndPosition).ToArray()));
     }
 
     /// <summary>Disposes the model.</summary>

@@ -17,7 +17,8 @@ public sealed record QuestionAnsweringEpoch(int Epoch, double TrainLoss, SquadSc
 /// <param name="TrainLoss">Mean training loss of this epoch so far.</param>
 /// <param name="Dev">Dev scores at the end of an epoch, else null.</param>
 /// <param name="Elapsed">Time since training started.</param>
-public sealed record QuestionAnsweringProgress(int Epoch, long Step, long TotalSteps, double TrainLoss, SquadScores? Dev, TimeSpan Elapsed);
+/// <param name="TruncatedQuestions">Questions (all splits) longer than the max query length, cut to it as google-research/electra does: worth a warning when not 0.</param>
+public sealed record QuestionAnsweringProgress(int Epoch, long Step, long TotalSteps, double TrainLoss, SquadScores? Dev, TimeSpan Elapsed, int TruncatedQuestions = 0);
 
 /// <summary>What a question-answering fine-tuning run measured; <see cref="ToJson"/> is <c>results.json</c>.</summary>
 /// <param name="Task">The task folder's name.</param>
@@ -31,9 +32,10 @@ public sealed record QuestionAnsweringProgress(int Epoch, long Step, long TotalS
 /// <param name="QuestionAnswering">Windowing and decoding, with SQuAD 2.0's chosen threshold.</param>
 /// <param name="Transfer">Which tensors came from the pre-trained folder; null for random initialisation.</param>
 /// <param name="Seconds">Wall time of training and evaluation.</param>
+/// <param name="TruncatedQuestions">Questions (all splits) longer than the max query length, cut to it as google-research/electra does.</param>
 public sealed record QuestionAnsweringResult(string Task, int TrainExamples, int TrainWindows, SquadScores Dev, SquadScores? Test,
     int BestEpoch, IReadOnlyList<QuestionAnsweringEpoch> Epochs, FineTuneOptions Options, QuestionAnsweringOptions QuestionAnswering,
-    TransferReport? Transfer, double Seconds)
+    TransferReport? Transfer, double Seconds, int TruncatedQuestions = 0)
 {
     /// <summary>Always <c>question_answering</c> (the <c>kind</c> of <c>results.json</c>).</summary>
     public string Kind => "question_answering";

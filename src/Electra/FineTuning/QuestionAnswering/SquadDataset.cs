@@ -2,27 +2,6 @@ using System.Text.Json;
 
 namespace Electra.FineTuning.QuestionAnswering;
 
-/// <summary>A gold answer: its text and the character where it starts in the context.</summary>
-/// <param name="Text">The answer as written in the context.</param>
-/// <param name="Start">SQuAD's <c>answer_start</c>: index of the answer's first character in the context.</param>
-public sealed record SquadAnswer(string Text, int Start)
-{
-    /// <summary>One past the answer's last character.</summary>
-    public int End => Start + Text.Length;
-}
-
-/// <summary>One SQuAD question over its paragraph.</summary>
-/// <param name="Id">The question id (unique in its file); predictions are keyed by it.</param>
-/// <param name="Question">The question text.</param>
-/// <param name="Context">The paragraph the answer is cut from (shared by the paragraph's questions).</param>
-/// <param name="Answers">Gold answers (SQuAD dev/test files list several; training uses the first); empty for an unanswerable or unlabelled question.</param>
-/// <param name="IsImpossible">SQuAD 2.0's <c>is_impossible</c>: the paragraph holds no answer.</param>
-public sealed record SquadExample(string Id, string Question, string Context, IReadOnlyList<SquadAnswer> Answers, bool IsImpossible)
-{
-    /// <summary>Whether the example has gold to score against (answers, or marked unanswerable).</summary>
-    public bool HasGold => IsImpossible || Answers.Count > 0;
-}
-
 /// <summary>
 /// A SQuAD v1.1 / v2.0 JSON file (<c>{"version", "data": [{"title", "paragraphs": [{"context", "qas": [{"id",
 /// "question", "answers": [{"text", "answer_start"}], "is_impossible"}]}]}]}</c>), checked as it is read: malformed

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Electra.FineTuning.QuestionAnswering;
 
@@ -10,7 +9,7 @@ namespace Electra.FineTuning.QuestionAnswering;
 public sealed record SquadSubset(double ExactMatch, double F1, int Total);
 
 /// <summary>
-/// SQuAD's official scores (<c>squad_official_eval.py</c>): overall EM/F1, and for SQuAD 2.0 the answerable
+/// SQuAD's official scores (<c>evaluate-v1.1.py</c>, <c>evaluate-v2.0.py</c>): overall EM/F1, and for SQuAD 2.0 the answerable
 /// (<c>HasAns</c>) and unanswerable (<c>NoAns</c>) subsets and the no-answer threshold used.
 /// </summary>
 /// <param name="ExactMatch">Overall exact match, 0–100.</param>
@@ -33,36 +32,40 @@ public sealed record SquadScores(double ExactMatch, double F1, int Total, SquadS
 }
 
 /// <summary>
-/// The official SQuAD metric: answers are normalised (lower case, ASCII punctuation removed, the articles a/an/the
-/// removed, whitespace collapsed), exact match and bag-of-words F1 are taken against each gold answer and the best
-/// kept. An unanswerable question's only gold answer is "": an empty prediction scores 1, anything else 0.
+/// The official SQuAD metric, <c>evaluate-v1.1.py</c> or <c>evaluate-v2.0.py</c> to the character: answers are
+/// normalised (Python's <c>str.lower()</c>, ASCII punctuation removed, the articles a/an/the removed as whole words by
+/// Python's <c>\b</c>, Python's whitespace collapsed; see <see cref="PythonStrings"/>), exact match and bag-of-words
+/// F1 are taken against each gold answer and the best kept. The versions differ where an answer normalises to
+/// nothing: v2.0 drops such gold answers (an unanswerable question's only gold is "", which an empty prediction
+/// matches with F1 1), v1.1 keeps them and gives F1 0 whenever no word is shared.
 /// </summary>
 public static class SquadMetrics
 {
-    static readonly Regex Articles = new(@"\b(a|an|the)\b", RegexOptions.CultureInvariant);
+    static readonly HashSet<string> Articles = new(StringComparer.Ordinal) { "a", "an", "the" };
     const string Punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"; // Python's string.punctuation
 
-    /// <summary>SQuAD's <c>normalize_answer</c>.</summary>
+    /// <summary>SQuAD's <c>normalize_answer</c> (the same in both versions).</summary>
     public static string Normalize(string s)
     {
-        var lower = new StringBuilder(s.Length);
-        foreach (char c in s.ToLowerInvariant())
-            if (Punctuation.IndexOf(c) < 0) lower.Append(c);
-        return string.Join(' ', Words(Articles.Replace(lower.ToString(), " ")));
+        var kept = new StringBuilder(s.Length);
+        foreach (char c in PythonStrings.Lower(s))
+            if (Punctuation.IndexOf(c) < 0) kept.Append(c);
+        return string.Join(' ', PythonStrings.Split(PythonStrings.ReplaceWholeWords(kept.ToString(), Articles)));
     }
-
-    static string[] Words(string s) => s.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>1 when the normalised strings are equal, else 0.</summary>
     public static double ExactMatch(string gold, string prediction) => Normalize(gold) == Normalize(prediction) ? 1 : 0;
 
-    /// <summary>Word-overlap F1 of the normalised strings; when either is empty, 1 if both are, else 0.</summary>
-    public static double F1(string gold, string prediction)
+    /// <summary>
+    /// Word-overlap F1 of the normalised strings. When either has no words, SQuAD 2.0 gives 1 if both have none, else 0;
+    /// SQuAD 1.1 gives 0 (no word shared).
+    /// </summary>
+    public static double F1(string gold, string prediction, bool version2 = true)
     {
-        var g = Words(Normalize(gold));
-        var p = Words(Normalize(prediction));
-        if (g.Length == 0 || p.Length == 0) return g.Length == p.Length ? 1 : 0;
-        var counts = g.GroupBy(w => w).ToDictionary(x => x.Key, x => x.Count());
+        var g = PythonStrings.Split(Normalize(gold));
+        var p = PythonStrings.Split(Normalize(prediction));
+        if (version2 && (g.Length == 0 || p.Length == 0)) return g.Length == p.Length ? 1 : 0;
+        var counts = g.GroupBy(w => w, StringComparer.Ordinal).ToDictionary(x => x.Key, x => x.Count(), StringComparer.Ordinal);
         int same = 0;
         foreach (var w in p)
             if (counts.TryGetValue(w, out int c) && c > 0)
@@ -75,29 +78,33 @@ public static class SquadMetrics
         return 2 * precision * recall / (precision + recall);
     }
 
-    /// <summary>The gold answers a prediction is compared with: those not empty after normalisation, or "" for none.</summary>
-    static IReadOnlyList<string> Gold(SquadExample e)
+    /// <summary>
+    /// The gold answers a prediction is compared with: v2.0 keeps those not empty after normalisation, or "" for none;
+    /// v1.1 keeps every one ("" when the question has none).
+    /// </summary>
+    static IReadOnlyList<string> Gold(SquadExample e, bool version2)
     {
-        var gold = e.Answers.Select(a => a.Text).Where(t => Normalize(t).Length > 0).ToList();
+        var gold = e.Answers.Select(a => a.Text).Where(t => !version2 || Normalize(t).Length > 0).ToList();
         return gold.Count > 0 ? gold : new[] { "" };
     }
 
-    /// <summary>Per-question (EM, F1), each the best over the gold answers, 0/1 scale.</summary>
-    public static (double Exact, double F1) Score(SquadExample example, string prediction)
+    /// <summary>Per-question (EM, F1), each the best over the gold answers, 0/1 scale, by the rules of SQuAD 2.0 or 1.1.</summary>
+    public static (double Exact, double F1) Score(SquadExample example, string prediction, bool version2 = true)
     {
-        var gold = Gold(example);
-        return (gold.Max(g => ExactMatch(g, prediction)), gold.Max(g => F1(g, prediction)));
+        var gold = Gold(example, version2);
+        return (gold.Max(g => ExactMatch(g, prediction)), gold.Max(g => F1(g, prediction, version2)));
     }
 
     /// <summary>
-    /// Scores <paramref name="predictions"/> (question id → answer text, "" for no answer) on every example; a missing
-    /// prediction is an error naming the question.
+    /// Scores <paramref name="predictions"/> (question id → answer text, "" for no answer) on every example by the rules
+    /// of <c>evaluate-v2.0.py</c> (<paramref name="version2"/>) or <c>evaluate-v1.1.py</c>; a missing prediction is an
+    /// error naming the question (the official scripts score it 0 or skip it).
     /// </summary>
     public static SquadScores Evaluate(IReadOnlyList<SquadExample> examples, IReadOnlyDictionary<string, string> predictions, bool version2, double? threshold = null)
     {
         if (examples.Count == 0) throw new ArgumentException("no questions to score");
         var scores = examples.Select(e => predictions.TryGetValue(e.Id, out var p)
-            ? Score(e, p)
+            ? Score(e, p, version2)
             : throw new ArgumentException($"no prediction for question {e.Id}")).ToList();
         SquadSubset Subset(Func<SquadExample, bool> keep)
         {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Electra.FineTuning.QuestionAnswering;
 
 namespace Electra.Tests.FineTuning.QuestionAnswering;
@@ -14,6 +15,45 @@ public class SquadMetricsTests
     [InlineData("  Santa\tClara,\nCalifornia. ", "santa clara california")]
     [InlineData("rock-'n'-roll", "rocknroll")]
     public void Normalisation_is_squads(string text, string normalised) => Assert.Equal(normalised, SquadMetrics.Normalize(text));
+
+    /// <summary>
+    /// Unicode edge cases (final sigma, İ, \b beside combining marks/ZWJ/superscripts, Python's whitespace) and answers
+    /// that normalise to nothing, with the normalisation and per-question scores of the official evaluate-v1.1.py and
+    /// evaluate-v2.0.py, written by Data/squad_unicode_cases.py.
+    /// </summary>
+    [Fact]
+    public void Normalisation_and_scores_equal_the_official_scripts_on_unicode_edge_cases()
+    {
+        string path = Path.Combine(TestPaths.RepoRoot, "tests", "Electra.Tests", "FineTuning", "QuestionAnswering", "Data", "squad-unicode-cases.json");
+        using var cases = JsonDocument.Parse(File.ReadAllText(path));
+        var wrong = new List<string>();
+        foreach (var c in cases.RootElement.EnumerateArray())
+        {
+            string what = c.GetProperty("what").GetString()!, prediction = c.GetProperty("prediction").GetString()!;
+            var example = new SquadExample("q", "q", "ctx", c.GetProperty("gold").EnumerateArray().Select(g => new SquadAnswer(g.GetString()!, 0)).ToList(), false);
+            if (SquadMetrics.Normalize(prediction) != c.GetProperty("normalized").GetString()) wrong.Add($"{what}: normalised '{SquadMetrics.Normalize(prediction)}'");
+            foreach (var (version, v2) in new[] { ("v1", false), ("v2", true) })
+            {
+                var expected = c.GetProperty(version);
+                var (exact, f1) = SquadMetrics.Score(example, prediction, v2);
+                if (exact != expected.GetProperty("exact").GetDouble() || Math.Abs(f1 - expected.GetProperty("f1").GetDouble()) > 1e-12)
+                    wrong.Add($"{what}: {version} EM {exact} F1 {f1}");
+            }
+        }
+        Assert.True(cases.RootElement.GetArrayLength() >= 32);
+        Assert.Empty(wrong);
+    }
+
+    [Fact]
+    public void Squad_1_1_keeps_gold_answers_that_normalise_to_nothing()
+    {
+        var examples = new[] { Q("e", "the"), Q("p", "an", "Paris") };
+        var predictions = new Dictionary<string, string> { ["e"] = "", ["p"] = "paris" };
+        var v1 = SquadMetrics.Evaluate(examples, predictions, version2: false);
+        var v2 = SquadMetrics.Evaluate(examples, predictions, version2: true);
+        Assert.Equal((100, 50), (v1.ExactMatch, v1.F1)); // evaluate-v1.1.py: "" equals "the" normalised, but shares no word
+        Assert.Equal((100, 100), (v2.ExactMatch, v2.F1)); // evaluate-v2.0.py drops "the": the only gold left is ""
+    }
 
     [Fact]
     public void Exact_match_and_f1_against_hand_computed_values()

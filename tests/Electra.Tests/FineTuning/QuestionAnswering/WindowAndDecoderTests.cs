@@ -84,12 +84,17 @@ public class WindowAndDecoderTests
     }
 
     [Fact]
-    public void A_question_longer_than_its_share_of_the_window_is_an_error_naming_it()
+    public void A_question_longer_than_the_max_query_length_keeps_its_first_pieces_and_is_reported()
     {
-        var example = new SquadExample("q-long", "w57 w58 w59 w60 w61 w62 w63 w64 w65", Context, new[] { Word(101) }, false);
-        var e = Assert.Throws<InvalidDataException>(() => QuestionAnsweringWindow.Build(new[] { example }, Tokenizer, Small, "dev.json"));
-        Assert.Contains("dev.json: question q-long: the question has 9 word pieces", e.Message);
-        Assert.Contains("max query length 8", e.Message);
+        var longQuestion = new SquadExample("q-long", "w57 w58 w59 w60 w61 w62 w63 w64 w65", Context, new[] { Word(101) }, false);
+        var reported = new List<string>();
+        var windows = QuestionAnsweringWindow.Build(new[] { longQuestion, Example(Word(101)) }, Tokenizer, Small, "dev.json", e => reported.Add(e.Id));
+        Assert.Equal(new[] { "q-long" }, reported); // the 3-piece question is not
+        // google's rule: the first 8 of 9 pieces, then [SEP]; the window keeps 16 - 8 - 3 = 5 context pieces.
+        Assert.Equal(new[] { "[CLS]", "w57", "w58", "w59", "w60", "w61", "w62", "w63", "w64", "[SEP]", "w100" },
+            windows[0].Ids.Take(11).Select(Tokenizer.IdToToken));
+        Assert.Equal(16, windows[0].Length);
+        Assert.Equal((11, 11), (windows[0].StartPosition, windows[0].EndPosition)); // W101 is context piece 1
         Assert.Throws<ArgumentException>(() => (Small with { MaxSeqLength = 11 }).Validate()); // 8 + [CLS] + 2 [SEP] leaves nothing
     }
 }

@@ -1,10 +1,14 @@
+using Electra.Tokenization;
+
 namespace Electra.FineTuning.QuestionAnswering;
 
 /// <summary>The decoded answer of one question.</summary>
 /// <param name="Text">The best non-empty span, cut from the original context ("" when no window offered a valid span).</param>
 /// <param name="Score">Its start logit + end logit.</param>
 /// <param name="NullScoreDiff">The lowest [CLS] start + end logit over the question's windows minus <see cref="Score"/>: the higher, the more likely unanswerable (+∞ without a span).</param>
-public sealed record AnswerPrediction(string Text, double Score, double NullScoreDiff);
+/// <param name="Start">Where the span starts in the context (characters; 0 without a span).</param>
+/// <param name="End">Where it ends, exclusive.</param>
+public sealed record AnswerPrediction(string Text, double Score, double NullScoreDiff, int Start = 0, int End = 0);
 
 /// <summary>
 /// google-research/electra's (and BERT's) span decoding: in every window of a question, the
@@ -12,17 +16,43 @@ public sealed record AnswerPrediction(string Text, double Score, double NullScor
 /// context pieces, the start is in its best-centred window, the end is not before the start and the span is at most
 /// <see cref="QuestionAnsweringOptions.MaxAnswerLength"/> pieces. The highest start + end logit wins, its text cut
 /// from the context by the pieces' character offsets. SQuAD 2.0 answers "" when the null score (the [CLS] start + end
-/// logits, lowest over windows) exceeds the best span's by more than the threshold.
+/// logits, lowest over windows) exceeds the best span's by more than the threshold. Every runtime decodes here, from
+/// float logits, so TorchSharp and ONNX Runtime answer alike (up to their float differences on near-tied spans).
 /// </summary>
 public static class AnswerDecoder
 {
+    /// <summary>
+    /// Runs <paramref name="windows"/> through a model <paramref name="batchSize"/> at a time, shortest first (little
+    /// padding), each batch padded to its longest (<see cref="BatchEncoding.Pad"/>), and decodes every example.
+    /// <paramref name="run"/> is the runtime: a padded batch in, its start and end logits out, row-major [B, T] each.
+    /// </summary>
+    public static AnswerPrediction[] Predict(IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows, QuestionAnsweringOptions options,
+        int padId, int batchSize, Func<BatchEncoding, (float[] Start, float[] End)> run)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be ≥ 1");
+        var logits = new (float[] Start, float[] End)[windows.Count];
+        var order = Enumerable.Range(0, windows.Count).OrderBy(i => windows[i].Length).ToArray();
+        foreach (var batch in order.Chunk(batchSize))
+        {
+            var input = BatchEncoding.Pad(batch.Select(i => windows[i].Ids).ToList(), batch.Select(i => windows[i].TypeIds).ToList(), padId);
+            var (start, end) = run(input); // [B, T] each
+            int T = input.SequenceLength;
+            for (int r = 0; r < batch.Length; r++)
+            {
+                int n = windows[batch[r]].Length;
+                logits[batch[r]] = (start.AsSpan(r * T, n).ToArray(), end.AsSpan(r * T, n).ToArray());
+            }
+        }
+        return Decode(examples, windows, logits, options);
+    }
+
     /// <summary>Decodes every example from its windows' start and end logits (one pair of arrays per window).</summary>
     public static AnswerPrediction[] Decode(IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows,
         IReadOnlyList<(float[] Start, float[] End)> logits, QuestionAnsweringOptions options)
     {
         if (logits.Count != windows.Count) throw new ArgumentException($"{logits.Count} logit rows for {windows.Count} windows");
-        var best = new (string Text, double Score, double Null)[examples.Count];
-        Array.Fill(best, ("", double.NegativeInfinity, double.PositiveInfinity));
+        var best = new (string Text, double Score, double Null, int Start, int End)[examples.Count];
+        Array.Fill(best, ("", double.NegativeInfinity, double.PositiveInfinity, 0, 0));
         for (int w = 0; w < windows.Count; w++)
         {
             var window = windows[w];
@@ -38,11 +68,12 @@ public static class AnswerDecoder
                     double score = (double)start[s] + end[e];
                     if (score <= b.Score) continue;
                     string context = examples[window.Example].Context;
-                    b = (context[window.Offsets[s].Start..window.Offsets[e].End], score, b.Null);
+                    var (first, last) = (window.Offsets[s].Start, window.Offsets[e].End);
+                    b = (context[first..last], score, b.Null, first, last);
                 }
             }
         }
-        return best.Select(b => new AnswerPrediction(b.Text, b.Score, b.Null - b.Score)).ToArray();
+        return best.Select(b => new AnswerPrediction(b.Text, b.Score, b.Null - b.Score, b.Start, b.End)).ToArray();
     }
 
     /// <summary>Indices of the <paramref name="n"/> highest of the first <paramref name="length"/> logits, best first.</summary>

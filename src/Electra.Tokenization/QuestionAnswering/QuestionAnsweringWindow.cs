@@ -26,11 +26,14 @@ public sealed record QuestionAnsweringWindow(int Example, int[] Ids, int[] TypeI
 
     /// <summary>
     /// The windows of every example, in example order. Character offsets come from the tokenizer, so answers are cut
-    /// from the original context whatever the normalisation (lower-casing, accents). Errors name
-    /// <paramref name="source"/> and the question id: a question of more than
-    /// <see cref="QuestionAnsweringOptions.MaxQueryLength"/> pieces, an empty context, an answer with no piece.
+    /// from the original context whatever the normalisation (lower-casing, accents). A question of more than
+    /// <see cref="QuestionAnsweringOptions.MaxQueryLength"/> pieces keeps its first ones (google-research/electra's
+    /// <c>qa_tasks.py</c> and HF's SQuAD features do the same) and is passed to <paramref name="truncated"/>, so the
+    /// caller can count and report them. Errors name <paramref name="source"/> and the question id: a question or
+    /// context with no piece, an answer with no piece.
     /// </summary>
-    public static List<QuestionAnsweringWindow> Build(IReadOnlyList<SquadExample> examples, WordPieceTokenizer tokenizer, QuestionAnsweringOptions options, string source)
+    public static List<QuestionAnsweringWindow> Build(IReadOnlyList<SquadExample> examples, WordPieceTokenizer tokenizer, QuestionAnsweringOptions options, string source,
+        Action<SquadExample>? truncated = null)
     {
         options.Validate();
         var contexts = new Dictionary<string, Encoding>(StringComparer.Ordinal);
@@ -42,7 +45,10 @@ public sealed record QuestionAnsweringWindow(int Example, int[] Ids, int[] TypeI
             var question = tokenizer.Encode(example.Question, options: Pieces).Ids;
             if (question.Length == 0) throw new InvalidDataException($"{where}: the question has no word pieces");
             if (question.Length > options.MaxQueryLength)
-                throw new InvalidDataException($"{where}: the question has {question.Length} word pieces, more than the window allows for it (max query length {options.MaxQueryLength}); shorten it or raise the max query length");
+            {
+                question = question[..options.MaxQueryLength];
+                truncated?.Invoke(example);
+            }
             if (!contexts.TryGetValue(example.Context, out var context))
                 contexts[example.Context] = context = tokenizer.Encode(example.Context, options: Pieces);
             if (context.Length == 0) throw new InvalidDataException($"{where}: the context has no word pieces");

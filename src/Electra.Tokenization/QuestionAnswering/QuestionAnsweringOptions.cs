@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Electra.FineTuning.QuestionAnswering;
@@ -9,6 +10,9 @@ namespace Electra.FineTuning.QuestionAnswering;
 /// </summary>
 public sealed record QuestionAnsweringOptions
 {
+    /// <summary>The settings file written next to a fine-tuned model and copied into its ONNX export.</summary>
+    public const string FileName = "question_answering.json";
+
     /// <summary>Word pieces per window, <c>[CLS] question [SEP] context [SEP]</c> (google: 512 for SQuAD); at most <c>max_position_embeddings</c>.</summary>
     [JsonPropertyName("max_seq_length")] public int MaxSeqLength { get; init; } = 512;
 
@@ -16,8 +20,8 @@ public sealed record QuestionAnsweringOptions
     [JsonPropertyName("doc_stride")] public int DocStride { get; init; } = 128;
 
     /// <summary>
-    /// Most word pieces a question may have (google: 64). google truncates longer questions silently; we reject them
-    /// with the question id, since a cut question may ask something else.
+    /// Most word pieces of a question (google: 64); a longer question keeps its first pieces, as google-research/electra
+    /// and HF truncate it (<see cref="QuestionAnsweringWindow.Build"/> reports how many were).
     /// </summary>
     [JsonPropertyName("max_query_length")] public int MaxQueryLength { get; init; } = 64;
 
@@ -44,5 +48,21 @@ public sealed record QuestionAnsweringOptions
         if (NBestSize < 1) throw new ArgumentException($"n-best size must be ≥ 1 (got {NBestSize})");
         if (!double.IsFinite(NullScoreDiffThreshold)) throw new ArgumentException($"null score threshold must be finite (got {NullScoreDiffThreshold})");
         return this;
+    }
+
+    /// <summary>The settings of <paramref name="dir"/>'s <see cref="FileName"/>, or the defaults without one (e.g. a folder from HF).</summary>
+    /// <exception cref="InvalidDataException">The file is not valid JSON or holds a value no run could want; the message names it.</exception>
+    public static QuestionAnsweringOptions Read(string dir)
+    {
+        string path = Path.Combine(dir, FileName);
+        if (!File.Exists(path)) return new QuestionAnsweringOptions();
+        try
+        {
+            return (JsonSerializer.Deserialize<QuestionAnsweringOptions>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty")).Validate();
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
     }
 }
