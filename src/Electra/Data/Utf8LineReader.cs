@@ -55,8 +55,21 @@ static class Utf8LineReader
             Span<char> scratch = new char[line.Length];
             Utf8.ToUtf16(line, scratch, out int validBytes, out _, replaceInvalidSequences: false);
             throw new InvalidDataException(
-                $"{path}:{number}: invalid UTF-8 at byte {validBytes + 1} of the line (0x{line[validBytes]:X2}); corpora must be UTF-8 text");
+                $"{path}:{number}: invalid UTF-8 at byte {validBytes + 1} of the line (0x{line[validBytes]:X2}); the file must be UTF-8 text");
         }
         return Encoding.UTF8.GetString(line);
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> (read from a user's file) made safe to quote in a message: tabs as <c>&lt;TAB&gt;</c>,
+    /// other control characters as <c>\uXXXX</c>, cut after <paramref name="max"/> characters, so an error never
+    /// writes raw input to a terminal.
+    /// </summary>
+    public static string Quote(string text, int max = 80)
+    {
+        var sb = new StringBuilder();
+        foreach (char c in text.Length > max ? text[..max] : text)
+            sb.Append(c == '\t' ? "<TAB>" : char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString());
+        return text.Length > max ? sb.Append('…').ToString() : sb.ToString();
     }
 }
