@@ -176,7 +176,7 @@ public sealed record ElectraConfig
         {
             double e = EmbeddingSize, h = HiddenSize, i = IntermediateSize;
             double embeddings = ((double)VocabSize + MaxPositionEmbeddings + TypeVocabSize) * e + 2 * e + (e != h ? e * h + h : 0);
-            double layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * 2 * h;
+            double layer = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 2 * 2 * h; // Q, K, V, output; feed-forward in and out; two LayerNorms
             return 4 * (embeddings + NumHiddenLayers * layer);
         }
     }
