@@ -130,11 +130,11 @@ static class LogitsCommand
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllBytes(path)); // bytes: invalid UTF-8 is an error, not replaced
+            root = JsonNode.Parse(Data.Utf8LineReader.ReadAllText(path));
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
+            throw new InvalidDataException($"{path}: not valid JSON ({Data.Utf8LineReader.Quote(e.Message, 300)})");
         }
         if (root?["batches"] is not JsonArray batches || batches.Count == 0)
             throw new InvalidDataException($"{path}: expected {{\"batches\": [{{\"input_ids\": [[...]], ...}}]}}");

@@ -93,7 +93,7 @@ public class InputValidationTests
         Assert.Contains(dir["b.tsv"] + ":2: invalid UTF-8", Assert.Throws<InvalidDataException>(() => TsvTaskReader.Read(dir["b.tsv"])).Message);
         Assert.Contains(dir["b.conll"] + ":2: invalid UTF-8", Assert.Throws<InvalidDataException>(() => ConllTaskReader.Read(dir["b.conll"])).Message);
         Assert.Contains(dir["b.txt"] + ":2: invalid UTF-8", Assert.Throws<InvalidDataException>(() => RetrievalFiles.ReadTexts(dir["b.txt"])).Message);
-        Assert.Contains(dir["b.jsonl"] + ":2: invalid UTF-8", Assert.Throws<InvalidDataException>(() => RetrievalFiles.ReadDocuments(dir["b.jsonl"])).Message);
+        Assert.Contains(dir["b.jsonl"] + ":1: not valid JSON", Assert.Throws<InvalidDataException>(() => RetrievalFiles.ReadDocuments(dir["b.jsonl"])).Message);
         Assert.Contains(dir["b.txt"] + ":2: invalid UTF-8", Assert.Throws<InvalidDataException>(() => RetrievalFiles.ReadQueries(dir["b.txt"])).Message);
         Assert.Contains(dir["nul.txt"] + ":2: NUL byte", Assert.Throws<InvalidDataException>(() => RetrievalFiles.ReadTexts(dir["nul.txt"])).Message);
         Assert.Contains(dir["nul.txt"] + ":2: NUL byte", Assert.Throws<InvalidDataException>(() => Utf8Lines.Read(dir["nul.txt"]).ToList()).Message);

@@ -142,11 +142,11 @@ public sealed record ElectraConfig
         ElectraConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize<ElectraConfig>(File.ReadAllText(path), Json);
+            config = JsonSerializer.Deserialize<ElectraConfig>(Data.Utf8LineReader.ReadAllText(path), Json);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not a valid config.json ({e.Message})", e);
+            throw new InvalidDataException($"{path}: not a valid config.json ({Data.Utf8LineReader.Quote(e.Message, 300)})", e);
         }
         if (config is null) throw new InvalidDataException($"{path}: empty config.json");
         try

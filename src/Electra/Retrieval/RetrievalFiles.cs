@@ -173,7 +173,7 @@ public static class RetrievalFiles
             }
             catch (JsonException e)
             {
-                throw new InvalidDataException($"{path}:{line}: not valid JSON ({e.Message})", e);
+                throw new InvalidDataException($"{path}:{line}: not valid JSON ({Utf8LineReader.Quote(e.Message, 300)})", e);
             }
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}:{line}: expected a JSON object");
             string id = root.TryGetProperty("id", out var idElement) ? idElement.ValueKind switch
