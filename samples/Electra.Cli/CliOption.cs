@@ -67,15 +67,28 @@ static class CliOption
         return option;
     }
 
-    /// <summary>One or more values after the option: `--corpus a.txt b.txt dir/`.</summary>
-    public static Option<string[]> Many(string name, string description, bool required = false, string? valueName = null) => new(name)
+    /// <summary>
+    /// One or more values after the option: `--corpus a.txt b.txt dir/`. A value that starts with '-' and names no
+    /// file or folder is a mistyped option swallowed as a value (`--corpus a.txt --stpes 5`): an unknown option, exit 2.
+    /// </summary>
+    public static Option<string[]> Many(string name, string description, bool required = false, string? valueName = null)
     {
-        Description = description,
-        Required = required,
-        HelpName = valueName,
-        Arity = ArgumentArity.OneOrMore,
-        AllowMultipleArgumentsPerToken = true,
-    };
+        var option = new Option<string[]>(name)
+        {
+            Description = description,
+            Required = required,
+            HelpName = valueName,
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        option.Validators.Add(r =>
+        {
+            foreach (string value in r.GetValueOrDefault<string[]>() ?? [])
+                if (value.StartsWith('-') && !File.Exists(value) && !Directory.Exists(value))
+                    r.AddError($"unknown option {value} (after {name}, whose values are paths)");
+        });
+        return option;
+    }
 
     /// <summary>A flag: present or not, takes no value.</summary>
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };

@@ -57,7 +57,7 @@ static class CorpusCommand
     static int Run(ParseResult r)
     {
         string? folder = r.GetValue(Out);
-        var log = new Progress<string>(line => Console.Error.WriteLine($"electra corpus: {line}"));
+        var log = new SynchronousProgress<string>(line => Console.Error.WriteLine($"electra corpus: {line}"));
         var result = CorpusDownloader.Fetch(folder, log);
         foreach (var f in result.Files)
             Console.WriteLine($"{f.Name}: {f.Bytes / 1e6:F1} MB, {f.Documents} documents, {f.Sentences} sentences");

@@ -59,10 +59,24 @@ static class FinetuneCommand
         CliOption.Validate(() => options.Validate());
 
         TorchRuntime.EnsureLoaded();
+        // As for SQuAD: the default length is capped at the model's positions; an explicit value beyond them is a usage error.
+        int positions = Interop.Pretrained.ReadConfig(model).MaxPositionEmbeddings;
+        if (!Given(r, MaxLength)) options = options with { MaxLength = Math.Min(options.MaxLength, positions) };
+        else if (options.MaxLength > positions) throw new UsageException($"--max-length {options.MaxLength} exceeds the model's max_position_embeddings {positions} ({model})");
         Console.WriteLine($"fine-tuning {model} ({init} init) on {task}");
-        var result = BiEncoderTrainer.IsRetrievalTask(task)
-            ? BiEncoderTrainer.Run(model, task, options, output, new ConsoleProgress())
-            : FineTuner.Run(model, task, options, output, new ConsoleProgress());
+        using var stop = new StopSignal($"fine-tuning stops at the end of this step; nothing is written to {output}");
+        FineTuneResult result;
+        try
+        {
+            result = BiEncoderTrainer.IsRetrievalTask(task)
+                ? BiEncoderTrainer.Run(model, task, options, output, new ConsoleProgress(), stop.Token)
+                : FineTuner.Run(model, task, options, output, new ConsoleProgress(), stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.Signal is not null)
+        {
+            Console.Error.WriteLine($"stopped by {stop.Signal}; {output} was not written (run the command again to fine-tune)");
+            return StopSignal.ExitCode;
+        }
         if (result.Transfer is not null) Console.WriteLine($"weights {result.Transfer}");
         Console.WriteLine($"best epoch {result.BestEpoch} of {result.Epochs.Count} ({result.TrainExamples} training examples, {result.Seconds:F1} s)");
         Console.WriteLine($"dev  {result.Dev}");

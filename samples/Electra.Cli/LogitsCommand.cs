@@ -32,7 +32,13 @@ static class LogitsCommand
     sealed record Batch(long[] Ids, long[] Mask, long[] Types, int B, int L);
 
     /// <summary>A loaded model on either runtime: its limits and its logits for a batch (row-major, with shape).</summary>
-    sealed record Runner(IDisposable Model, int MaxPositions, int Vocab, Func<Batch, (float[] Values, long[] Shape)> Logits);
+    sealed record Runner(IDisposable Model, int MaxPositions, int Vocab, int TypeVocab, Func<Batch, (float[] Values, long[] Shape)> Logits);
+
+    static void CheckRange(long[] values, int limit, string where, string what)
+    {
+        int bad = Array.FindIndex(values, v => v < 0 || v >= limit);
+        if (bad >= 0) throw new InvalidDataException($"{where} holds {values[bad]}, outside {what} [0, {limit})");
+    }
 
     static int Run(ParseResult r)
     {
@@ -62,7 +68,9 @@ static class LogitsCommand
             {
                 if (runner is null) continue;
                 if (b.L > runner.MaxPositions) throw new InvalidDataException($"{where}: length {b.L} exceeds max_position_embeddings {runner.MaxPositions}");
-                if (b.Ids.Any(id => id < 0 || id >= runner.Vocab)) throw new InvalidDataException($"{where}: input_ids outside the vocabulary [0, {runner.Vocab})");
+                // Checked here, not by libtorch: an out-of-range index aborts the process inside its parallel kernels.
+                CheckRange(b.Ids, runner.Vocab, $"{where}.input_ids", "the vocabulary (vocab_size)");
+                CheckRange(b.Types, runner.TypeVocab, $"{where}.token_type_ids", "the segment types (type_vocab_size)");
                 var (values, shape) = runner.Logits(b);
                 entry[name] = ToJson(values, shape);
             }
@@ -89,7 +97,7 @@ static class LogitsCommand
             (model, config) = (g, g.Config);
         }
         model.eval();
-        return new Runner(model, config.MaxPositionEmbeddings, config.VocabSize, b =>
+        return new Runner(model, config.MaxPositionEmbeddings, config.VocabSize, config.TypeVocabSize, b =>
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
@@ -109,7 +117,7 @@ static class LogitsCommand
             model.Dispose();
             throw new InvalidDataException($"{dir}: an export of {model.Architecture}, not {(discriminator ? "ElectraForPreTraining" : "ElectraForMaskedLM")}");
         }
-        return new Runner(model, model.MaxPositions, model.VocabSize, b =>
+        return new Runner(model, model.MaxPositions, model.VocabSize, model.TypeVocabSize, b =>
         {
             var logits = model.Run(b.Ids, b.Mask, b.Types, b.B, b.L)[0];
             return (logits.Values, logits.Shape.Select(d => (long)d).ToArray());
@@ -122,11 +130,11 @@ static class LogitsCommand
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path));
+            root = JsonNode.Parse(Data.Utf8LineReader.ReadAllText(path));
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})");
+            throw new InvalidDataException($"{path}: not valid JSON ({Data.Utf8LineReader.Quote(e.Message, 300)})");
         }
         if (root?["batches"] is not JsonArray batches || batches.Count == 0)
             throw new InvalidDataException($"{path}: expected {{\"batches\": [{{\"input_ids\": [[...]], ...}}]}}");

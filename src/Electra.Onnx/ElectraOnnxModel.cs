@@ -38,7 +38,8 @@ public sealed class ElectraOnnxModel : IDisposable
     readonly string folder;
 
     ElectraOnnxModel(string folder, InferenceSession session, SessionOptions sessionOptions, OnnxHead head, string architecture,
-        IReadOnlyList<string> labels, int maxPositions, int vocabSize, WordPieceTokenizer? tokenizer, OnnxModelOptions options, QuestionAnsweringOptions? questionAnswering)
+        IReadOnlyList<string> labels, int maxPositions, int vocabSize, int typeVocabSize, WordPieceTokenizer? tokenizer, OnnxModelOptions options,
+        QuestionAnsweringOptions? questionAnswering)
     {
         QuestionAnswering = questionAnswering;
         this.folder = folder;
@@ -51,6 +52,7 @@ public sealed class ElectraOnnxModel : IDisposable
         Labels = labels;
         MaxPositions = maxPositions;
         VocabSize = vocabSize;
+        TypeVocabSize = typeVocabSize;
         MaxLength = options.MaxLength ?? Math.Min(512, maxPositions);
         outputNames = head == OnnxHead.QuestionAnswering ? ["start_logits", "end_logits"] : ["logits"];
     }
@@ -69,6 +71,9 @@ public sealed class ElectraOnnxModel : IDisposable
 
     /// <summary><c>vocab_size</c>: every input id must be below it.</summary>
     public int VocabSize { get; }
+
+    /// <summary><c>type_vocab_size</c> (HF's default 2 when the config omits it): every token type id must be below it.</summary>
+    public int TypeVocabSize { get; }
 
     /// <summary>Longest encoding the text methods produce (<see cref="OnnxModelOptions.MaxLength"/>).</summary>
     public int MaxLength { get; }
@@ -98,9 +103,16 @@ public sealed class ElectraOnnxModel : IDisposable
         if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: no such model folder");
         string modelPath = Path.Combine(dir, "model.onnx");
         string configPath = Path.Combine(dir, "config.json");
-        if (!File.Exists(modelPath)) throw new FileNotFoundException($"{dir}: no model.onnx (export one with `electra export-onnx --model DIR --out {dir}`)");
+        if (!File.Exists(modelPath))
+        {
+            // An HF folder is exported into a folder of its own (export-onnx refuses to write into the model folder).
+            string export = Path.TrimEndingDirectorySeparator(dir) + "-onnx";
+            throw new FileNotFoundException(File.Exists(configPath)
+                ? $"{dir}: no model.onnx; this looks like a model folder: export it with `electra export-onnx --model {dir} --out {export}` and pass {export}"
+                : $"{dir}: no model.onnx (a folder written by `electra export-onnx --model MODEL_DIR --out {dir}`)");
+        }
         if (!File.Exists(configPath)) throw new FileNotFoundException($"{dir}: no config.json");
-        var (architecture, labels, maxPositions, vocabSize, padId) = ReadConfig(configPath);
+        var (architecture, labels, maxPositions, vocabSize, typeVocabSize, padId) = ReadConfig(configPath);
         if (!Heads.TryGetValue(architecture, out var head))
             throw new InvalidDataException($"{configPath}: architectures names {architecture}, not one of {string.Join(", ", Heads.Keys)}");
         if (head is OnnxHead.SequenceClassification or OnnxHead.TokenClassification && labels.Count == 0)
@@ -148,7 +160,7 @@ public sealed class ElectraOnnxModel : IDisposable
             {
                 throw new InvalidDataException($"{modelPath}: ONNX Runtime cannot load it ({e.Message})", e);
             }
-            var model = new ElectraOnnxModel(dir, session, sessionOptions, head, architecture, labels, maxPositions, vocabSize, tokenizer, options, questionAnswering);
+            var model = new ElectraOnnxModel(dir, session, sessionOptions, head, architecture, labels, maxPositions, vocabSize, typeVocabSize, tokenizer, options, questionAnswering);
             var missing = InputNames.Where(n => !session.InputMetadata.ContainsKey(n))
                 .Concat(model.outputNames.Where(n => !session.OutputMetadata.ContainsKey(n))).ToList();
             if (missing.Count > 0)
@@ -165,7 +177,7 @@ public sealed class ElectraOnnxModel : IDisposable
         }
     }
 
-    static (string Architecture, IReadOnlyList<string> Labels, int MaxPositions, int VocabSize, int PadId) ReadConfig(string path)
+    static (string Architecture, IReadOnlyList<string> Labels, int MaxPositions, int VocabSize, int TypeVocabSize, int PadId) ReadConfig(string path)
     {
         try
         {
@@ -187,7 +199,8 @@ public sealed class ElectraOnnxModel : IDisposable
                     labels.Add(byId.TryGetValue(i, out var name) ? name : throw new InvalidDataException($"{path}: id2label has no id {i} (ids must be 0 … {byId.Count - 1})"));
             }
             int pad = root.TryGetProperty("pad_token_id", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetInt32() : 0;
-            return (known[0], labels, Int("max_position_embeddings"), Int("vocab_size"), pad);
+            int types = root.TryGetProperty("type_vocab_size", out _) ? Int("type_vocab_size") : 2;
+            return (known[0], labels, Int("max_position_embeddings"), Int("vocab_size"), types, pad);
         }
         catch (JsonException e)
         {
@@ -199,7 +212,7 @@ public sealed class ElectraOnnxModel : IDisposable
     /// Runs the graph on row-major [<paramref name="batchSize"/>, <paramref name="sequenceLength"/>] int64 inputs and
     /// returns its outputs (<c>logits</c>, or <c>start_logits</c> and <c>end_logits</c>) as row-major floats.
     /// </summary>
-    /// <exception cref="ArgumentException">A length does not match, the sequence is longer than <see cref="MaxPositions"/>, or an id is outside the vocabulary.</exception>
+    /// <exception cref="ArgumentException">A length does not match, the sequence is longer than <see cref="MaxPositions"/>, an id is outside the vocabulary or a token type id outside <see cref="TypeVocabSize"/>.</exception>
     public IReadOnlyList<OnnxOutput> Run(long[] inputIds, long[] attentionMask, long[] tokenTypeIds, int batchSize, int sequenceLength)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -210,6 +223,8 @@ public sealed class ElectraOnnxModel : IDisposable
         if (sequenceLength > MaxPositions) throw new ArgumentException($"sequence length {sequenceLength} exceeds max_position_embeddings {MaxPositions}");
         foreach (long id in inputIds)
             if (id < 0 || id >= VocabSize) throw new ArgumentException($"input id {id} is outside the vocabulary [0, {VocabSize})");
+        foreach (long type in tokenTypeIds)
+            if (type < 0 || type >= TypeVocabSize) throw new ArgumentException($"token type id {type} is outside the segment types [0, {TypeVocabSize}) (type_vocab_size)");
         long[] shape = [batchSize, sequenceLength];
         using var ids = OrtValue.CreateTensorValueFromMemory(inputIds, shape);
         using var mask = OrtValue.CreateTensorValueFromMemory(attentionMask, shape);

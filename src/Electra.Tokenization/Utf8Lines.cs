@@ -70,6 +70,8 @@ public static class Utf8Lines
 
     static string Decode(string path, long line, ReadOnlySpan<byte> bytes)
     {
+        int nul = bytes.IndexOf((byte)0);
+        if (nul >= 0) throw new InvalidDataException($"{path}:{line}: NUL byte at byte {nul + 1} of the line; this looks like a binary file, not UTF-8 text");
         try
         {
             return Strict.GetString(bytes);

@@ -41,7 +41,7 @@ public class LogitsCommandTests
         var (code, _, stderr) = Cli.Run("logits", "--discriminator", Path.Combine(TestPaths.Fixture, "discriminator"),
             "--input", dir["bad.json"], "--output", dir["out.json"]);
         Assert.Equal(1, code);
-        Assert.Contains("batches[0]: input_ids outside the vocabulary [0, 1024)", stderr);
+        Assert.Contains("batches[0].input_ids holds 5000, outside the vocabulary (vocab_size) [0, 1024)", stderr);
         Assert.False(File.Exists(dir["out.json"]));
 
         (code, _, stderr) = Cli.Run("logits", "--input", dir["bad.json"], "--output", dir["out.json"]);

@@ -125,7 +125,7 @@ public static class CorpusReader
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}:{number}: not valid JSON ({e.Message}); a .jsonl corpus needs one object with a \"text\" field per line");
+            throw new InvalidDataException($"{path}:{number}: not valid JSON ({Utf8LineReader.Quote(e.Message, 300)}); a .jsonl corpus needs one object with a \"text\" field per line");
         }
         using (json)
         {

@@ -1,3 +1,5 @@
+using Electra.Data;
+
 namespace Electra.FineTuning;
 
 /// <summary>One sentence of a token-classification file.</summary>
@@ -19,7 +21,7 @@ public static class ConllTaskReader
         var sentences = new List<TokenExample>();
         var words = new List<string>();
         var tags = new List<string>();
-        int columns = 0, line = 0, first = 0;
+        int columns = 0, first = 0;
         void Flush()
         {
             if (words.Count == 0) return;
@@ -27,10 +29,8 @@ public static class ConllTaskReader
             words.Clear();
             tags.Clear();
         }
-        foreach (string raw in File.ReadLines(path))
+        foreach (var (line, s) in Utf8LineReader.ReadLines(path))
         {
-            line++;
-            string s = raw.TrimEnd('\r');
             if (string.IsNullOrWhiteSpace(s))
             {
                 Flush();

@@ -23,9 +23,8 @@ public sealed record FineTuningTask(string Name, TaskKind Kind, LabelSet Labels,
         var test = Split(dir, "test");
         foreach (var s in new[] { dev, test }.OfType<TaskSplit>())
             if (s.Kind != train.Kind) throw new InvalidDataException($"{s.Path}: a {s.Kind.ToString().ToLowerInvariant()} file next to a {train.Kind.ToString().ToLowerInvariant()} training file {train.Path}");
-        var gold = train.GoldLabels().Select(g => g.Label).ToList();
-        bool regression = train.Kind == TaskKind.Sequence && LabelSet.AreValues(gold);
-        var labels = regression ? LabelSet.Regression : LabelSet.FromTraining(gold);
+        bool regression = train.Kind == TaskKind.Sequence && LabelSet.AreValues(train.GoldLabels(), train.Path);
+        var labels = regression ? LabelSet.Regression : LabelSet.FromTraining(train.GoldLabels().Select(g => g.Label));
         dev.CheckLabels(labels);
         test?.CheckLabels(labels);
         return new FineTuningTask(Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar)), regression ? TaskKind.Regression : train.Kind, labels, train, dev, test);

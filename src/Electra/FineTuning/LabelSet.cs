@@ -1,3 +1,4 @@
+using Electra.Data;
 using Electra.Modeling;
 
 namespace Electra.FineTuning;
@@ -45,14 +46,24 @@ public sealed class LabelSet
         new(labels.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
 
     /// <summary>
-    /// Whether text labels make a regression task: every label is a number and at least one is written as a decimal
-    /// (<c>3.8</c>, <c>1.0</c>, <c>2e-1</c>), as HF's <c>run_glue</c> treats a float label column; integer labels
-    /// such as GLUE's 0/1 stay classes.
+    /// Whether the training labels of <paramref name="path"/> make a regression task: every label is a number and at
+    /// least one is written as a decimal (<c>3.8</c>, <c>1.0</c>, <c>2e-1</c>), as HF's <c>run_glue</c> treats a float
+    /// label column; integer labels such as GLUE's 0/1 stay classes. Decimal labels next to a label that is not a number
+    /// (<c>high</c>) are an error naming the line of the first such label: a typo would otherwise turn a regression task
+    /// into a classifier with one class per distinct value.
     /// </summary>
-    public static bool AreValues(IEnumerable<string> labels)
+    public static bool AreValues(IEnumerable<(string Label, int Line)> labels, string path)
     {
-        var distinct = labels.Distinct(StringComparer.Ordinal).ToList();
-        return distinct.Count > 0 && distinct.All(l => TryParseValue(l, out _)) && distinct.Any(l => l.IndexOfAny(new[] { '.', 'e', 'E' }) >= 0);
+        (string Label, int Line)? firstDecimal = null, firstText = null;
+        foreach (var (label, line) in labels)
+        {
+            if (!TryParseValue(label, out _)) firstText ??= (label, line);
+            else if (label.IndexOfAny(['.', 'e', 'E']) >= 0) firstDecimal ??= (label, line);
+        }
+        if (firstDecimal is { } d && firstText is { } t)
+            throw new InvalidDataException($"{path}:{t.Line}: label '{Utf8LineReader.Quote(t.Label)}' is not a number, but labels such as '{d.Label}' (line {d.Line}) are decimal numbers, " +
+                                           "which makes this a regression task; write every label as a number (regression) or every label as a class name");
+        return firstDecimal is not null;
     }
 
     static bool TryParseValue(string label, out double value) =>
@@ -61,7 +72,7 @@ public sealed class LabelSet
     /// <summary>The number a regression gold label read from <paramref name="file"/>:<paramref name="line"/> stands for.</summary>
     public double ValueOf(string label, string file, int line) =>
         TryParseValue(label, out double value) ? value
-        : throw new InvalidDataException($"{file}:{line}: label '{label}' is not a number (this is a regression task: the training labels are numbers)");
+        : throw new InvalidDataException($"{file}:{line}: label '{Utf8LineReader.Quote(label)}' is not a number (this is a regression task: the training labels are numbers)");
 
     /// <summary>The id of <paramref name="label"/>, if it is one of these classes.</summary>
     public bool TryGetId(string label, out int id) => ids.TryGetValue(label, out id);
@@ -79,7 +90,7 @@ public sealed class LabelSet
             return 0;
         }
         return ids.TryGetValue(label, out int id) ? id
-            : throw new InvalidDataException($"{file}:{line}: label '{label}' does not occur in the training data (known: {string.Join(", ", Names)})");
+            : throw new InvalidDataException($"{file}:{line}: label '{Utf8LineReader.Quote(label)}' does not occur in the training data (known: {string.Join(", ", Names)})");
     }
 
     /// <summary><paramref name="config"/> with this set as <c>id2label</c>/<c>label2id</c>.</summary>

@@ -1,3 +1,5 @@
+using Electra.Data;
+
 namespace Electra.FineTuning;
 
 /// <summary>One text (or text pair) of a sequence-classification file.</summary>
@@ -20,21 +22,19 @@ public static class TsvTaskReader
     /// <summary>Reads <paramref name="path"/>; with <paramref name="requireLabel"/> false the label column may be absent.</summary>
     public static IReadOnlyList<SequenceExample> Read(string path, bool requireLabel = true)
     {
-        using var reader = new StreamReader(path);
-        string? header = reader.ReadLine()?.TrimEnd('\r');
+        using var lines = Utf8LineReader.ReadLines(path).GetEnumerator();
+        string? header = lines.MoveNext() ? lines.Current.Text : null;
         var allowed = requireLabel ? Headers : Headers.Concat(UnlabelledHeaders).ToArray();
         string[]? columns = header is null ? null : allowed.FirstOrDefault(h => h.SequenceEqual(header.Split('\t')));
         if (columns is null)
-            throw new InvalidDataException($"{path}:1: header '{header?.Replace("\t", "<TAB>")}' is not one of: {string.Join(" | ", allowed.Select(h => string.Join("<TAB>", h)))}");
+            throw new InvalidDataException($"{path}:1: header '{Utf8LineReader.Quote(header ?? "")}' is not one of: {string.Join(" | ", allowed.Select(h => string.Join("<TAB>", h)))}");
         bool pair = columns.Contains("text_b"), labelled = columns.Contains("label");
         string expected = $"{columns.Length} tab-separated column{(columns.Length > 1 ? "s" : "")} ({string.Join(", ", columns)})";
 
         var examples = new List<SequenceExample>();
-        int line = 1;
-        for (string? s = reader.ReadLine(); s is not null; s = reader.ReadLine())
+        while (lines.MoveNext())
         {
-            line++;
-            s = s.TrimEnd('\r');
+            var (line, s) = lines.Current;
             if (s.Length == 0) throw new InvalidDataException($"{path}:{line}: empty line; expected {expected}");
             string[] fields = s.Split('\t');
             if (fields.Length != columns.Length)

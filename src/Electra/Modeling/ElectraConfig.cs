@@ -142,21 +142,60 @@ public sealed record ElectraConfig
         ElectraConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize<ElectraConfig>(File.ReadAllText(path), Json);
+            config = JsonSerializer.Deserialize<ElectraConfig>(Data.Utf8LineReader.ReadAllText(path), Json);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not a valid config.json ({e.Message})", e);
+            throw new InvalidDataException($"{path}: not a valid config.json ({Data.Utf8LineReader.Quote(e.Message, 300)})", e);
         }
         if (config is null) throw new InvalidDataException($"{path}: empty config.json");
         try
         {
-            return config.Validate();
+            config.Validate();
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
+        long available = AvailableMemoryBytes();
+        if (config.WeightBytes > available)
+            throw new InvalidDataException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{path}: this model needs about {config.WeightBytes / 1e9:0.#} GB for its float32 weights alone (vocab_size {config.VocabSize}, hidden_size {config.HiddenSize}, intermediate_size {config.IntermediateSize}, num_hidden_layers {config.NumHiddenLayers}), more than the {available / 1e9:F1} GB of memory available; refusing to build it (is the config right?)"));
+        return config;
+    }
+
+    /// <summary>
+    /// Bytes of the encoder's float32 weights: embeddings (word, position, type), the projection when
+    /// <see cref="EmbeddingSize"/> differs from <see cref="HiddenSize"/>, and every layer's attention, feed-forward and
+    /// LayerNorms. A head adds little; activations and optimizer state come on top, so this is a lower bound of what a
+    /// model needs, used to refuse a config that cannot fit before anything is allocated.
+    /// </summary>
+    internal double WeightBytes
+    {
+        get
+        {
+            double e = EmbeddingSize, h = HiddenSize, i = IntermediateSize;
+            double embeddings = ((double)VocabSize + MaxPositionEmbeddings + TypeVocabSize) * e + 2 * e + (e != h ? e * h + h : 0);
+            double layer = 4 * (h * h + h) + (h * i + i) + (i * h + h) + 2 * 2 * h; // Q, K, V, output; feed-forward in and out; two LayerNorms
+            return 4 * (embeddings + NumHiddenLayers * layer);
+        }
+    }
+
+    /// <summary>Memory the kernel could give this process now: <c>MemAvailable</c> of <c>/proc/meminfo</c>, else what the GC sees as the machine's (or container's) limit.</summary>
+    static long AvailableMemoryBytes()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/meminfo"))
+                if (line.StartsWith("MemAvailable:", StringComparison.Ordinal)
+                    && long.TryParse(line["MemAvailable:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out long kb))
+                    return kb * 1024;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // not Linux: the GC's figure below
+        }
+        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
     }
 
     /// <summary>The config as HF's <c>config.json</c> text.</summary>

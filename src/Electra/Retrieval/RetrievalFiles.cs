@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Electra.Data;
 using Electra.Interop;
 
 namespace Electra.Retrieval;
@@ -46,13 +47,11 @@ public static class RetrievalFiles
     public static IReadOnlyList<QueryPair> ReadPairs(string path)
     {
         var pairs = new List<QueryPair>();
-        int line = 0;
-        foreach (string raw in Lines(path))
+        foreach (var (line, raw) in Lines(path))
         {
-            line++;
             if (line == 1)
             {
-                if (raw != PairsHeader) throw new InvalidDataException($"{path}:1: header '{raw.Replace("\t", "<TAB>")}' is not query<TAB>positive");
+                if (raw != PairsHeader) throw new InvalidDataException($"{path}:1: header '{Utf8LineReader.Quote(raw)}' is not query<TAB>positive");
                 continue;
             }
             var fields = raw.Split('\t');
@@ -72,10 +71,8 @@ public static class RetrievalFiles
     {
         if (IsJsonLines(path)) return ReadJsonLines(path, requireText: true);
         var texts = new List<TextRecord>();
-        int line = 0;
-        foreach (string raw in Lines(path))
+        foreach (var (line, raw) in Lines(path))
         {
-            line++;
             if (raw.Trim().Length == 0) throw new InvalidDataException($"{path}:{line}: empty line (one text per line; use .jsonl for other layouts)");
             texts.Add(new TextRecord(line.ToString(CultureInfo.InvariantCulture), raw, null, line));
         }
@@ -95,10 +92,8 @@ public static class RetrievalFiles
     {
         var queries = new List<TextRecord>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        int line = 0;
-        foreach (string raw in Lines(path))
+        foreach (var (line, raw) in Lines(path))
         {
-            line++;
             var fields = raw.Split('\t');
             if (fields.Length != 2 || fields[0].Length == 0 || fields[1].Trim().Length == 0)
                 throw new InvalidDataException($"{path}:{line}: expected qid<TAB>query text, got {(raw.Length == 0 ? "an empty line" : $"{fields.Length} field(s)")}");
@@ -113,13 +108,11 @@ public static class RetrievalFiles
     public static Dictionary<string, IReadOnlyDictionary<string, int>> ReadQrels(string path)
     {
         var qrels = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
-        int line = 0;
-        foreach (string raw in Lines(path))
+        foreach (var (line, raw) in Lines(path))
         {
-            line++;
             var fields = raw.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length != 4 || !int.TryParse(fields[3], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int relevance))
-                throw new InvalidDataException($"{path}:{line}: expected 'qid 0 docid relevance' with an integer relevance, got '{raw}'");
+                throw new InvalidDataException($"{path}:{line}: expected 'qid 0 docid relevance' with an integer relevance, got '{Utf8LineReader.Quote(raw)}'");
             if (!qrels.TryGetValue(fields[0], out var judged)) qrels[fields[0]] = judged = new Dictionary<string, int>(StringComparer.Ordinal);
             if (!judged.TryAdd(fields[2], relevance)) throw new InvalidDataException($"{path}:{line}: query '{fields[0]}' judges document '{fields[2]}' twice");
         }
@@ -159,20 +152,18 @@ public static class RetrievalFiles
 
     static bool IsJsonLines(string path) => path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
 
-    static IEnumerable<string> Lines(string path)
+    static IEnumerable<(int Number, string Text)> Lines(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file", path);
-        return File.ReadLines(path).Select(l => l.TrimEnd('\r'));
+        return Utf8LineReader.ReadLines(path);
     }
 
     static IReadOnlyList<TextRecord> ReadJsonLines(string path, bool requireText)
     {
         var records = new List<TextRecord>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        int line = 0;
-        foreach (string raw in Lines(path))
+        foreach (var (line, raw) in Lines(path))
         {
-            line++;
             if (raw.Trim().Length == 0) continue;
             JsonElement root;
             try
@@ -182,7 +173,7 @@ public static class RetrievalFiles
             }
             catch (JsonException e)
             {
-                throw new InvalidDataException($"{path}:{line}: not valid JSON ({e.Message})", e);
+                throw new InvalidDataException($"{path}:{line}: not valid JSON ({Utf8LineReader.Quote(e.Message, 300)})", e);
             }
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}:{line}: expected a JSON object");
             string id = root.TryGetProperty("id", out var idElement) ? idElement.ValueKind switch

@@ -163,11 +163,11 @@ public sealed record PretrainingOptions
         PretrainingOptions? options;
         try
         {
-            options = JsonSerializer.Deserialize<PretrainingOptions>(File.ReadAllText(path), Json);
+            options = JsonSerializer.Deserialize<PretrainingOptions>(Data.Utf8LineReader.ReadAllText(path), Json);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            throw new InvalidDataException($"{path}: {Data.Utf8LineReader.Quote(e.Message, 300)}", e);
         }
         if (options is null) throw new InvalidDataException($"{path}: expected a JSON object of pre-training options");
         try

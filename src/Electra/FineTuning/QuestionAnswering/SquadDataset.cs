@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Electra.Data;
 
 namespace Electra.FineTuning.QuestionAnswering;
 
@@ -23,12 +24,11 @@ public sealed record SquadDataset(string Path, IReadOnlyList<SquadExample> Examp
         JsonDocument document;
         try
         {
-            using var stream = File.OpenRead(path);
-            document = JsonDocument.Parse(stream);
+            document = JsonDocument.Parse(Utf8LineReader.ReadAllText(path));
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e);
+            throw new InvalidDataException($"{path}: not valid JSON ({Utf8LineReader.Quote(e.Message, 300)})", e);
         }
         using (document)
         {
