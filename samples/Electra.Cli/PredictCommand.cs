@@ -31,6 +31,7 @@ static class PredictCommand
         string output = r.GetRequiredValue(Output);
         int batch = r.GetValue(Batch);
         int? maxLength = r.GetValue(MaxLength);
+        Electra.Interop.OutputFolder.CheckFile(output, "--output", (input, "--input"), (modelDir, "--model"));
         if (input.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             return r.GetValue(Runtime) == "onnx"
                 ? throw new UsageException("--runtime onnx does not answer SQuAD files; use the default runtime (torch)")

@@ -51,6 +51,9 @@ public sealed record PretrainingOptions
     /// <summary>Optimizer (google's AdamW without bias correction by default).</summary>
     public OptimizerOptions Optimizer { get; init; } = new();
 
+    /// <summary>How text becomes training sequences: sequence length (<c>seq</c>), vocabulary size, held-out fraction, tokenizer.</summary>
+    public PipelineOptions Pipeline { get; init; } = new();
+
     /// <summary>Generator hidden size as a fraction of the discriminator's; null = the preset's.</summary>
     public double? GeneratorFraction { get; init; }
 
@@ -144,6 +147,26 @@ public sealed record PretrainingOptions
     public static string InitTokenizerDir(string initFrom) =>
         File.Exists(Path.Combine(initFrom, "vocab.txt")) ? initFrom : Path.Combine(initFrom, "discriminator");
 
+    /// <summary>
+    /// These options with every default decided: the preset's batch, learning rate, generator fraction, dropout and mask
+    /// probability, the warmup, bias correction, the device (<paramref name="cuda"/>: auto resolved) and bf16, and the
+    /// sequence length and vocabulary size the run's dataset has. What a run writes as <c>options.json</c>, loadable as
+    /// <c>--config</c>.
+    /// </summary>
+    public PretrainingOptions Resolve(bool cuda, int vocabSize, int sequenceLength) => this with
+    {
+        BatchSize = EffectiveBatchSize,
+        LearningRate = EffectiveLearningRate,
+        WarmupSteps = EffectiveWarmup,
+        GeneratorFraction = GeneratorFraction ?? (InitFrom is null ? Preset.GeneratorFraction : null),
+        Dropout = Dropout ?? (InitFrom is null ? Preset.Discriminator.HiddenDropoutProb : null),
+        MaskProbability = MaskProbability ?? Preset.MaskProbability,
+        Optimizer = Optimizer.ForWarmup(EffectiveWarmup),
+        Device = Device == "auto" ? (cuda ? "cuda" : "cpu") : Device,
+        Bf16 = Bf16 ?? cuda,
+        Pipeline = Pipeline with { SequenceLength = sequenceLength, VocabSize = vocabSize },
+    };
+
     /// <summary>The optimizer of <paramref name="model"/>: weight decay on matrices only, bias correction decided by the warmup.</summary>
     public AdamWeightDecay CreateOptimizer(PretrainingObjective model) =>
         new(AdamWeightDecay.DefaultGroups(model, Optimizer.WeightDecay), Optimizer.ForWarmup(EffectiveWarmup));
@@ -172,7 +195,9 @@ public sealed record PretrainingOptions
         if (options is null) throw new InvalidDataException($"{path}: expected a JSON object of pre-training options");
         try
         {
-            return options.Validate();
+            options.Validate();
+            options.Pipeline.Validate(options);
+            return options;
         }
         catch (ArgumentException e)
         {
