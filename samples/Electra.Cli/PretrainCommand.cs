@@ -154,6 +154,7 @@ static class PretrainCommand
     /// </summary>
     static RunLock PrepareFolder(RunRequest run, TextWriter console)
     {
+        RunFolder.CheckInputs(run.Output, run.Options, run.Pipeline);
         var folder = RunFolder.Inspect(run.Output);
         bool replace = !run.Resume && (run.Force || (folder.Owner == run.Owner && run.Owner == "quickstart"));
         if (run.Resume) RunFolder.CheckResumable(run.Output);

@@ -70,15 +70,7 @@ public static class OutputFolder
     /// <exception cref="OutputFolderException">The folder may not be written.</exception>
     public static OutputFolderContents Check(string dir, string owner, string option, params (string? Path, string Option)[] inputs)
     {
-        string full = Full(dir);
-        foreach (var (path, inputOption) in inputs)
-        {
-            if (path is null) continue;
-            string input = Full(path);
-            if (input == full) throw new OutputFolderException($"{option} {dir} is the {inputOption} folder; write the output to a folder of its own");
-            if (input.StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                throw new OutputFolderException($"{option} {dir} holds the {inputOption} {path}; write the output to a folder of its own");
-        }
+        CheckInputs(dir, option, inputs);
         OutputFolderContents folder;
         try
         {
@@ -94,6 +86,21 @@ public static class OutputFolder
         if (folder.Owner != owner)
             throw new OutputFolderException($"{option} {dir} was written by `electra {folder.Owner}`, not `electra {owner}`; choose another folder");
         return folder;
+    }
+
+    /// <summary>Refuses an output folder that is one of <paramref name="inputs"/> or holds one (null inputs are skipped).</summary>
+    /// <exception cref="OutputFolderException">It is, or holds, an input.</exception>
+    public static void CheckInputs(string dir, string option, params (string? Path, string Option)[] inputs)
+    {
+        string full = Full(dir);
+        foreach (var (path, inputOption) in inputs)
+        {
+            if (path is null) continue;
+            string input = Full(path);
+            if (input == full) throw new OutputFolderException($"{option} {dir} is the {inputOption} folder; write the output to a folder of its own");
+            if (input.StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new OutputFolderException($"{option} {dir} holds the {inputOption} {path}; write the output to a folder of its own");
+        }
     }
 
     /// <summary>Refuses an output file that is one of <paramref name="inputs"/> (or a model's own file in an input folder).</summary>

@@ -135,7 +135,7 @@ public sealed record PretrainingOptions
     {
         if (Objective != ObjectiveKind.Electra) throw new ArgumentException("--init-from continues an ELECTRA pair: use it with the electra objective");
         if (Electra.Sharing == EmbeddingSharing.Gdes) throw new ArgumentException("--init-from supports --sharing shared or none (a GDES split of loaded tables is not defined)");
-        foreach (string part in new[] { "discriminator", "generator" })
+        foreach (string part in RunFolder.Models.Take(2))
             if (!File.Exists(Path.Combine(dir, part, "config.json")))
                 throw new ArgumentException($"--init-from {dir}: no {part}/config.json (expected the folder holding discriminator/ and generator/ HF folders)");
     }
@@ -145,7 +145,7 @@ public sealed record PretrainingOptions
     /// if it has one, else the discriminator folder's.
     /// </summary>
     public static string InitTokenizerDir(string initFrom) =>
-        File.Exists(Path.Combine(initFrom, "vocab.txt")) ? initFrom : Path.Combine(initFrom, "discriminator");
+        File.Exists(Path.Combine(initFrom, "vocab.txt")) ? initFrom : Path.Combine(initFrom, RunFolder.Discriminator);
 
     /// <summary>
     /// These options with every default decided: the preset's batch, learning rate, generator fraction, dropout and mask
@@ -183,16 +183,7 @@ public sealed record PretrainingOptions
     /// </summary>
     public static PretrainingOptions Load(string path)
     {
-        PretrainingOptions? options;
-        try
-        {
-            options = JsonSerializer.Deserialize<PretrainingOptions>(File.ReadAllText(path), Json);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
-        }
-        if (options is null) throw new InvalidDataException($"{path}: expected a JSON object of pre-training options");
+        var options = Read(path);
         try
         {
             options.Validate();
@@ -200,6 +191,20 @@ public sealed record PretrainingOptions
             return options;
         }
         catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Options as a JSON file holds them, not validated (a run's <c>options.json</c>); a damaged file is an error naming it.</summary>
+    internal static PretrainingOptions Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<PretrainingOptions>(File.ReadAllText(path), Json)
+                   ?? throw new InvalidDataException($"{path}: expected a JSON object of pre-training options");
+        }
+        catch (JsonException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
@@ -260,7 +265,7 @@ public sealed record PretrainingOptions
                 throw new InvalidDataException($"{Path.Combine(dir, part, "config.json")}: vocab_size {config.VocabSize} does not match the tokenizer's {vocabSize} tokens");
             return Dropout is { } p ? config with { HiddenDropoutProb = p, AttentionProbsDropoutProb = p } : config;
         }
-        return new ReplacedTokenDetection(Read("discriminator", "ElectraForPreTraining"), Read("generator", "ElectraForMaskedLM"), special,
+        return new ReplacedTokenDetection(Read(RunFolder.Discriminator, "ElectraForPreTraining"), Read(RunFolder.Generator, "ElectraForMaskedLM"), special,
             Electra, new MaskingOptions { MaskProbability = MaskProbability ?? Preset.MaskProbability });
     }
 }

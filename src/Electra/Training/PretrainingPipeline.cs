@@ -37,7 +37,7 @@ public sealed record PipelineOptions
     public PipelineOptions Validate(PretrainingOptions training)
     {
         var (model, positions) = training.InitFrom is { } initFrom
-            ? ($"model in {initFrom}", ElectraConfig.Load(Path.Combine(initFrom, "discriminator", "config.json")).MaxPositionEmbeddings)
+            ? ($"model in {initFrom}", ElectraConfig.Load(Path.Combine(initFrom, RunFolder.Discriminator, "config.json")).MaxPositionEmbeddings)
             : ($"{training.Preset.Name} preset", training.Preset.Discriminator.MaxPositionEmbeddings);
         if (SequenceLength < 8 || SequenceLength > positions)
             throw new ArgumentException($"sequence length {SequenceLength} does not fit the {model}'s {positions} positions (max_position_embeddings): --seq must be 8 to {positions}");
@@ -74,7 +74,8 @@ public static class PretrainingPipeline
         if (pipeline.TokenizerDir is null && options.InitFrom is not null)
             pipeline = pipeline with { TokenizerDir = PretrainingOptions.InitTokenizerDir(options.InitFrom) };
         pipeline.Validate(options);
-        options = options with { Pipeline = pipeline };
+        // The run's options.json records the vocabulary size asked for (what a --config of it trains again).
+        options = options with { Pipeline = pipeline with { VocabSize = pipeline.TokenizerDir is null ? pipeline.EffectiveVocabSize(options.Preset) : pipeline.VocabSize } };
         TorchRuntime.EnsureLoaded();
         Trainer.ResolveDevice(options.Device); // an unavailable device fails before the tokenizer and dataset are written
         string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, RunFolder.Tokenizer);
@@ -91,6 +92,7 @@ public static class PretrainingPipeline
     static RunLock Prepare(IReadOnlyList<string> files, string outputDir, PretrainingOptions options, PipelineOptions pipeline, IReadOnlyDictionary<string, string> identity,
         string tokenizerDir, string datasetDir, IProgress<string>? log, bool resume, CancellationToken cancellationToken)
     {
+        RunFolder.CheckInputs(outputDir, options, pipeline);
         if (!resume) RunFolder.CheckNewRun(outputDir);
         else
         {

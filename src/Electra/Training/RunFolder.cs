@@ -25,8 +25,17 @@ public static class RunFolder
     /// <summary>The checkpoints (<c>step-NNNNNNNN/</c>).</summary>
     public const string Checkpoints = "checkpoints";
 
-    /// <summary>The HF folders exported at the end (<c>discriminator/</c> and <c>generator/</c>, or <c>mlm/</c>).</summary>
-    public static IReadOnlyList<string> Models { get; } = ["discriminator", "generator", "mlm"];
+    /// <summary>The discriminator exported at the end (an HF folder; what <c>--init-from</c> reads beside <see cref="Generator"/>).</summary>
+    public const string Discriminator = "discriminator";
+
+    /// <summary>The generator exported at the end (an HF folder).</summary>
+    public const string Generator = "generator";
+
+    /// <summary>The MLM baseline's model exported at the end (an HF folder).</summary>
+    public const string Mlm = "mlm";
+
+    /// <summary>The HF folders exported at the end (as the objectives name them: <c>PretrainingObjective.ExportModels</c>).</summary>
+    public static IReadOnlyList<string> Models { get; } = [Discriminator, Generator, Mlm];
 
     /// <summary>TensorBoard events.</summary>
     public const string Events = "events";
@@ -76,6 +85,15 @@ public static class RunFolder
             throw new OutputFolderException($"{option} {outputDir} holds no run to resume (no {RunFile} or {Checkpoints}/); " +
                                             $"check the folder name, or drop --resume to start a new run");
     }
+
+    /// <summary>
+    /// Throws when the run folder is, or holds, a folder the run reads (<c>--init-from</c>, <c>--tokenizer</c>): a
+    /// replaced run would remove it.
+    /// </summary>
+    /// <exception cref="OutputFolderException">It is.</exception>
+    public static void CheckInputs(string outputDir, PretrainingOptions options, PipelineOptions pipeline) =>
+        OutputFolder.CheckInputs(outputDir, "--out", (options.InitFrom, "--init-from"),
+            (pipeline.TokenizerDir is { } dir && Path.GetFullPath(dir) != Path.GetFullPath(Path.Combine(outputDir, Tokenizer)) ? dir : null, "--tokenizer"));
 
     /// <summary>Claims <paramref name="outputDir"/> for <paramref name="owner"/> (creating it), unless it is claimed already.</summary>
     public static void Claim(string outputDir, string owner) => OutputFolder.Claim(outputDir, owner);

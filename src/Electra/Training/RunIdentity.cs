@@ -74,7 +74,14 @@ public static class RunIdentity
     /// <exception cref="InvalidDataException">The record is damaged.</exception>
     public static void EnsureSame(string outputDir, IReadOnlyDictionary<string, string> identity)
     {
-        if (Recorded(outputDir) is not var (previous, source)) return;
+        if (Recorded(outputDir) is var (previous, source)) Compare(outputDir, identity, previous, source);
+        // The run's resolved options (options.json) record the same keys, checked too.
+        string optionsFile = Path.Combine(outputDir, RunFolder.OptionsFile);
+        if (File.Exists(optionsFile)) Compare(outputDir, identity, Of(PretrainingOptions.Read(optionsFile)), optionsFile);
+    }
+
+    static void Compare(string outputDir, IReadOnlyDictionary<string, string> identity, IReadOnlyDictionary<string, string> previous, string source)
+    {
         var changed = identity.Where(kv => previous.TryGetValue(kv.Key, out var before) && before != kv.Value)
             .Select(kv => $"{kv.Key}: {previous[kv.Key]} → {kv.Value}").ToList();
         if (changed.Count > 0)

@@ -302,7 +302,7 @@ public sealed class Trainer
             throw new OutputFolderException($"--out {outputDir} already holds a pre-training run ({runFile}); pass --resume to continue it, or choose another --out");
         RunIdentity.EnsureSame(outputDir, run);
         AtomicFile.WriteAllText(runFile, RunIdentity.ToJson(run));
-        AtomicFile.WriteAllText(Path.Combine(outputDir, RunFolder.OptionsFile), options.Resolve(device.type == DeviceType.CUDA, vocabularySize, sequenceLength).ToJson());
+        AtomicFile.WriteAllText(Path.Combine(outputDir, RunFolder.OptionsFile), options.Resolve(device.type == DeviceType.CUDA, options.Pipeline.VocabSize ?? vocabularySize, sequenceLength).ToJson());
         return run;
     }
 

@@ -36,7 +36,7 @@ public class PretrainConfigCliTests
     {
         using var dir = new TestPaths.TempDir();
         // seq and vocab_size are options like any other, in the file as on the command line.
-        File.WriteAllText(dir["some.json"], """{ "preset": "tiny", "steps": 2, "pipeline": { "seq": 32, "vocab_size": 400 } }""");
+        File.WriteAllText(dir["some.json"], """{ "preset": "tiny", "steps": 2, "eval_every": 0, "pipeline": { "seq": 32, "vocab_size": 400 } }""");
         var (code, printed, stderr) = Cli.Run("pretrain", "--config", dir["some.json"], "--batch", "8", "--print-config");
         Assert.True(code == 0, stderr);
         var resolved = JsonDocument.Parse(printed).RootElement;
@@ -56,7 +56,7 @@ public class PretrainConfigCliTests
 
         // A run writes the same resolved options as options.json; quickstart prints its own.
         (code, _, stderr) = Cli.Run("pretrain", "--config", dir["full.json"], "--corpus", Path.Combine(TestPaths.Pretrain, "moby-dick.txt"),
-            "--eval-every", "0", "--threads", "1", "--out", dir["out"]);
+            "--threads", "1", "--out", dir["out"]);
         Assert.True(code == 0, stderr);
         Assert.Equal(printed.Trim(), File.ReadAllText(Path.Combine(dir["out"], "options.json")).Trim());
         (code, var quick, stderr) = Cli.Run("quickstart", "--print-config");

@@ -263,6 +263,7 @@ public class RunSafetyTests
     [Fact]
     public void An_unavailable_device_fails_before_anything_is_written()
     {
+        Electra.Native.TorchRuntime.EnsureLoaded();
         if (TorchSharp.torch.cuda.is_available()) return; // the check is for CPU-only builds
         using var dir = new TestPaths.TempDir();
         var (code, _, stderr) = Cli.Run("pretrain", "--corpus", Corpus, "--out", dir["run"], "--preset", "tiny", "--device", "cuda", "--threads", "1");
