@@ -9,7 +9,7 @@ sealed class UsageException(string message) : Exception(message);
 /// <summary>
 /// The `electra` command: the command tree (one file per command, each declaring its options and action), help, and
 /// the error contract: 0 ok, 1 failed (bad input, I/O), 2 usage (unknown command or option, bad or missing value,
-/// named), 130 stopped.
+/// named; an output folder or file refused by the output-folder rule or held by a live run), 130 stopped.
 /// </summary>
 /// <remarks>
 /// A new command is one file: a static class with its options as <c>static readonly</c> fields made by
@@ -84,6 +84,11 @@ static class CommandLine
         {
             Console.Error.WriteLine($"{command}: {e.Message}");
             Console.Error.WriteLine($"see '{command} --help'");
+            return 2;
+        }
+        catch (Electra.Interop.OutputFolderException e) // an output that would lose a file, or a run another process holds
+        {
+            Console.Error.WriteLine($"{command}: {e.Message}");
             return 2;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException

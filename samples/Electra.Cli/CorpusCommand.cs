@@ -2,6 +2,7 @@ using System.CommandLine;
 using Electra.Corpora;
 using Electra.Data;
 using Electra.FineTuning;
+using Electra.Interop;
 
 namespace Electra.Cli;
 
@@ -16,7 +17,7 @@ static class CorpusCommand
 
     static readonly Option<string[]> TaskCorpus = CliOption.Many("--corpus",
         "two or more corpus files, one label each (default: the default corpus: moby-dick and sotu, fetched if missing)", valueName: "PATH");
-    static readonly Option<string> TaskOut = CliOption.OutputFolder("--out", "new folder for train.tsv, dev.tsv and test.tsv", required: true);
+    static readonly Option<string> TaskOut = CliOption.OutputFolder("--out", "folder for train.tsv, dev.tsv and test.tsv (new, empty, or an earlier corpus task to replace)", required: true);
     static readonly Option<int> TrainPerLabel = CliOption.Int("--train-per-label", 1000, "training passages per label (dev and test: an eighth of it each)", min: 8);
     static readonly Option<int> Seed = CliOption.Int("--seed", 12345, "seed of the document split and the sampling");
 
@@ -32,9 +33,8 @@ static class CorpusCommand
     static int WriteTask(ParseResult r)
     {
         string output = r.GetRequiredValue(TaskOut);
-        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
-            throw new UsageException($"--out {output} is not empty; choose a new folder");
         IReadOnlyList<string> corpus = r.GetValue(TaskCorpus) ?? [];
+        OutputFolder.Check(output, SourceTask.Owner, "--out", Inputs(corpus)); // before the corpus is fetched
         if (corpus.Count == 0)
         {
             var fetched = CorpusDownloader.Fetch(log: new Progress<string>(line => Console.Error.WriteLine($"electra corpus: {line}")));
@@ -44,6 +44,9 @@ static class CorpusCommand
         Console.WriteLine($"{output}: labels {string.Join(", ", summary.Labels)}; {summary.Train} train, {summary.Dev} dev, {summary.Test} test passages");
         return 0;
     }
+
+    /// <summary>Corpus paths as the inputs an output folder must not be or hold (<see cref="OutputFolder.Check"/>).</summary>
+    internal static (string?, string)[] Inputs(IReadOnlyList<string> corpus) => corpus.Select(c => ((string?)c, "--corpus")).ToArray();
 
     /// <summary>The given corpus, or the default one (fetched once, then cached) when none is given.</summary>
     internal static IReadOnlyList<string> OrDefault(IReadOnlyList<string> corpus, TextWriter log)

@@ -35,6 +35,7 @@ static class EmbedCommand
         bool normalize = r.GetValue(Normalize);
         int batch = r.GetValue(Batch);
         int maxLength = r.GetValue(MaxLength);
+        Electra.Interop.OutputFolder.CheckFile(output, "--output", (input, "--input"), (model, "--model"));
 
         var texts = RetrievalFiles.ReadTexts(input);
         TorchRuntime.EnsureLoaded();

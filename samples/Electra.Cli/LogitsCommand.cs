@@ -48,6 +48,7 @@ static class LogitsCommand
         string output = r.GetRequiredValue(Output);
         bool onnx = r.GetValue(Runtime) == "onnx";
         if (discDir is null && genDir is null) throw new UsageException("give --discriminator DIR, --generator DIR or both");
+        OutputFolder.CheckFile(output, "--output", (input, "--input"), (discDir, "--discriminator"), (genDir, "--generator"));
 
         var batches = ReadBatches(input);
         if (!onnx) TorchRuntime.EnsureLoaded();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Electra.Data;
+using Electra.Interop;
 
 namespace Electra.Cli;
 
@@ -35,6 +36,7 @@ static class MakeTasksCommand
             Seed = r.GetValue(Seed),
         };
         CliOption.Validate(() => options.Validate());
+        OutputFolder.Check(output, CorpusTasks.Owner, "--out", CorpusCommand.Inputs(corpus)); // before the corpus is fetched
         corpus = CorpusCommand.OrDefault(corpus, Console.Out);
         var summary = CorpusTasks.Build(corpus, output, options);
         foreach (var (file, count) in summary.Files) Console.WriteLine($"  {Path.Combine(output, file)}: {count:N0}");

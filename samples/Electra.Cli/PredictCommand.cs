@@ -33,6 +33,7 @@ static class PredictCommand
         string output = r.GetRequiredValue(Output);
         int batch = r.GetValue(Batch);
         int? maxLength = r.GetValue(MaxLength);
+        Electra.Interop.OutputFolder.CheckFile(output, "--output", (input, "--input"), (modelDir, "--model"));
         if (input.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             return QuestionAnsweringCommand.Predict(r, modelDir, input, output, batch, maxLength, r.GetValue(Runtime) == "onnx");
 

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Electra.Corpora;
 using Electra.Data;
 using Electra.Distributed;
+using Electra.Interop;
 using Electra.Modeling;
 using Electra.Pretraining;
 using Electra.Training;
@@ -20,7 +21,7 @@ static class PretrainCommand
 {
     internal static readonly Option<string[]> Corpus = CliOption.Many("--corpus",
         "text (.txt: one sentence per line, blank line between documents) or .jsonl files, or folders of them; default: the public-domain corpus, fetched once (`electra corpus fetch`)", valueName: "PATH");
-    static readonly Option<string> Out = CliOption.OutputFolder("--out", "run folder: tokenizer, dataset, checkpoints, models, metrics", required: true);
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "run folder: tokenizer, dataset, checkpoints, models, metrics (required unless --print-config)");
     internal static readonly Option<string> Tokenizer = CliOption.Text("--tokenizer", "an existing tokenizer folder (vocab.txt) instead of training one", valueName: "DIR");
     static readonly Option<string> InitFrom = CliOption.Text("--init-from",
         "continue pre-training the pair in DIR/discriminator and DIR/generator (HF folders, any hub layout): shapes from their config.json, tokenizer from DIR, fresh optimizer; --preset then only supplies training defaults", valueName: "DIR");
@@ -39,17 +40,18 @@ static class PretrainCommand
         var command = new Command("pretrain",
             "corpus → tokenizer → dataset → trained discriminator and generator (HF layout); data-parallel under `mpirun -np N`")
         {
-            Corpus, Out, Tokenizer, InitFrom, Resume, Force, CollectiveTimeout, PretrainOptionGroups.Config,
+            Corpus, Out, Tokenizer, InitFrom, Resume, Force, CollectiveTimeout, PretrainOptionGroups.Config, PretrainOptionGroups.PrintConfig,
         };
         Objective.AddTo(command);
         Run.AddTo(command);
         Text.AddTo(command);
         command.SetAction(r =>
         {
-            var options = Run.Override(r, Objective.Override(r, PretrainOptionGroups.Base(r, Defaults)));
+            var options = PretrainOptionGroups.Read(r, Defaults, Objective, Run, Text, Tokenizer);
             if (r.GetValue(InitFrom) is { } initFrom) options = options with { InitFrom = initFrom };
-            return Execute(new RunRequest(r.GetValue(Corpus) ?? [], r.GetRequiredValue(Out), options,
-                Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(Tokenizer) }, r.GetValue(Resume), r.GetValue(Force), "pretrain"),
+            if (r.GetValue(PretrainOptionGroups.PrintConfig)) return PretrainOptionGroups.Print(options);
+            string output = r.GetValue(Out) ?? throw new UsageException("missing required option --out");
+            return Execute(new RunRequest(r.GetValue(Corpus) ?? [], output, options, options.Pipeline, r.GetValue(Resume), r.GetValue(Force), "pretrain"),
                 TimeSpan.FromSeconds(r.GetValue(CollectiveTimeout)));
         });
         return command;
@@ -74,7 +76,7 @@ static class PretrainCommand
         }
         catch (Exception e)
         {
-            mpi.Abort($"electra pretrain: {e.Message}", e is UsageException ? 2 : 1);
+            mpi.Abort($"electra pretrain: {e.Message}", e is UsageException or OutputFolderException ? 2 : 1);
             throw; // not reached: Abort ends the process
         }
     }
@@ -86,11 +88,13 @@ static class PretrainCommand
         {
             options.Validate(mpi.Size);
             pipeline.Validate(options);
+            Electra.Native.TorchRuntime.EnsureLoaded();
+            Trainer.ResolveDevice(options.Device); // --device cuda on a CPU-only build: refused before anything is written
         });
         if (resume && run.Force) throw new UsageException("--resume continues the run in --out, --force replaces it: give one of them");
         if (corpus.Count > 0) CorpusReader.ListFiles(corpus); // a missing file fails here (exit 1, named), before any work
         TextWriter console = mpi.IsRoot ? Console.Out : TextWriter.Null;
-        if (mpi.IsRoot) PrepareFolder(run, console);
+        using var runLock = mpi.IsRoot ? PrepareFolder(run, console) : null;
         if (mpi.IsDistributed && Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null)
         {
             // The ranks on a node share its cores: libtorch would otherwise start one thread per core in every rank.
@@ -148,36 +152,22 @@ static class PretrainCommand
     /// claimed before (quickstart) or any run folder with --force has its run's entries removed (other files are kept);
     /// anything else is a usage error naming --out. The folder is then claimed with this command's marker.
     /// </summary>
-    static void PrepareFolder(RunRequest run, TextWriter console)
+    static RunLock PrepareFolder(RunRequest run, TextWriter console)
     {
-        RunFolderContents folder;
-        try
-        {
-            folder = RunFolder.Inspect(run.Output);
-        }
-        catch (IOException)
-        {
-            throw new UsageException($"--out {run.Output} is a file; give a folder");
-        }
-        if (run.Resume) return;
-        bool replace = run.Force || (folder.Owner == run.Owner && run.Owner == "quickstart");
-        if (replace && folder.RunEntries.Count > 0)
+        RunFolder.CheckInputs(run.Output, run.Options, run.Pipeline);
+        var folder = RunFolder.Inspect(run.Output);
+        bool replace = !run.Resume && (run.Force || (folder.Owner == run.Owner && run.Owner == "quickstart"));
+        if (run.Resume) RunFolder.CheckResumable(run.Output);
+        else if (!replace) RunFolder.CheckNewRun(run.Output);
+        var runLock = RunLock.Acquire(run.Output); // a live run's folder is refused (exit 2, naming its pid)
+        if (run.Resume) return runLock;
+        if (replace && folder.OwnEntries.Count > 0)
         {
             var removed = RunFolder.RemoveRun(run.Output);
             console.WriteLine($"{run.Output}: replacing the earlier {folder.Owner ?? "run"} ({string.Join(", ", removed)}; use --resume to continue it instead)");
         }
-        else if (!replace)
-        {
-            try
-            {
-                RunFolder.CheckNewRun(run.Output);
-            }
-            catch (InvalidOperationException e)
-            {
-                throw new UsageException($"--out {e.Message}");
-            }
-        }
         RunFolder.Claim(run.Output, run.Owner);
+        return runLock;
     }
 
     /// <summary>SIGUSR1 on Linux (a raw signal number: .NET names only the portable signals).</summary>
@@ -191,8 +181,9 @@ static class PretrainCommand
             Console.WriteLine("held-out: " + string.Join(", ", held.ToDictionary().Select(kv => $"{kv.Key} {kv.Value:0.####}")));
         foreach (string dir in r.ModelDirs) Console.WriteLine($"model:      {dir}");
         Console.WriteLine($"checkpoint: {r.LastCheckpoint}");
-        Console.WriteLine($"metrics:    {Path.Combine(r.OutputDir, "metrics.jsonl")} (TensorBoard: {Path.Combine(r.OutputDir, "events")})");
-        Console.WriteLine($"plot:       {Path.Combine(r.OutputDir, "training.png")}");
+        Console.WriteLine($"metrics:    {Path.Combine(r.OutputDir, RunFolder.MetricsFile)} (TensorBoard: {Path.Combine(r.OutputDir, RunFolder.Events)})");
+        Console.WriteLine($"options:    {Path.Combine(r.OutputDir, RunFolder.OptionsFile)} (resolved; loadable with --config)");
+        Console.WriteLine($"plot:       {Path.Combine(r.OutputDir, RunFolder.PlotFile)}");
     }
 }
 

@@ -74,8 +74,42 @@ static class PretrainOptionGroups
     /// subset) read as the defaults that options given on the command line override.
     /// </summary>
     public static readonly Option<string> Config = CliOption.Text("--config",
-        "pre-training options as JSON (snake_case keys of PretrainingOptions, any subset, e.g. {\"preset\": \"tiny\", \"electra\": {\"temperature\": 1}}); options given here override it",
+        "pre-training options as JSON (snake_case keys of PretrainingOptions, any subset, e.g. {\"preset\": \"tiny\", \"electra\": {\"temperature\": 1}, \"pipeline\": {\"seq\": 64}}; --print-config writes a complete one); options given here override it",
         valueName: "FILE.json");
+
+    /// <summary>`--print-config`: write the resolved options as JSON (a complete, loadable `--config` file) and exit.</summary>
+    public static readonly Option<bool> PrintConfig = CliOption.Flag("--print-config",
+        "print the options this command would run with, every default resolved, as JSON (a complete --config file; the keys it accepts) and exit");
+
+    /// <summary>
+    /// The options of a `pretrain`/`quickstart` command line: <c>--config</c> (or <paramref name="defaults"/>), then the
+    /// options given, the text options (<c>seq</c>, <c>vocab_size</c>) included, and <c>--tokenizer</c>.
+    /// </summary>
+    public static PretrainingOptions Read(ParseResult r, PretrainingOptions defaults, OptionGroup<PretrainingOptions> objective,
+        OptionGroup<PretrainingOptions> run, OptionGroup<PipelineOptions> text, Option<string> tokenizer)
+    {
+        var options = run.Override(r, objective.Override(r, Base(r, defaults)));
+        var pipeline = text.Override(r, options.Pipeline);
+        if (r.GetValue(tokenizer) is { } dir) pipeline = pipeline with { TokenizerDir = dir };
+        return options with { Pipeline = pipeline };
+    }
+
+    /// <summary>
+    /// Prints <paramref name="options"/> resolved (<see cref="PretrainingOptions.Resolve"/>: the device on this machine, the
+    /// vocabulary size asked for) as a `--config` file. Exit code 0, or 2 for invalid options.
+    /// </summary>
+    public static int Print(PretrainingOptions options)
+    {
+        CliOption.Validate(() =>
+        {
+            options.Validate();
+            options.Pipeline.Validate(options);
+        });
+        Electra.Native.TorchRuntime.EnsureLoaded();
+        bool cuda = options.Device != "cpu" && TorchSharp.torch.cuda.is_available();
+        Console.WriteLine(options.Resolve(cuda, options.Pipeline.EffectiveVocabSize(options.Preset), options.Pipeline.SequenceLength).ToJson());
+        return 0;
+    }
 
     /// <summary>The options of <c>--config</c> when given (a usage error naming the file and key when it is bad), else <paramref name="defaults"/>.</summary>
     public static PretrainingOptions Base(ParseResult result, PretrainingOptions defaults)

@@ -30,14 +30,21 @@ static class QuickstartCommand
     {
         var command = new Command("quickstart", "pre-train the tiny preset on the default public-domain corpus in a few minutes on a CPU (any `pretrain` option)")
         {
-            PretrainCommand.Corpus, Out, PretrainCommand.Tokenizer, PretrainCommand.Resume, PretrainCommand.Force,
+            PretrainCommand.Corpus, Out, PretrainCommand.Tokenizer, PretrainCommand.Resume, PretrainCommand.Force, PretrainOptionGroups.PrintConfig,
         };
         Objective.AddTo(command);
         Run.AddTo(command);
         Text.AddTo(command);
-        command.SetAction(r => PretrainCommand.Execute(new PretrainCommand.RunRequest(r.GetValue(PretrainCommand.Corpus) ?? [], r.GetRequiredValue(Out),
-            Run.Read(r, Objective.Read(r, Defaults)), Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(PretrainCommand.Tokenizer) },
-            r.GetValue(PretrainCommand.Resume), r.GetValue(PretrainCommand.Force), "quickstart")));
+        command.SetAction(r =>
+        {
+            var options = Run.Read(r, Objective.Read(r, Defaults)) with
+            {
+                Pipeline = Text.Read(r, new PipelineOptions()) with { TokenizerDir = r.GetValue(PretrainCommand.Tokenizer) },
+            };
+            if (r.GetValue(PretrainOptionGroups.PrintConfig)) return PretrainOptionGroups.Print(options);
+            return PretrainCommand.Execute(new PretrainCommand.RunRequest(r.GetValue(PretrainCommand.Corpus) ?? [], r.GetRequiredValue(Out),
+                options, options.Pipeline, r.GetValue(PretrainCommand.Resume), r.GetValue(PretrainCommand.Force), "quickstart"));
+        });
         return command;
     }
 }

@@ -36,6 +36,8 @@ static class SearchCommand
         string? rerank = r.GetValue(Rerank);
         string? qrelsPath = r.GetValue(Qrels);
         string metricsPath = r.GetValue(Metrics) ?? Path.ChangeExtension(output, ".metrics.json");
+        foreach (var (path, option) in new[] { (output, "--output"), (metricsPath, "--metrics") })
+            OutputFolder.CheckFile(path, option, (indexPath, "--index"), (queriesPath, "--queries"), (qrelsPath, "--qrels"), (model, "--model"), (rerank, "--rerank"));
         var pooling = EmbedCommand.PoolingOf(r);
         int batch = r.GetValue(Batch);
         int maxLength = r.GetValue(MaxLength);

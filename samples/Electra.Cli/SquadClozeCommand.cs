@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Electra.Data;
+using Electra.Interop;
 using Electra.FineTuning.QuestionAnswering;
 
 namespace Electra.Cli;
@@ -13,7 +14,7 @@ static class SquadClozeCommand
 {
     static readonly ClozeTaskOptions Defaults = new();
     static readonly Option<string[]> Corpus = CliOption.Many("--corpus", "text files or folders (default: the quick start's corpus, fetched once)", valueName: "PATH");
-    static readonly Option<string> Out = CliOption.Text("--out", "folder to write train.json, dev.json and test.json to (existing task files are never replaced)", required: true, valueName: "DIR");
+    static readonly Option<string> Out = CliOption.Text("--out", "folder to write train.json, dev.json and test.json to (new, empty, or an earlier squad-cloze task to replace)", required: true, valueName: "DIR");
     static readonly Option<int> Train = CliOption.Int("--train", Defaults.Train, "training questions", min: 1);
     static readonly Option<int> Dev = CliOption.Int("--dev", Defaults.Dev, "dev questions", min: 1);
     static readonly Option<int> Test = CliOption.Int("--test", Defaults.Test, "test questions", min: 0);
@@ -45,6 +46,7 @@ static class SquadClozeCommand
             Seed = r.GetValue(Seed),
         };
         CliOption.Validate(() => options.Validate());
+        OutputFolder.Check(output, ClozeTask.Owner, "--out", CorpusCommand.Inputs(corpus)); // before the corpus is fetched
         corpus = CorpusCommand.OrDefault(corpus, Console.Out);
         var (train, dev, test) = ClozeTask.Write(corpus, output, options);
         Console.WriteLine($"wrote {output}: train.json {train}, dev.json {dev}, test.json {test} questions " +

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Electra.Data;
+using Electra.Interop;
 using Electra.Tokenization;
 
 namespace Electra.Cli;
@@ -26,6 +27,9 @@ static class TokenizerCommand
 
     const int EncodeChunk = 4096;
 
+    /// <summary>The command a trained tokenizer folder's marker names.</summary>
+    const string TrainOwner = "tokenizer train";
+
     public static Command Create()
     {
         var train = CliOption.Command("train", "learn a WordPiece vocabulary (HF tokenizers' trainer) from a corpus", Train,
@@ -43,6 +47,7 @@ static class TokenizerCommand
         bool lowerCase = r.GetRequiredValue(Lowercase) == "true";
 
         var files = CorpusReader.ListFiles(corpus); // a missing path fails here (exit 1, named), before any work
+        OutputFolder.Check(outDir, TrainOwner, "--out", CorpusCommand.Inputs(corpus));
         var options = new WordPieceTrainerOptions
         {
             VocabSize = vocabSize,
@@ -53,7 +58,7 @@ static class TokenizerCommand
         var clock = Stopwatch.StartNew();
         var progress = new ConsoleProgress();
         var tokenizer = CorpusVocabulary.Train(files, options, progress, warn: w => Console.Error.WriteLine($"warning: {w}"));
-        tokenizer.Save(outDir);
+        OutputFolder.Commit(outDir, TrainOwner, tokenizer.Save);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained {tokenizer.VocabSize} tokens (requested {vocabSize}) from {files.Count} file(s), {totalBytes / 1e6:F1} MB, " +
             $"{progress.Last?.TextsRead ?? 0} sentences, {progress.Last?.DistinctWords ?? 0} distinct words in {clock.Elapsed.TotalSeconds:F1} s; " +
@@ -75,13 +80,14 @@ static class TokenizerCommand
         string input = r.GetRequiredValue(Input);
         string output = r.GetRequiredValue(Output);
         if (!File.Exists(input)) throw new FileNotFoundException($"--input {input}: no such file");
+        OutputFolder.CheckFile(output, "--output", (input, "--input"), (vocab, "--vocab"));
         var tokenizer = Load(vocab);
 
-        string temp = output + ".tmp";
         long lines = 0, tokens = 0;
         var clock = Stopwatch.StartNew();
-        using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false)) { NewLine = "\n" })
+        AtomicFile.Write(output, stream =>
         {
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
             var chunk = new List<string>(EncodeChunk);
             void Flush()
             {
@@ -104,8 +110,7 @@ static class TokenizerCommand
                 if (chunk.Count == EncodeChunk) Flush();
             }
             Flush();
-        }
-        File.Move(temp, output, overwrite: true);
+        });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"encoded {lines} lines into {tokens} tokens in {clock.Elapsed.TotalSeconds:F1} s → {output}"));
         return 0;

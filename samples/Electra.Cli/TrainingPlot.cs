@@ -13,7 +13,7 @@ static class TrainingPlot
     /// <summary>Redraws <c>RUN/training.png</c> from <c>RUN/metrics.jsonl</c> (nothing when there is no log yet); returns the image's path.</summary>
     public static string Draw(string runDir)
     {
-        string png = Path.Combine(runDir, "training.png"), log = Path.Combine(runDir, "metrics.jsonl");
+        string png = Path.Combine(runDir, RunFolder.PlotFile), log = Path.Combine(runDir, RunFolder.MetricsFile);
         if (!File.Exists(log)) return png;
         var history = MetricsLog.Read(log).ToList();
         var loss = new ScottPlot.Plot();
@@ -59,7 +59,7 @@ static class TrainingPlot
     /// <summary>"Electra tiny pre-training", from run.json.</summary>
     static string Title(string runDir)
     {
-        string runFile = Path.Combine(runDir, "run.json");
+        string runFile = Path.Combine(runDir, RunFolder.RunFile);
         if (!File.Exists(runFile)) return "pre-training";
         var run = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(runFile)) ?? new();
         return $"{run.GetValueOrDefault("objective")} {run.GetValueOrDefault("preset")} pre-training";

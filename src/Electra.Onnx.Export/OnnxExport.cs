@@ -59,33 +59,30 @@ public static class OnnxExport
     /// <summary>
     /// Loads the model folder <paramref name="modelDir"/> (its <c>architectures</c> names the head), builds its graph at
     /// <paramref name="opset"/> and writes <c>model.onnx</c> and the copied files into <paramref name="outDir"/>, each
-    /// under a temporary name renamed into place. <paramref name="outDir"/> must be absent, empty, or hold an earlier
-    /// export (a <c>model.onnx</c>), and not be <paramref name="modelDir"/> itself; other files in it are left alone.
+    /// under a temporary name renamed into place. <paramref name="outDir"/> follows the output-folder rule
+    /// (<see cref="OutputFolder"/>): absent, empty, or an earlier export, and not <paramref name="modelDir"/> (nor a folder
+    /// holding it); other files in an earlier export's folder are left alone.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="opset"/> is outside [<see cref="MinOpset"/>, <see cref="MaxOpset"/>].</exception>
     /// <exception cref="InvalidDataException">The folder is not an ELECTRA head this exporter knows, or its weights do not fit.</exception>
-    /// <exception cref="IOException"><paramref name="outDir"/> is the model folder, or holds other files and no earlier export.</exception>
+    /// <exception cref="OutputFolderException"><paramref name="outDir"/> is the model folder, or holds other files and no earlier export.</exception>
     public static OnnxExportResult Export(string modelDir, string outDir, int opset = DefaultOpset)
     {
         if (opset is < MinOpset or > MaxOpset)
             throw new ArgumentOutOfRangeException(nameof(opset), opset, $"opset {opset} is not supported: use {MinOpset} … {MaxOpset} (LayerNormalization needs 17)");
+        OutputFolder.Check(outDir, "export-onnx", "--out", (modelDir, "--model"));
         string target = Path.GetFullPath(outDir);
-        if (target.TrimEnd(Path.DirectorySeparatorChar) == Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar))
-            throw new IOException($"{outDir} is the model folder itself; export into a folder of its own");
-        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() && !File.Exists(Path.Combine(target, "model.onnx")))
-            throw new IOException($"{outDir} exists and holds other files; give a new or empty folder (or an earlier export to replace)");
         var config = Pretrained.ReadConfig(modelDir);
         string architecture = ArchitectureOf(config, Path.Combine(modelDir, "config.json"));
 
         var model = Build(architecture, config, modelDir, opset);
         string path = Path.Combine(target, "model.onnx");
-        AtomicFile.Write(path, model.WriteTo);
-        var copied = new List<string>();
-        foreach (string name in CopiedNames.Where(n => File.Exists(Path.Combine(modelDir, n))))
+        var copied = CopiedNames.Where(n => File.Exists(Path.Combine(modelDir, n))).ToList();
+        OutputFolder.Commit(outDir, "export-onnx", dir =>
         {
-            AtomicFile.Write(Path.Combine(target, name), s => { using var source = File.OpenRead(Path.Combine(modelDir, name)); source.CopyTo(s); });
-            copied.Add(name);
-        }
+            AtomicFile.Write(Path.Combine(dir, "model.onnx"), model.WriteTo);
+            foreach (string name in copied) File.Copy(Path.Combine(modelDir, name), Path.Combine(dir, name));
+        });
         return new OnnxExportResult(path, architecture, opset, model.Graph.Output.Select(o => o.Name).ToList(),
             model.Graph.Node.Select(n => n.OpType).Distinct().Order(StringComparer.Ordinal).ToList(), copied);
     }

@@ -61,10 +61,15 @@ public static class CorpusTasks
 {
     sealed record Passage(int Document, int Index, string Query, string Text);
 
-    /// <summary>Reads <paramref name="corpus"/> and writes the four task folders under <paramref name="outputDir"/> (each file atomically).</summary>
+    /// <summary>
+    /// Reads <paramref name="corpus"/> and writes the four task folders under <paramref name="outputDir"/> (each file
+    /// atomically), under the output-folder rule (<see cref="OutputFolder"/>): a folder of other files is refused before
+    /// any work; an earlier <c>make-tasks</c> output is replaced, files beside it are kept.
+    /// </summary>
     public static CorpusTaskSummary Build(IReadOnlyList<string> corpus, string outputDir, CorpusTaskOptions? options = null)
     {
         options = (options ?? new CorpusTaskOptions()).Validate();
+        OutputFolder.Check(outputDir, Owner, "--out", corpus.Select(c => ((string?)c, "--corpus")).ToArray());
         var rng = new Random(options.Seed);
         var documents = CorpusReader.ReadDocuments(corpus).Select(d => d.Sentences.Select(Clean).Where(s => s.Length > 0).ToList()).ToList();
 
@@ -90,15 +95,11 @@ public static class CorpusTasks
         var train = drawn.Skip(options.SearchQueries + options.DevPairs).ToList();
 
         var files = new Dictionary<string, int>(StringComparer.Ordinal);
+        var pending = new List<(string Name, string? Header, List<string> Lines)>();
         void Write(string name, string? header, IEnumerable<string> lines)
         {
             var list = lines.ToList();
-            AtomicFile.Write(Path.Combine(outputDir, name), stream =>
-            {
-                using var w = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
-                if (header is not null) w.WriteLine(header);
-                foreach (string line in list) w.WriteLine(line);
-            });
+            pending.Add((name, header, list));
             files[name] = list.Count;
         }
 
@@ -134,8 +135,21 @@ public static class CorpusTasks
         Write("word-overlap/train.tsv", "text\ttext_b\tlabel", pairs.Skip(2 * tenth));
         Write("word-overlap/dev.tsv", "text\ttext_b\tlabel", pairs.Take(tenth));
         Write("word-overlap/test.tsv", "text\ttext_b\tlabel", pairs.Skip(tenth).Take(tenth));
+        OutputFolder.Commit(outputDir, Owner, dir =>
+        {
+            foreach (var (name, header, lines) in pending)
+                AtomicFile.Write(Path.Combine(dir, name), stream =>
+                {
+                    using var w = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
+                    if (header is not null) w.WriteLine(header);
+                    foreach (string line in lines) w.WriteLine(line);
+                });
+        });
         return new CorpusTaskSummary(files);
     }
+
+    /// <summary>The command its output folder's marker names (<see cref="OutputFolder"/>).</summary>
+    public const string Owner = "make-tasks";
 
     /// <summary>|A ∩ B| / |A ∪ B| of the two texts' lower-cased word sets (words: runs of letters and digits).</summary>
     public static double Jaccard(string a, string b)

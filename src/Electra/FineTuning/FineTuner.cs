@@ -21,12 +21,15 @@ public static class FineTuner
     /// Fine-tunes the model folder <paramref name="modelDir"/> (any pre-trained or fine-tuned ELECTRA folder with its
     /// <c>vocab.txt</c>; with <see cref="FineTuneOptions.RandomInit"/> only its config and vocabulary are used) on the
     /// task folder <paramref name="taskDir"/>. With <paramref name="outputDir"/>, writes the best model there in HF
-    /// layout with the tokenizer files and <c>results.json</c>.
+    /// layout with the tokenizer files and <c>results.json</c>, under the output-folder rule (<see cref="OutputFolder"/>:
+    /// refused before any work when it is the model or task folder or holds files electra did not write; files a user
+    /// put beside an earlier fine-tune's output are kept).
     /// </summary>
     public static FineTuneResult Run(string modelDir, string taskDir, FineTuneOptions options, string? outputDir = null,
         IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
+        if (outputDir is not null) CheckOutput(outputDir, modelDir, taskDir);
         var task = FineTuningTask.Load(taskDir);
         var config = Pretrained.ReadConfig(modelDir);
         var tokenizer = ElectraClassifier.LoadTokenizer(modelDir, config);
@@ -39,13 +42,24 @@ public static class FineTuner
         {
             var result = Train(model, tokenizer, task, options, progress, cancellationToken) with { Transfer = transfer };
             if (outputDir is not null)
-            {
-                model.Save(outputDir, modelDir);
-                AtomicFile.WriteAllText(Path.Combine(outputDir, "results.json"), result.ToJson());
-            }
+                OutputFolder.Commit(outputDir, Owner, dir =>
+                {
+                    model.Save(dir, modelDir);
+                    AtomicFile.WriteAllText(Path.Combine(dir, "results.json"), result.ToJson());
+                });
             return result;
         }
     }
+
+    /// <summary>The command a fine-tuned folder's marker names (every task kind: one output-folder owner).</summary>
+    internal const string Owner = "finetune";
+
+    /// <summary>
+    /// Refuses, before any work, a fine-tuning output folder that would lose files: the model or task folder (or one
+    /// holding them), a folder of files electra did not write, another command's folder (<see cref="OutputFolder.Check"/>).
+    /// </summary>
+    internal static void CheckOutput(string outputDir, string modelDir, string taskDir) =>
+        OutputFolder.Check(outputDir, Owner, "--out", (modelDir, "--model"), (taskDir, "--task"));
 
     /// <summary>
     /// Trains <paramref name="model"/> on <paramref name="task"/> in place and leaves it holding the best epoch's

@@ -20,18 +20,24 @@ public sealed record SourceTaskSummary(IReadOnlyList<string> Labels, int Train, 
 /// </summary>
 public static class SourceTask
 {
+    /// <summary>The command its output folder's marker names (<see cref="OutputFolder"/>).</summary>
+    public const string Owner = "corpus task";
+
     /// <summary>A passage has at least this many words.</summary>
     public const int MinWords = 12;
 
     /// <summary>
     /// Writes <c>train.tsv</c>, <c>dev.tsv</c> and <c>test.tsv</c> (header <c>text&lt;TAB&gt;label</c>) into
     /// <paramref name="outputDir"/>, at most <paramref name="trainPerLabel"/> training passages per label and an eighth
-    /// of that for dev and test each.
+    /// of that for dev and test each, under the output-folder rule (<see cref="OutputFolder"/>: a folder of other files
+    /// is refused before any work; an earlier <c>corpus task</c> output is replaced, files beside it are kept).
     /// </summary>
     /// <exception cref="InvalidDataException">Fewer than two corpus files, or a file too small to give passages for every split.</exception>
+    /// <exception cref="OutputFolderException"><paramref name="outputDir"/> may not be written.</exception>
     public static SourceTaskSummary Write(IReadOnlyList<string> corpus, string outputDir, int trainPerLabel = 1000, int seed = 12345)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(trainPerLabel, 8);
+        OutputFolder.Check(outputDir, Owner, "--out", corpus.Select(c => ((string?)c, "--corpus")).ToArray());
         var files = CorpusReader.ListFiles(corpus);
         var labels = files.Select(f => Path.GetFileNameWithoutExtension(f)).ToList();
         if (labels.Distinct().Count() != labels.Count || labels.Count < 2)
@@ -54,7 +60,7 @@ public static class SourceTask
                 splits[s].AddRange(bySplit[s].OrderBy(_ => random.Next()).Take(quota[s]).Select(p => (p, labels[f])));
             }
         }
-        AtomicFile.WriteDirectory(outputDir, dir =>
+        OutputFolder.Commit(outputDir, Owner, dir =>
         {
             for (int s = 0; s < 3; s++)
             {

@@ -60,11 +60,15 @@ public static class AtomicFile
         }
     }
 
-    static string TempName(string full) =>
+    /// <summary>A temporary sibling of <paramref name="full"/>: <c>.NAME.tmp-PID-GUID</c> (what <see cref="RemoveStale"/> recognises).</summary>
+    internal static string TempName(string full) =>
         Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
 
     static readonly System.Text.RegularExpressions.Regex TempPattern = new(@"^\..+\.tmp-(?<pid>\d+)-[0-9a-f]{32}(\.old)?$",
         System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>Whether <paramref name="name"/> is one of these writes' temporary names.</summary>
+    internal static bool IsTemporary(string name) => TempPattern.IsMatch(name);
 
     /// <summary>
     /// Removes the temporary files and folders these writes leave in <paramref name="dir"/> when a process is killed

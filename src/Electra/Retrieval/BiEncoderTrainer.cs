@@ -38,6 +38,7 @@ public static class BiEncoderTrainer
     {
         options.Validate();
         if (!Directory.Exists(taskDir)) throw new DirectoryNotFoundException($"{taskDir}: no such task folder");
+        if (outputDir is not null) FineTuner.CheckOutput(outputDir, modelDir, taskDir);
         var train = RetrievalFiles.ReadPairs(Path.Combine(taskDir, "train.tsv"));
         var dev = RetrievalFiles.ReadPairs(Path.Combine(taskDir, "dev.tsv"));
         string testPath = Path.Combine(taskDir, "test.tsv");
@@ -58,10 +59,11 @@ public static class BiEncoderTrainer
             string name = Path.GetFileName(Path.GetFullPath(taskDir).TrimEnd(Path.DirectorySeparatorChar));
             var result = Train(encoder, name, train, dev, test, options, progress, cancellationToken) with { Transfer = transfer };
             if (outputDir is not null)
-            {
-                encoder.Save(outputDir, modelDir, options.MaxLength);
-                AtomicFile.WriteAllText(Path.Combine(outputDir, "results.json"), result.ToJson());
-            }
+                OutputFolder.Commit(outputDir, FineTuner.Owner, dir =>
+                {
+                    encoder.Save(dir, modelDir, options.MaxLength);
+                    AtomicFile.WriteAllText(Path.Combine(dir, "results.json"), result.ToJson());
+                });
             return result;
         }
     }

@@ -86,9 +86,12 @@ public static class Checkpoint
     /// Writes a checkpoint atomically and removes all but the newest <paramref name="keep"/>; refuses (throws
     /// <see cref="InvalidDataException"/>) when a weight is not finite, so the checkpoints kept hold finite weights. A collective when
     /// <paramref name="mpi"/> has several ranks (every rank calls it): the ranks' RNG states are gathered and rank 0
-    /// alone writes. Returns the checkpoint's folder on every rank.
+    /// alone writes. Returns the checkpoint's folder on every rank. <paramref name="run"/>, the run's identity
+    /// (<see cref="RunIdentity"/>), is kept in it as <c>run.json</c>, so a resume is checked even when the run folder's
+    /// own copy is lost.
     /// </summary>
-    public static string Save(string dir, PretrainingObjective model, AdamWeightDecay optimizer, TrainerState state, int keep, Mpi? mpi = null)
+    public static string Save(string dir, PretrainingObjective model, AdamWeightDecay optimizer, TrainerState state, int keep, Mpi? mpi = null,
+        IReadOnlyDictionary<string, string>? run = null)
     {
         string target = Path.Combine(dir, Name(state.Step));
         PretrainingExport.EnsureFinite(model, $"checkpoint {target} not written: the weights at step {state.Step}");
@@ -102,6 +105,7 @@ public static class Checkpoint
                 SafeTensors.Save(Path.Combine(temp, "optimizer.safetensors"), optimizer.StateDict());
                 SafeTensors.Save(Path.Combine(temp, "rng.safetensors"), rngStates.Select((t, r) => (Key: RngKey(r), Value: t)).ToDictionary(e => e.Key, e => e.Value));
                 AtomicFile.WriteAllText(Path.Combine(temp, "state.json"), JsonSerializer.Serialize(state with { Ranks = rngStates.Count }, Json));
+                if (run is not null) AtomicFile.WriteAllText(Path.Combine(temp, RunFolder.RunFile), RunIdentity.ToJson(run));
                 var files = Directory.GetFiles(temp).Order(StringComparer.Ordinal).ToDictionary(f => Path.GetFileName(f), f => FileDigest.Of(f));
                 AtomicFile.WriteAllText(Path.Combine(temp, ManifestFile), JsonSerializer.Serialize(new CheckpointManifest(files), Json));
             });

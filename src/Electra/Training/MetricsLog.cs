@@ -18,14 +18,14 @@ public sealed class MetricsLog : IDisposable
     /// <summary>Opens (and, when resuming at <paramref name="resumeStep"/>, trims) <c>DIR/metrics.jsonl</c>.</summary>
     public MetricsLog(string dir, long resumeStep, bool writeEvents)
     {
-        path = Path.Combine(dir, "metrics.jsonl");
+        path = Path.Combine(dir, RunFolder.MetricsFile);
         if (File.Exists(path))
         {
             var kept = File.ReadLines(path).Where(l => Parse(l) is { } r && r.Step <= resumeStep && resumeStep > 0).ToList();
             Interop.AtomicFile.WriteAllText(path, kept.Count > 0 ? string.Join("\n", kept) + "\n" : "");
         }
         writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
-        if (writeEvents) events = torch.utils.tensorboard.SummaryWriter(Path.Combine(dir, "events"));
+        if (writeEvents) events = torch.utils.tensorboard.SummaryWriter(Path.Combine(dir, RunFolder.Events));
     }
 
     /// <summary>Appends one record.</summary>

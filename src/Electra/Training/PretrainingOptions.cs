@@ -51,6 +51,9 @@ public sealed record PretrainingOptions
     /// <summary>Optimizer (google's AdamW without bias correction by default).</summary>
     public OptimizerOptions Optimizer { get; init; } = new();
 
+    /// <summary>How text becomes training sequences: sequence length (<c>seq</c>), vocabulary size, held-out fraction, tokenizer.</summary>
+    public PipelineOptions Pipeline { get; init; } = new();
+
     /// <summary>Generator hidden size as a fraction of the discriminator's; null = the preset's.</summary>
     public double? GeneratorFraction { get; init; }
 
@@ -132,7 +135,7 @@ public sealed record PretrainingOptions
     {
         if (Objective != ObjectiveKind.Electra) throw new ArgumentException("--init-from continues an ELECTRA pair: use it with the electra objective");
         if (Electra.Sharing == EmbeddingSharing.Gdes) throw new ArgumentException("--init-from supports --sharing shared or none (a GDES split of loaded tables is not defined)");
-        foreach (string part in new[] { "discriminator", "generator" })
+        foreach (string part in RunFolder.Models.Take(2))
             if (!File.Exists(Path.Combine(dir, part, "config.json")))
                 throw new ArgumentException($"--init-from {dir}: no {part}/config.json (expected the folder holding discriminator/ and generator/ HF folders)");
     }
@@ -142,7 +145,27 @@ public sealed record PretrainingOptions
     /// if it has one, else the discriminator folder's.
     /// </summary>
     public static string InitTokenizerDir(string initFrom) =>
-        File.Exists(Path.Combine(initFrom, "vocab.txt")) ? initFrom : Path.Combine(initFrom, "discriminator");
+        File.Exists(Path.Combine(initFrom, "vocab.txt")) ? initFrom : Path.Combine(initFrom, RunFolder.Discriminator);
+
+    /// <summary>
+    /// These options with every default decided: the preset's batch, learning rate, generator fraction, dropout and mask
+    /// probability, the warmup, bias correction, the device (<paramref name="cuda"/>: auto resolved) and bf16, and the
+    /// sequence length and vocabulary size the run's dataset has. What a run writes as <c>options.json</c>, loadable as
+    /// <c>--config</c>.
+    /// </summary>
+    public PretrainingOptions Resolve(bool cuda, int vocabSize, int sequenceLength) => this with
+    {
+        BatchSize = EffectiveBatchSize,
+        LearningRate = EffectiveLearningRate,
+        WarmupSteps = EffectiveWarmup,
+        GeneratorFraction = GeneratorFraction ?? (InitFrom is null ? Preset.GeneratorFraction : null),
+        Dropout = Dropout ?? (InitFrom is null ? Preset.Discriminator.HiddenDropoutProb : null),
+        MaskProbability = MaskProbability ?? Preset.MaskProbability,
+        Optimizer = Optimizer.ForWarmup(EffectiveWarmup),
+        Device = Device == "auto" ? (cuda ? "cuda" : "cpu") : Device,
+        Bf16 = Bf16 ?? cuda,
+        Pipeline = Pipeline with { SequenceLength = sequenceLength, VocabSize = vocabSize },
+    };
 
     /// <summary>The optimizer of <paramref name="model"/>: weight decay on matrices only, bias correction decided by the warmup.</summary>
     public AdamWeightDecay CreateOptimizer(PretrainingObjective model) =>
@@ -160,23 +183,30 @@ public sealed record PretrainingOptions
     /// </summary>
     public static PretrainingOptions Load(string path)
     {
-        PretrainingOptions? options;
+        var options = Read(path);
         try
         {
-            options = JsonSerializer.Deserialize<PretrainingOptions>(Data.Utf8LineReader.ReadAllText(path), Json);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: {Data.Utf8LineReader.Quote(e.Message, 300)}", e);
-        }
-        if (options is null) throw new InvalidDataException($"{path}: expected a JSON object of pre-training options");
-        try
-        {
-            return options.Validate();
+            options.Validate();
+            options.Pipeline.Validate(options);
+            return options;
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Options as a JSON file holds them, not validated (a run's <c>options.json</c>); a damaged file is an error naming it.</summary>
+    internal static PretrainingOptions Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<PretrainingOptions>(Data.Utf8LineReader.ReadAllText(path), Json)
+                   ?? throw new InvalidDataException($"{path}: expected a JSON object of pre-training options");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: {Data.Utf8LineReader.Quote(e.Message, 300)}", e);
         }
     }
 
@@ -235,7 +265,7 @@ public sealed record PretrainingOptions
                 throw new InvalidDataException($"{Path.Combine(dir, part, "config.json")}: vocab_size {config.VocabSize} does not match the tokenizer's {vocabSize} tokens");
             return Dropout is { } p ? config with { HiddenDropoutProb = p, AttentionProbsDropoutProb = p } : config;
         }
-        return new ReplacedTokenDetection(Read("discriminator", "ElectraForPreTraining"), Read("generator", "ElectraForMaskedLM"), special,
+        return new ReplacedTokenDetection(Read(RunFolder.Discriminator, "ElectraForPreTraining"), Read(RunFolder.Generator, "ElectraForMaskedLM"), special,
             Electra, new MaskingOptions { MaskProbability = MaskProbability ?? Preset.MaskProbability });
     }
 }

@@ -1,9 +1,8 @@
-using System.Globalization;
-using System.Security.Cryptography;
 using Electra.Data;
 using Electra.Distributed;
 using Electra.Interop;
 using Electra.Modeling;
+using Electra.Native;
 using Electra.Tokenization;
 
 namespace Electra.Training;
@@ -17,7 +16,8 @@ public sealed record PipelineOptions
     /// <summary>The vocabulary size requested for <paramref name="preset"/>.</summary>
     public int EffectiveVocabSize(ElectraPreset preset) => VocabSize ?? (preset == ElectraPreset.Tiny ? 8192 : 30522);
 
-    /// <summary>Tokens per sequence (ELECTRA-Small: 128; Base/Large: 512).</summary>
+    /// <summary>Tokens per sequence (ELECTRA-Small: 128; Base/Large: 512); <c>seq</c> in JSON, as on the command line.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("seq")]
     public int SequenceLength { get; init; } = 128;
 
     /// <summary>Fraction of documents held out for evaluation.</summary>
@@ -37,7 +37,7 @@ public sealed record PipelineOptions
     public PipelineOptions Validate(PretrainingOptions training)
     {
         var (model, positions) = training.InitFrom is { } initFrom
-            ? ($"model in {initFrom}", ElectraConfig.Load(Path.Combine(initFrom, "discriminator", "config.json")).MaxPositionEmbeddings)
+            ? ($"model in {initFrom}", ElectraConfig.Load(Path.Combine(initFrom, RunFolder.Discriminator, "config.json")).MaxPositionEmbeddings)
             : ($"{training.Preset.Name} preset", training.Preset.Discriminator.MaxPositionEmbeddings);
         if (SequenceLength < 8 || SequenceLength > positions)
             throw new ArgumentException($"sequence length {SequenceLength} does not fit the {model}'s {positions} positions (max_position_embeddings): --seq must be 8 to {positions}");
@@ -69,48 +69,56 @@ public static class PretrainingPipeline
         IProgress<string>? log = null, IProgress<TrainingProgress>? progress = null, bool resume = false, CancellationToken cancellationToken = default,
         Mpi? mpi = null)
     {
-        pipeline ??= new PipelineOptions();
+        pipeline ??= options.Pipeline;
         options.Validate(mpi?.Size ?? 1);
         if (pipeline.TokenizerDir is null && options.InitFrom is not null)
             pipeline = pipeline with { TokenizerDir = PretrainingOptions.InitTokenizerDir(options.InitFrom) };
         pipeline.Validate(options);
-        string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, "tokenizer");
-        string datasetDir = Path.Combine(outputDir, "dataset");
+        // The run's options.json records the vocabulary size asked for (what a --config of it trains again).
+        options = options with { Pipeline = pipeline with { VocabSize = pipeline.TokenizerDir is null ? pipeline.EffectiveVocabSize(options.Preset) : pipeline.VocabSize } };
+        TorchRuntime.EnsureLoaded();
+        Trainer.ResolveDevice(options.Device); // an unavailable device fails before the tokenizer and dataset are written
+        string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, RunFolder.Tokenizer);
+        string datasetDir = Path.Combine(outputDir, RunFolder.Dataset);
         var files = CorpusReader.ListFiles(corpus);
-        var identity = DataIdentity(files, options, pipeline);
-        if (mpi is null || mpi.IsRoot) Prepare(files, outputDir, options, pipeline, identity, tokenizerDir, datasetDir, log, resume, cancellationToken);
+        var identity = RunIdentity.OfData(files, options, pipeline);
+        using var runLock = mpi is null || mpi.IsRoot // held until the trainer is done
+            ? Prepare(files, outputDir, options, pipeline, identity, tokenizerDir, datasetDir, log, resume, cancellationToken)
+            : null;
         mpi?.Barrier("waiting for rank 0 to prepare the tokenizer and the dataset");
         return new Trainer(options, datasetDir, tokenizerDir, outputDir, progress, mpi) { DataIdentity = identity }.Run(resume, cancellationToken);
     }
 
-    /// <summary>What shapes the dataset: run.json keys a resume must match.</summary>
-    static Dictionary<string, string> DataIdentity(IReadOnlyList<string> files, PretrainingOptions options, PipelineOptions pipeline)
-    {
-        var corpus = new System.Text.StringBuilder();
-        long bytes = 0;
-        foreach (string file in files)
-        {
-            long length = new FileInfo(file).Length;
-            bytes += length;
-            corpus.Append(Path.GetFileName(file)).Append('\t').Append(length).Append('\n');
-        }
-        string digest = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(corpus.ToString())))[..12];
-        return new Dictionary<string, string>
-        {
-            ["seq"] = pipeline.SequenceLength.ToString(CultureInfo.InvariantCulture),
-            ["corpus"] = $"{files.Count} file(s), {bytes} bytes, names and sizes {digest}",
-            ["vocab_size"] = pipeline.TokenizerDir is null ? pipeline.EffectiveVocabSize(options.Preset).ToString(CultureInfo.InvariantCulture) : "from --tokenizer",
-        };
-    }
-
-    static void Prepare(IReadOnlyList<string> files, string outputDir, PretrainingOptions options, PipelineOptions pipeline, IReadOnlyDictionary<string, string> identity,
+    static RunLock Prepare(IReadOnlyList<string> files, string outputDir, PretrainingOptions options, PipelineOptions pipeline, IReadOnlyDictionary<string, string> identity,
         string tokenizerDir, string datasetDir, IProgress<string>? log, bool resume, CancellationToken cancellationToken)
     {
+        RunFolder.CheckInputs(outputDir, options, pipeline);
         if (!resume) RunFolder.CheckNewRun(outputDir);
         else
         {
+            RunFolder.CheckResumable(outputDir);
+            RunIdentity.EnsureSame(outputDir, identity); // before the dataset could be rebuilt for other settings
+        }
+        var runLock = RunLock.Acquire(outputDir);
+        try
+        {
+            Build(files, outputDir, options, pipeline, tokenizerDir, datasetDir, log, resume, cancellationToken);
+            return runLock;
+        }
+        catch
+        {
+            runLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The tokenizer and the dataset, built unless the folder holds them already (rank 0, under the run lock).</summary>
+    static void Build(IReadOnlyList<string> files, string outputDir, PretrainingOptions options, PipelineOptions pipeline,
+        string tokenizerDir, string datasetDir, IProgress<string>? log, bool resume, CancellationToken cancellationToken)
+    {
+        if (resume)
+        {
             RunFolder.UpgradeRunFile(outputDir, datasetDir);
-            Trainer.EnsureSameRun(outputDir, identity); // before the dataset could be rebuilt for other settings
             foreach (string stale in AtomicFile.RemoveStale(outputDir).Concat(DatasetBuilder.RemoveStaleTemporaries(datasetDir)))
                 log?.Report($"removed {stale}, left by an interrupted write");
         }
@@ -129,7 +137,7 @@ public static class PretrainingPipeline
         if (TokenizerVocabulary.DuplicatesWarning(tokenizer, tokenizerDir) is { } duplicates) log?.Report($"warning: {duplicates}");
 
         var vocabulary = TokenizerVocabulary.Describe(tokenizer);
-        if (resume) Trainer.EnsureSameRun(outputDir, new Dictionary<string, string> { ["vocabulary"] = vocabulary.Fingerprint });
+        if (resume) RunIdentity.EnsureSame(outputDir, new Dictionary<string, string> { ["vocabulary"] = vocabulary.Fingerprint });
         if (!DatasetMatches(datasetDir, vocabulary, pipeline.SequenceLength))
         {
             log?.Report($"building the dataset (sequences of {pipeline.SequenceLength} tokens) in {datasetDir}");

@@ -43,6 +43,7 @@ public sealed class Trainer
     readonly IProgress<TrainingProgress>? progress;
     readonly Mpi? mpi;
     readonly int rank, ranks;
+    IReadOnlyDictionary<string, string>? identity;
 
     /// <summary>What shaped the dataset (sequence length, corpus, vocabulary request): run.json keys a resume must match.</summary>
     internal IReadOnlyDictionary<string, string> DataIdentity { get; init; } = new Dictionary<string, string>();
@@ -113,9 +114,9 @@ public sealed class Trainer
         var data = DatasetManifest.Read(datasetDir);
         if (data.MaskId is not { } maskId)
             throw new InvalidDataException($"{Path.Combine(datasetDir, DatasetManifest.FileName)} does not record the [MASK] id (built by an older version): rebuild the dataset");
-        if (IsRoot) PrepareOutput(resume, vocabulary.Fingerprint);
-
-        var device = RankDevice(options.Device, mpi);
+        var device = RankDevice(options.Device, mpi); // an unavailable device fails here, before anything is written
+        using var runLock = IsRoot ? RunLock.Acquire(outputDir) : null;
+        if (IsRoot) identity = PrepareOutput(resume, vocabulary.Fingerprint, device, data.VocabSize, data.MaxSeqLength);
         torch.manual_seed(options.Seed);
         using var model = options.CreateObjective(data.VocabSize, new SpecialTokens(data.PadId, data.ClsId, data.SepId, maskId));
         if (data.MaxSeqLength > model.Encoder.Config.MaxPositionEmbeddings)
@@ -173,7 +174,7 @@ public sealed class Trainer
                 using (interval.Pause())
                     lastCheckpoint = SaveCheckpoint();
         }
-        if (step < options.Steps && lastCheckpoint != Path.Combine(outputDir, "checkpoints", Checkpoint.Name(step)))
+        if (step < options.Steps && lastCheckpoint != Path.Combine(outputDir, RunFolder.Checkpoints, Checkpoint.Name(step)))
             lastCheckpoint = SaveCheckpoint();
 
         // The export comes from weights this session trained (checked finite at the last checkpoint) or loaded from a verified checkpoint.
@@ -189,7 +190,7 @@ public sealed class Trainer
     /// </summary>
     (TrainerState State, string? Checkpoint) Restore(bool resume, PretrainingObjective model, AdamWeightDecay optimizer)
     {
-        string checkpoints = Path.Combine(outputDir, "checkpoints");
+        string checkpoints = Path.Combine(outputDir, RunFolder.Checkpoints);
         TrainerState? state = null;
         string? restored = null;
         var existing = resume ? Checkpoint.List(checkpoints) : [];
@@ -255,7 +256,7 @@ public sealed class Trainer
     /// <summary>A collective: every rank calls it, rank 0 writes.</summary>
     string Save(PretrainingObjective model, AdamWeightDecay optimizer, TrainerState state)
     {
-        string path = Checkpoint.Save(Path.Combine(outputDir, "checkpoints"), model, optimizer, state, options.KeepCheckpoints, mpi);
+        string path = Checkpoint.Save(Path.Combine(outputDir, RunFolder.Checkpoints), model, optimizer, state, options.KeepCheckpoints, mpi, identity);
         Report(ProgressKind.Checkpoint, state.Step, new Dictionary<string, double>(), TimeSpan.FromSeconds(state.ElapsedSeconds), path);
         return path;
     }
@@ -280,48 +281,29 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// run.json guards an output folder against being reused by a different run: a resume must match the preset,
-    /// objective, batch, seed, vocabulary and what shaped the dataset (<see cref="DataIdentity"/>). Leftovers of a run
-    /// killed mid-write are removed first.
+    /// run.json guards an output folder against being reused by a different run: a resume must match what
+    /// <see cref="RunIdentity"/> records (the options' keys, <see cref="DataIdentity"/>, the dataset and vocabulary); a
+    /// resume needs a run to continue. Leftovers of a run killed mid-write are removed first. options.json records the
+    /// session's resolved options. Returns the identity, which every checkpoint carries.
     /// </summary>
-    void PrepareOutput(bool resume, string vocabularyFingerprint)
+    IReadOnlyDictionary<string, string> PrepareOutput(bool resume, string vocabularyFingerprint, Device device, int vocabularySize, int sequenceLength)
     {
+        if (resume) RunFolder.CheckResumable(outputDir);
         Directory.CreateDirectory(outputDir);
-        foreach (string dir in new[] { outputDir, Path.Combine(outputDir, "checkpoints") })
+        foreach (string dir in new[] { outputDir, Path.Combine(outputDir, RunFolder.Checkpoints) })
             foreach (string stale in AtomicFile.RemoveStale(dir))
                 Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, $"removed {stale}, left by an interrupted write");
-        var identity = new Dictionary<string, string>(DataIdentity)
-        {
-            ["preset"] = options.Preset.Name,
-            ["objective"] = options.Objective.ToString(),
-            ["sharing"] = options.Electra.Sharing.ToString(),
-            ["batch_size"] = options.EffectiveBatchSize.ToString(CultureInfo.InvariantCulture),
-            ["gradient_accumulation"] = options.GradientAccumulation.ToString(CultureInfo.InvariantCulture),
-            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
-            ["dataset"] = RunFolder.DatasetKey(outputDir, datasetDir),
-            ["vocabulary"] = vocabularyFingerprint,
-        };
-        if (options.InitFrom is not null) identity["init_from"] = Path.GetFullPath(options.InitFrom);
-        string runFile = Path.Combine(outputDir, RunFile);
+        var run = new Dictionary<string, string>(DataIdentity);
+        foreach (var (key, value) in RunIdentity.Of(options)) run[key] = value;
+        run["dataset"] = RunFolder.DatasetKey(outputDir, datasetDir);
+        run["vocabulary"] = vocabularyFingerprint;
+        string runFile = Path.Combine(outputDir, RunFolder.RunFile);
         if (File.Exists(runFile) && !resume)
-            throw new InvalidOperationException($"{outputDir} already holds a pre-training run ({runFile}); pass --resume to continue it, or choose another --out");
-        EnsureSameRun(outputDir, identity);
-        AtomicFile.WriteAllText(runFile, JsonSerializer.Serialize(identity, new JsonSerializerOptions { WriteIndented = true }));
-    }
-
-    /// <summary>The file that records what a run folder was made with.</summary>
-    internal const string RunFile = "run.json";
-
-    /// <summary>Throws naming every key of <paramref name="identity"/> whose value differs from the run.json in <paramref name="outputDir"/> (if any).</summary>
-    internal static void EnsureSameRun(string outputDir, IReadOnlyDictionary<string, string> identity)
-    {
-        string runFile = Path.Combine(outputDir, RunFile);
-        if (!File.Exists(runFile)) return;
-        var previous = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(runFile)) ?? new();
-        var changed = identity.Where(kv => previous.TryGetValue(kv.Key, out var before) && before != kv.Value)
-            .Select(kv => $"{kv.Key}: {previous[kv.Key]} → {kv.Value}").ToList();
-        if (changed.Count > 0)
-            throw new InvalidOperationException($"cannot resume {outputDir} with different settings: {string.Join("; ", changed)}");
+            throw new OutputFolderException($"--out {outputDir} already holds a pre-training run ({runFile}); pass --resume to continue it, or choose another --out");
+        RunIdentity.EnsureSame(outputDir, run);
+        AtomicFile.WriteAllText(runFile, RunIdentity.ToJson(run));
+        AtomicFile.WriteAllText(Path.Combine(outputDir, RunFolder.OptionsFile), options.Resolve(device.type == DeviceType.CUDA, options.Pipeline.VocabSize ?? vocabularySize, sequenceLength).ToJson());
+        return run;
     }
 
     void Report(ProgressKind kind, long step, IReadOnlyDictionary<string, double> values, TimeSpan elapsed, string? message = null)

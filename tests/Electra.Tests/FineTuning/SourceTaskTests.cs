@@ -37,9 +37,15 @@ public class SourceTaskTests
         Assert.Contains("labels moby-dick, sotu; 32 train, 4 dev, 4 test passages", stdout);
         Assert.Equal(TaskKind.Sequence, FineTuningTask.Load(dir["task"]).Kind);
 
-        (code, _, stderr) = Cli.Run(["corpus", "task", "--corpus", .. Corpus, "--out", dir["task"]]);
+        // Its own task is replaced; a folder of other files is refused before any work.
+        (code, _, stderr) = Cli.Run(["corpus", "task", "--corpus", .. Corpus, "--out", dir["task"], "--train-per-label", "16", "--seed", "4"]);
+        Assert.True(code == 0, stderr);
+        Directory.CreateDirectory(dir["used"]);
+        File.WriteAllText(dir["used/train.tsv"], "mine");
+        (code, _, stderr) = Cli.Run(["corpus", "task", "--corpus", .. Corpus, "--out", dir["used"]]);
         Assert.Equal(2, code);
-        Assert.Contains("is not empty", stderr);
+        Assert.Contains("holds files electra did not create (train.tsv)", stderr);
+        Assert.Equal("mine", File.ReadAllText(dir["used/train.tsv"]));
         (code, _, stderr) = Cli.Run(["corpus", "task", "--corpus", Corpus[0], "--out", dir["one"]]);
         Assert.Equal(1, code);
         Assert.Contains("at least two corpus files", stderr);

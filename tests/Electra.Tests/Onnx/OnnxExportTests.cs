@@ -1,5 +1,6 @@
 using Electra.Onnx.Export;
 using Electra.Onnx;
+using Electra.Interop;
 
 namespace Electra.Tests.Onnx;
 
@@ -93,11 +94,11 @@ public class OnnxExportTests
 
         Directory.CreateDirectory(tmp["busy"]);
         File.WriteAllText(tmp["busy/notes.txt"], "mine");
-        var e = Assert.Throws<IOException>(() => OnnxExport.Export(OnnxHeads.FixtureDiscriminator, tmp["busy"]));
-        Assert.Contains("holds other files", e.Message);
+        var e = Assert.Throws<OutputFolderException>(() => OnnxExport.Export(OnnxHeads.FixtureDiscriminator, tmp["busy"]));
+        Assert.Contains("holds files electra did not create (notes.txt)", e.Message);
         Assert.Equal(["notes.txt"], Directory.GetFiles(tmp["busy"]).Select(Path.GetFileName));
 
-        Assert.Contains("the model folder itself", Assert.Throws<IOException>(() => OnnxExport.Export(OnnxHeads.FixtureDiscriminator, OnnxHeads.FixtureDiscriminator + "/")).Message);
+        Assert.Contains("is the --model folder", Assert.Throws<OutputFolderException>(() => OnnxExport.Export(OnnxHeads.FixtureDiscriminator, OnnxHeads.FixtureDiscriminator + "/")).Message);
 
         // An earlier export is replaced in place; files the user added beside it stay.
         OnnxExport.Export(OnnxHeads.FixtureDiscriminator, tmp["out"]);

@@ -49,4 +49,23 @@ public class PretrainingOptionsTests
         using var objective = (ReplacedTokenDetection)options.CreateObjective(100, SpecialTokens.Default);
         Assert.Equal(0.5, objective.Options.Temperature);
     }
+
+    [Fact]
+    public void Weight_decay_reaches_the_optimizer_and_decays_matrices_only()
+    {
+        // With no gradient, one step changes a weight only through the decoupled decay: w ← w·(1 − lr·wd).
+        double Shrink(double weightDecay, string name)
+        {
+            using var model = TinyModels.Objective();
+            var options = new PretrainingOptions { Optimizer = new OptimizerOptions { WeightDecay = weightDecay }, WarmupSteps = 0, Steps = 10 };
+            using var optimizer = options.CreateOptimizer(model);
+            var parameter = model.named_parameters().First(p => p.name.EndsWith(name, StringComparison.Ordinal)).parameter;
+            double before = parameter.abs().sum().item<float>();
+            optimizer.Step(0.1).Dispose();
+            return parameter.abs().sum().item<float>() / before;
+        }
+        Assert.Equal(1 - 0.1 * 0.5, Shrink(0.5, "query.weight"), 5);
+        Assert.Equal(1.0, Shrink(0.0, "query.weight"), 6);
+        Assert.Equal(1.0, Shrink(0.5, "LayerNorm.weight"), 6); // google: no decay on LayerNorm and biases
+    }
 }

@@ -136,14 +136,18 @@ public class RunSafetyTests
     }
 
     [Theory]
-    [InlineData("seq")]
-    [InlineData("vocab_size")]
-    [InlineData("corpus")]
-    public void Resume_refuses_a_change_of_what_shaped_the_data_before_touching_anything(string change)
+    [InlineData("seq", false)]
+    [InlineData("vocab_size", false)]
+    [InlineData("corpus", false)]
+    [InlineData("seq", true)]
+    [InlineData("vocab_size", true)]
+    [InlineData("corpus", true)]
+    public void Resume_refuses_a_change_of_what_shaped_the_data_before_touching_anything(string change, bool runFileLost)
     {
         using var dir = new TestPaths.TempDir();
         string run = dir["run"];
         Run(run, Small with { Steps = 4 });
+        if (runFileLost) File.Delete(Path.Combine(run, RunFolder.RunFile)); // the checkpoints carry the identity
         string manifest = Path.Combine(run, "dataset", "dataset.json");
         var written = File.GetLastWriteTimeUtc(manifest);
         string? corpus = null;
@@ -161,6 +165,7 @@ public class RunSafetyTests
         var e = Assert.Throws<InvalidOperationException>(() => Run(run, Small, pipeline, resume: true, corpus: corpus));
         Assert.Contains("cannot resume", e.Message);
         Assert.Contains(change + ":", e.Message);
+        Assert.Contains(runFileLost ? Path.Combine("checkpoints", "step-00000004", "run.json") : Path.Combine(run, "run.json"), e.Message);
         Assert.Equal(written, File.GetLastWriteTimeUtc(manifest)); // the dataset was not rebuilt
     }
 
@@ -186,5 +191,86 @@ public class RunSafetyTests
         Assert.False(File.Exists(staleFile));
         Assert.False(File.Exists(staleShard));
         Assert.True(File.Exists(users));
+    }
+
+    [Fact]
+    public void Resume_with_nothing_to_resume_is_refused_before_anything_is_written()
+    {
+        using var dir = new TestPaths.TempDir();
+        var e = Assert.Throws<OutputFolderException>(() => Run(dir["misspelt"], resume: true));
+        Assert.Contains("holds no run to resume", e.Message);
+        Assert.False(Directory.Exists(dir["misspelt"]));
+
+        var (code, _, stderr) = Cli.Run("pretrain", "--corpus", Corpus, "--out", dir["misspelt"], "--preset", "tiny", "--resume", "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Contains($"--out {dir["misspelt"]} holds no run to resume", stderr);
+        Assert.False(Directory.Exists(dir["misspelt"]));
+    }
+
+    [Fact]
+    public void A_damaged_run_file_is_named()
+    {
+        using var dir = new TestPaths.TempDir();
+        string run = dir["run"];
+        Run(run, Small with { Steps = 2 });
+        File.WriteAllText(Path.Combine(run, "run.json"), "{ \"seq\": ");
+        var e = Assert.Throws<InvalidDataException>(() => Run(run, Small with { Steps = 3 }, resume: true));
+        Assert.Contains(Path.Combine(run, "run.json") + " is damaged", e.Message);
+    }
+
+    [Fact]
+    public void A_live_run_holds_its_folder_and_a_killed_one_leaves_nothing_stuck()
+    {
+        using var dir = new TestPaths.TempDir();
+        string run = dir["run"];
+        string[] pretrain = ["pretrain", "--corpus", Corpus, "--out", run, "--preset", "tiny", "--batch", "8", "--seq", "32", "--vocab-size", "300",
+            "--eval-every", "0", "--threads", "1"];
+
+        // A live run (this process, through the library's lock): a second process is refused with its pid.
+        var (first, _, firstErr) = Cli.Run([.. pretrain, "--steps", "2"]);
+        Assert.True(first == 0, firstErr);
+        using (RunLock.Acquire(run))
+        {
+            var (code, _, stderr) = Cli.Run([.. pretrain, "--steps", "3", "--resume"]);
+            Assert.Equal(2, code);
+            Assert.Contains($"--out {run} is in use by another electra process (pid {Environment.ProcessId})", stderr);
+            (code, _, stderr) = Cli.Run([.. pretrain, "--steps", "3", "--force"]);
+            Assert.Equal(2, code); // --force does not remove a live run's files
+            Assert.True(File.Exists(Path.Combine(run, "run.json")));
+        }
+
+        // kill -9 of a live run: the kernel drops its lock, the run resumes.
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in (string[])[TestPaths.CliDll, .. pretrain, "--steps", "100000", "--save-every", "1", "--resume"]) psi.ArgumentList.Add(a);
+        using (var live = System.Diagnostics.Process.Start(psi)!)
+        {
+            string holder = Path.Combine(run, RunLock.HolderFile);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!(File.Exists(holder) && File.ReadAllText(holder).Trim() == live.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)) && clock.Elapsed < TimeSpan.FromMinutes(2))
+                Thread.Sleep(100);
+            var (code, _, stderr) = Cli.Run([.. pretrain, "--steps", "3", "--resume"]);
+            Assert.Equal(2, code);
+            Assert.Contains($"(pid {live.Id})", stderr);
+            live.Kill(entireProcessTree: true);
+            live.WaitForExit();
+        }
+        long done = Checkpoint.List(Path.Combine(run, "checkpoints")).Select(c => long.Parse(Path.GetFileName(c)["step-".Length..], System.Globalization.CultureInfo.InvariantCulture)).Max();
+        var (resumed, stdout, resumedErr) = Cli.Run([.. pretrain, "--steps", (done + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "--resume"]);
+        Assert.True(resumed == 0, resumedErr);
+        Assert.Contains($"done: {done + 1} steps", stdout);
+    }
+
+    [Fact]
+    public void An_unavailable_device_fails_before_anything_is_written()
+    {
+        Electra.Native.TorchRuntime.EnsureLoaded();
+        if (TorchSharp.torch.cuda.is_available()) return; // the check is for CPU-only builds
+        using var dir = new TestPaths.TempDir();
+        var (code, _, stderr) = Cli.Run("pretrain", "--corpus", Corpus, "--out", dir["run"], "--preset", "tiny", "--device", "cuda", "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Contains("CUDA is not available", stderr);
+        Assert.False(Directory.Exists(dir["run"]));
+        Assert.Throws<ArgumentException>(() => Run(dir["lib"], Small with { Device = "cuda" }));
+        Assert.False(Directory.Exists(dir["lib"]));
     }
 }

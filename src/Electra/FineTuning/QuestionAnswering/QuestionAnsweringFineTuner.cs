@@ -31,6 +31,7 @@ public static class QuestionAnsweringFineTuner
     {
         recipe.Validate();
         options.Validate();
+        if (outputDir is not null) FineTuner.CheckOutput(outputDir, modelDir, taskDir);
         var task = SquadTask.Load(taskDir);
         var config = Pretrained.ReadConfig(modelDir);
         var tokenizer = ElectraClassifier.LoadTokenizer(modelDir, config);
@@ -46,12 +47,13 @@ public static class QuestionAnsweringFineTuner
         {
             var result = Train(model, tokenizer, task, windows, recipe, options, progress, cancellationToken) with { Transfer = transfer };
             if (outputDir is not null)
-            {
-                model.Save(outputDir, modelDir);
-                AtomicFile.WriteAllText(Path.Combine(outputDir, QuestionAnsweringOptions.FileName),
-                    JsonSerializer.Serialize(result.QuestionAnswering, new JsonSerializerOptions { WriteIndented = true }));
-                AtomicFile.WriteAllText(Path.Combine(outputDir, "results.json"), result.ToJson());
-            }
+                OutputFolder.Commit(outputDir, FineTuner.Owner, dir =>
+                {
+                    model.Save(dir, modelDir);
+                    AtomicFile.WriteAllText(Path.Combine(dir, QuestionAnsweringOptions.FileName),
+                        JsonSerializer.Serialize(result.QuestionAnswering, new JsonSerializerOptions { WriteIndented = true }));
+                    AtomicFile.WriteAllText(Path.Combine(dir, "results.json"), result.ToJson());
+                });
             return result;
         }
     }

@@ -142,8 +142,11 @@ public class QuestionAnsweringCliTests
             Assert.DoesNotContain(e.Question.Split(ClozeTask.Blank).MaxBy(part => part.Length)!, e.Context); // from another paragraph
         Assert.Empty(train.Examples.Select(e => e.Context).Intersect(dev.Examples.Select(e => e.Context))); // disjoint paragraphs
 
-        (code, _, stderr) = Cli.Run("squad-cloze", "--corpus", corpus, "--out", dir["cloze"]);
-        Assert.Equal(1, code);
-        Assert.Contains("exists; choose a new folder", stderr);
+        Directory.CreateDirectory(dir["used"]);
+        File.WriteAllText(dir["used/train.json"], "mine");
+        (code, _, stderr) = Cli.Run("squad-cloze", "--corpus", corpus, "--out", dir["used"]);
+        Assert.Equal(2, code);
+        Assert.Contains("holds files electra did not create (train.json)", stderr);
+        Assert.Equal("mine", File.ReadAllText(dir["used/train.json"]));
     }
 }

@@ -1,0 +1,159 @@
+using System.Text.Json.Nodes;
+using Electra.FineTuning;
+using Electra.Interop;
+using Electra.Tests.FineTuning;
+
+namespace Electra.Tests;
+
+/// <summary>
+/// Users' data is sacred: the one output-folder rule (<see cref="OutputFolder"/>) every command that writes a folder or
+/// a file follows, from the CLI and from C#.
+/// </summary>
+public class OutputFolderTests
+{
+    static string Discriminator => Path.Combine(TestPaths.Fixture, "discriminator");
+    static readonly string Corpus = Path.Combine(TestPaths.Pretrain, "moby-dick.txt");
+
+    static string[] Finetune(string task, string output) =>
+        ["finetune", "--model", Discriminator, "--init", "random", "--task", task, "--out", output, "--epochs", "1", "--max-train", "16", "--max-length", "16", "--threads", "1"];
+
+    static string[] Listing(string dir) => Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+
+    [Fact]
+    public void Finetune_refuses_a_folder_of_the_users_files_the_task_folder_and_the_model_folder_and_keeps_them()
+    {
+        using var dir = new TestPaths.TempDir();
+        string task = SyntheticTasks.Sequence(dir["task"], train: 32, dev: 8);
+        Directory.CreateDirectory(dir["mine"]);
+        File.WriteAllText(dir["mine/mine.txt"], "mine");
+        var (code, _, stderr) = Cli.Run(Finetune(task, dir["mine"]));
+        Assert.Equal(2, code);
+        Assert.Contains($"--out {dir["mine"]} holds files electra did not create (mine.txt)", stderr);
+        Assert.Equal(["mine.txt"], Listing(dir["mine"]));
+
+        var taskFiles = Listing(task);
+        (code, _, stderr) = Cli.Run(Finetune(task, task));
+        Assert.Equal(2, code);
+        Assert.Contains("is the --task folder", stderr);
+        Assert.Equal(taskFiles, Listing(task));
+
+        // The model folder (a copy: the fixture is shared), as the CLI and as a C# caller.
+        CopyFolder(Discriminator, dir["model"]);
+        var modelFiles = Listing(dir["model"]);
+        (code, _, stderr) = Cli.Run(Finetune(task, dir["model"]).Select(a => a == Discriminator ? dir["model"] : a).ToArray());
+        Assert.Equal(2, code);
+        Assert.Contains("is the --model folder", stderr);
+        var e = Assert.Throws<OutputFolderException>(() => FineTuner.Run(dir["model"], task, new FineTuneOptions { Epochs = 1 }, dir["model"]));
+        Assert.Contains("is the --model folder", e.Message);
+        Assert.Equal(modelFiles, Listing(dir["model"]));
+    }
+
+    [Fact]
+    public void Rerunning_finetune_replaces_its_own_output_and_keeps_predictions_written_beside_it()
+    {
+        using var dir = new TestPaths.TempDir();
+        string task = SyntheticTasks.Sequence(dir["task"], train: 32, dev: 8);
+        var (code, _, stderr) = Cli.Run(Finetune(task, dir["out"]));
+        Assert.True(code == 0, stderr);
+        var marker = JsonNode.Parse(File.ReadAllText(Path.Combine(dir["out"], OutputFolder.MarkerFile)))!;
+        Assert.Equal("finetune", marker["created_by"]!.GetValue<string>());
+        Assert.Contains("results.json", marker["entries"]!.AsArray().Select(n => n!.GetValue<string>()));
+
+        // README: predict into the fine-tuned folder, then fine-tune again.
+        (code, _, stderr) = Cli.Run("predict", "--model", dir["out"], "--input", Path.Combine(task, "dev.tsv"), "--output", Path.Combine(dir["out"], "predictions.tsv"));
+        Assert.True(code == 0, stderr);
+        string predictions = File.ReadAllText(Path.Combine(dir["out"], "predictions.tsv"));
+        (code, _, stderr) = Cli.Run([.. Finetune(task, dir["out"]), "--seed", "5"]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(predictions, File.ReadAllText(Path.Combine(dir["out"], "predictions.tsv")));
+        Assert.Contains("\"seed\": 5", File.ReadAllText(Path.Combine(dir["out"], "results.json")));
+        Assert.DoesNotContain(Listing(dir["out"]), n => n.Contains(".tmp"));
+
+        // Another command's folder is not finetune's to replace.
+        (code, _, stderr) = Cli.Run("export-onnx", "--model", dir["out"], "--out", dir["onnx"]);
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = Cli.Run(Finetune(task, dir["onnx"]));
+        Assert.Equal(2, code);
+        Assert.Contains("was written by `electra export-onnx`", stderr);
+    }
+
+    [Fact]
+    public void Tokenizer_train_make_tasks_and_corpus_task_refuse_the_users_files_and_replace_only_their_own()
+    {
+        using var dir = new TestPaths.TempDir();
+        string[][] commands =
+        [
+            ["tokenizer", "train", "--corpus", Corpus, "--vocab-size", "200", "--out"],
+            ["make-tasks", "--corpus", Corpus, "--passages", "120", "--queries", "10", "--dev", "10", "--overlap-pairs", "30", "--out"],
+            ["squad-cloze", "--corpus", Corpus, "--train", "10", "--dev", "5", "--test", "5", "--out"],
+        ];
+        foreach (var command in commands)
+        {
+            string name = string.Join('-', command.Take(2));
+            string output = dir[name];
+            Directory.CreateDirectory(output);
+            File.WriteAllText(Path.Combine(output, "vocab.txt"), "my own vocabulary");
+            var (code, _, stderr) = Cli.Run([.. command, output]);
+            Assert.True(code == 2, $"{name}: {stderr}");
+            Assert.Contains("holds files electra did not create (vocab.txt)", stderr);
+            Assert.Equal("my own vocabulary", File.ReadAllText(Path.Combine(output, "vocab.txt")));
+
+            // Its own folder: written, then written again; a file put beside it stays.
+            string own = dir[name + "-own"];
+            (code, _, stderr) = Cli.Run([.. command, own]);
+            Assert.True(code == 0, $"{name}: {stderr}");
+            File.WriteAllText(Path.Combine(own, "notes.md"), "keep");
+            var before = Listing(own);
+            (code, _, stderr) = Cli.Run([.. command, own]);
+            Assert.True(code == 0, $"{name} again: {stderr}");
+            Assert.Equal("keep", File.ReadAllText(Path.Combine(own, "notes.md")));
+            Assert.Equal(before, Listing(own));
+        }
+    }
+
+    [Fact]
+    public void An_output_file_that_is_an_input_file_is_refused_before_any_work()
+    {
+        using var dir = new TestPaths.TempDir();
+        File.WriteAllText(dir["texts.txt"], "one line\nanother line\n");
+        string vocab = Path.Combine(Discriminator, "vocab.txt");
+        foreach (var args in new[]
+                 {
+                     new[] { "tokenizer", "encode", "--vocab", vocab, "--input", dir["texts.txt"], "--output", dir["texts.txt"] },
+                     new[] { "embed", "--model", Discriminator, "--input", dir["texts.txt"], "--output", dir["texts.txt"] },
+                     new[] { "predict", "--model", Discriminator, "--input", dir["texts.txt"], "--output", dir["texts.txt"] },
+                 })
+        {
+            var (code, _, stderr) = Cli.Run(args);
+            Assert.True(code == 2, $"{args[0]}: {stderr}");
+            Assert.Contains($"--output {dir["texts.txt"]} is the --input file", stderr);
+            Assert.Equal("one line\nanother line\n", File.ReadAllText(dir["texts.txt"]));
+        }
+        CopyFolder(Discriminator, dir["model"]);
+        string config = File.ReadAllText(Path.Combine(dir["model"], "config.json"));
+        var (c, _, e) = Cli.Run("embed", "--model", dir["model"], "--input", dir["texts.txt"], "--output", Path.Combine(dir["model"], "config.json"));
+        Assert.Equal(2, c);
+        Assert.Contains("is a file of the --model folder", e);
+        Assert.Equal(config, File.ReadAllText(Path.Combine(dir["model"], "config.json")));
+    }
+
+    [Fact]
+    public void A_marker_cannot_make_a_command_remove_anything_outside_its_folder()
+    {
+        using var dir = new TestPaths.TempDir();
+        File.WriteAllText(dir["precious.txt"], "mine");
+        Directory.CreateDirectory(dir["out"]);
+        File.WriteAllText(Path.Combine(dir["out"], OutputFolder.MarkerFile), """{"created_by": "finetune", "entries": ["../precious.txt", "old.json"]}""");
+        File.WriteAllText(Path.Combine(dir["out"], "old.json"), "{}");
+        OutputFolder.Check(dir["out"], "finetune", "--out");
+        OutputFolder.Commit(dir["out"], "finetune", staging => File.WriteAllText(Path.Combine(staging, "results.json"), "{}"));
+        Assert.Equal("mine", File.ReadAllText(dir["precious.txt"]));
+        Assert.Equal([OutputFolder.MarkerFile, "results.json"], Listing(dir["out"]));
+    }
+
+    static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+}
