@@ -136,9 +136,10 @@ public class OnnxExportTests
             var reference = expected[output.Name];
             double error = Math.Sqrt(reference.Zip(output.Values, (a, b) => (double)(a - b) * (a - b)).Sum());
             double norm = Math.Sqrt(reference.Sum(a => (double)a * a));
-            // Quantization moves the logits (so this is not the float path), but on this random 2-layer model by about 6% of
-            // their size (measured); a wrong scale or layout gives errors of order 1.
-            Assert.True(error / norm is > 1e-6 and < 0.1, $"{architecture} {output.Name}: relative L2 error of int8 vs torch {error / norm:G3}");
+            // Quantization moves the logits (so this is not the float path), but on these random 2-layer heads by 0.8–2.3% of
+            // their size (measured on AVX2; full 8-bit weights saturated there and gave up to 6.3%); a wrong scale or
+            // layout gives errors of order 1.
+            Assert.True(error / norm is > 1e-6 and < 0.04, $"{architecture} {output.Name}: relative L2 error of int8 vs torch {error / norm:G3}");
         }
     }
 
@@ -162,10 +163,11 @@ public class OnnxExportTests
         for (int j = 0; j < outputs; j++)
         {
             float max = Enumerable.Range(0, inputs).Max(i => MathF.Abs(w[i * outputs + j]));
-            Assert.Equal(max / 127, scales[j], max * 1e-6f);
+            Assert.Equal(max / 63f, scales[j], max * 1e-6f);
             for (int i = 0; i < inputs; i++)
-                Assert.Equal(Math.Clamp(MathF.Round(w[i * outputs + j] / scales[j]), -127, 127), values[i * outputs + j]);
+                Assert.Equal(Math.Clamp(MathF.Round(w[i * outputs + j] / scales[j]), -63, 63), values[i * outputs + j]);
         }
-        Assert.Contains(values, v => Math.Abs((int)v) == 127);
+        Assert.Contains(values, v => Math.Abs((int)v) == 63);
+        Assert.DoesNotContain(values, v => Math.Abs((int)v) > 63);
     }
 }
