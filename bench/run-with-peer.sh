@@ -153,7 +153,7 @@ rows = {}  # row name -> {"ours": [...], config -> [...]}
 bound = {}  # pretrain row name -> our matmul-bound rows
 for path in glob.glob(f"{out}/ours-*-r*.json"):
     for r in json.load(open(path))["rows"]:
-        if r["name"].startswith(("pretrain/", "inference/", "inference-onnx/")):
+        if r["name"].startswith(("pretrain/", "inference/", "inference-onnx/", "inference-onnx-int8/")):
             r["other"] = other(path + ".stdout")
             rows.setdefault(r["name"], {}).setdefault("ours", []).append(r)
         elif r["name"].startswith("matmul-bound/"):  # the step's matmuls alone: the MFU the step could reach
@@ -166,8 +166,9 @@ for path in glob.glob(f"{out}/peer-*.json"):
     p = json.loads(lines[-1]); p["other"] = other(path)
     mode, coretype, wait, preset, batch = m.groups()
     name = f'{"pretrain" if mode == "train" else "inference"}/{preset}/b{batch}/s{p["seq"]}'
-    # our ONNX Runtime row (the same discriminator exported, run without libtorch) is compared with the peer's inference too
-    for row in [name] + ([name.replace("inference/", "inference-onnx/", 1)] if mode == "inference" else []):
+    # our ONNX Runtime rows (the same discriminator exported, fp32 and int8, run without libtorch) are compared with the peer's inference too
+    onnx = [name.replace("inference/", f"inference-onnx{kind}/", 1) for kind in ("", "-int8")] if mode == "inference" else []
+    for row in [name] + onnx:
         policy = {"SPIN": "ACTIVE, GOMP_SPINCOUNT 20000"}.get(wait, wait)
         rows.setdefault(row, {}).setdefault(f"OpenBLAS {coretype}, OMP_WAIT_POLICY {policy}", []).append(p)
 med = lambda runs, key: statistics.median(r[key] for r in runs)

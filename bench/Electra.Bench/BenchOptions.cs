@@ -24,8 +24,9 @@ sealed record BenchOptions
                                   sleep, as the electra command), passive or active; an OMP_WAIT_POLICY
                                   already in the environment wins
           --corpus DIR            text corpus for the tokenizer and dataset rows (default /work/shared/data/pretrain)
-          --no-onnx               skip the ONNX Runtime inference rows (inference-onnx/..., timed in a child
-                                  process without libtorch, on the discriminator exported by export-onnx)
+          --no-onnx               skip the ONNX Runtime inference rows (inference-onnx/... and, exported with
+                                  --quantize int8, inference-onnx-int8/...; timed in a child process without
+                                  libtorch, on the discriminator exported by export-onnx)
           --json FILE             also write the results as JSON
           --leak-check            instead: train Tiny and fail (exit 1) if RSS grows
           --leak-steps N          steps of the leak check (default 1000)

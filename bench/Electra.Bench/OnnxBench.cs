@@ -12,7 +12,8 @@ namespace Electra.Bench;
 /// <summary>
 /// The discriminator's inference on ONNX Runtime next to <see cref="ModelBench.Inference"/>: the same preset and seed
 /// exported with <see cref="OnnxExport"/>, then timed in a child process that never loads libtorch, so its peak RSS is
-/// what an application serving with Electra.Onnx alone needs. Rows also carry each runtime's on-disk size.
+/// what an application serving with Electra.Onnx alone needs. Rows also carry each runtime's on-disk size. With
+/// <see cref="OnnxQuantization.Int8"/> the export is <c>export-onnx --quantize int8</c>'s (row <c>inference-onnx-int8/…</c>).
 /// </summary>
 static class OnnxBench
 {
@@ -20,7 +21,8 @@ static class OnnxBench
     public const string ChildSwitch = "--onnx-child";
 
     /// <summary>Exports <paramref name="preset"/>'s discriminator (seed 0) and times it on ONNX Runtime in a child process.</summary>
-    public static Row Inference(ElectraPreset preset, int batch, int seq, int threads, int warmup, int steps, double? ceilingGflops)
+    public static Row Inference(ElectraPreset preset, int batch, int seq, int threads, int warmup, int steps, double? ceilingGflops,
+        OnnxQuantization quantization = OnnxQuantization.None)
     {
         string work = Directory.CreateTempSubdirectory("electra-bench-onnx-").FullName;
         try
@@ -28,7 +30,7 @@ static class OnnxBench
             torch.manual_seed(0);
             using (var discriminator = new ElectraForPreTraining(preset.Discriminator))
                 discriminator.SavePretrained(Path.Combine(work, "hf"));
-            var export = OnnxExport.Export(Path.Combine(work, "hf"), Path.Combine(work, "onnx"));
+            var export = OnnxExport.Export(Path.Combine(work, "hf"), Path.Combine(work, "onnx"), quantization: quantization);
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (string a in new[] { typeof(OnnxBench).Assembly.Location, ChildSwitch, Path.Combine(work, "onnx"), "--batch", $"{batch}", "--seq", $"{seq}",
                          "--threads", $"{threads}", "--warmup", $"{warmup}", "--steps", $"{steps}" })
@@ -46,11 +48,12 @@ static class OnnxBench
             var extra = new Dictionary<string, object>
             {
                 ["runtime"] = "onnxruntime", ["flops_per_step"] = flops, ["preset"] = preset.Name, ["batch"] = batch, ["seq"] = seq,
-                ["opset"] = export.Opset, ["model_mb"] = new FileInfo(export.ModelPath).Length / 1e6, ["runtime_disk_mb"] = RuntimeDiskMb(onnx: true),
+                ["opset"] = export.Opset, ["quantization"] = quantization.ToString().ToLowerInvariant(), ["model_mb"] = new FileInfo(export.ModelPath).Length / 1e6, ["runtime_disk_mb"] = RuntimeDiskMb(onnx: true),
                 ["peak_rss_is_whole_process"] = true,
             };
             if (ceilingGflops is { } c) extra["mfu"] = gflops / c;
-            return new Row($"inference-onnx/{preset.Name}/b{batch}/s{seq}", batch * seq / timing.Median, timing.Median * 1e3, gflops, D("peak_rss_mb"), timing, extra);
+            string name = quantization == OnnxQuantization.Int8 ? "inference-onnx-int8" : "inference-onnx";
+            return new Row($"{name}/{preset.Name}/b{batch}/s{seq}", batch * seq / timing.Median, timing.Median * 1e3, gflops, D("peak_rss_mb"), timing, extra);
         }
         finally
         {

@@ -95,7 +95,9 @@ try
             Add(pretrain);
             Add(MatmulBound.Measure(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops, pretrain));
             Add(ModelBench.Inference(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops));
-            if (options.Onnx) Add(OnnxBench.Inference(preset, batch, options.Seq, options.Threads, options.Warmup, options.Steps, ceiling.Gflops));
+            if (options.Onnx)
+                foreach (var quantization in new[] { Electra.Onnx.Export.OnnxQuantization.None, Electra.Onnx.Export.OnnxQuantization.Int8 })
+                    Add(OnnxBench.Inference(preset, batch, options.Seq, options.Threads, options.Warmup, options.Steps, ceiling.Gflops, quantization));
         }
 }
 catch (ArgumentException e)

@@ -14,15 +14,19 @@ static class ElectraOnnxGraph
     const TensorProto.Types.DataType Int64 = TensorProto.Types.DataType.Int64;
     const TensorProto.Types.DataType Float = TensorProto.Types.DataType.Float;
 
-    /// <summary>Builds the graph of <paramref name="architecture"/> (an HF class name) from <paramref name="weights"/>.</summary>
-    public static GraphProto Build(string architecture, ElectraConfig config, IReadOnlyDictionary<string, Tensor> weights)
+    /// <summary>
+    /// Builds the graph of <paramref name="architecture"/> (an HF class name) from <paramref name="weights"/>; with
+    /// <paramref name="int8"/> the encoder layers' linear maps run as dynamic int8 products (the embeddings, their
+    /// projection and the heads stay float32).
+    /// </summary>
+    public static GraphProto Build(string architecture, ElectraConfig config, IReadOnlyDictionary<string, Tensor> weights, bool int8 = false)
     {
         var g = new OnnxGraphBuilder();
         g.Graph.Name = architecture;
         string ids = g.Input("input_ids", Int64, "batch", "sequence");
         string mask = g.Input("attention_mask", Int64, "batch", "sequence");
         string types = g.Input("token_type_ids", Int64, "batch", "sequence");
-        string hidden = Encoder(g, config, weights, ids, mask, types); // [B, T, H]
+        string hidden = Encoder(g, config, weights, ids, mask, types, int8); // [B, T, H]
         switch (architecture)
         {
             case "ElectraForPreTraining":
@@ -73,7 +77,7 @@ static class ElectraOnnxGraph
     static int Labels(ElectraConfig config) => config.Id2Label?.Count ?? throw new InvalidDataException("a classifier's config.json needs id2label");
 
     /// <summary>ElectraModel: embeddings, embeddings_project, then the layers. → hidden states [B, T, H].</summary>
-    static string Encoder(OnnxGraphBuilder g, ElectraConfig config, IReadOnlyDictionary<string, Tensor> weights, string ids, string mask, string types)
+    static string Encoder(OnnxGraphBuilder g, ElectraConfig config, IReadOnlyDictionary<string, Tensor> weights, string ids, string mask, string types, bool int8)
     {
         const string E = "electra.embeddings.";
         // Positions 0 … T−1 are the first T rows of the table (HF's position_ids buffer sliced to the length).
@@ -91,23 +95,24 @@ static class ElectraOnnxGraph
         string keyMask = g.Node("Unsqueeze", [additive, g.Int64s(1, 2)]); // [B, 1, 1, T]
 
         for (int i = 0; i < config.NumHiddenLayers; i++)
-            x = Layer(g, config, weights, $"electra.encoder.layer.{i}.", x, keyMask);
+            x = Layer(g, config, weights, $"electra.encoder.layer.{i}.", x, keyMask, int8);
         return x;
     }
 
     /// <summary>ElectraLayer (post-LN BERT layer, HF's eager ElectraSelfAttention). [B, T, H] → [B, T, H].</summary>
-    static string Layer(OnnxGraphBuilder g, ElectraConfig config, IReadOnlyDictionary<string, Tensor> weights, string p, string x, string keyMask)
+    static string Layer(OnnxGraphBuilder g, ElectraConfig config, IReadOnlyDictionary<string, Tensor> weights, string p, string x, string keyMask, bool int8)
     {
+        string Linear(string input, string key) => g.Linear(input, p + key, weights, int8);
         int heads = config.NumAttentionHeads, size = config.HeadSize;
-        string Heads(string key, long[] perm) => g.Node("Transpose", [g.Node("Reshape", [g.Linear(x, p + "attention.self." + key, weights), g.Int64s(0, 0, heads, size)])], attributes: ("perm", perm));
+        string Heads(string key, long[] perm) => g.Node("Transpose", [g.Node("Reshape", [Linear(x, "attention.self." + key), g.Int64s(0, 0, heads, size)])], attributes: ("perm", perm));
         string q = Heads("query", [0, 2, 1, 3]); // [B, nh, T, hd]
         string kT = Heads("key", [0, 2, 3, 1]); // [B, nh, hd, T]
         string v = Heads("value", [0, 2, 1, 3]); // [B, nh, T, hd]
         string scores = g.Node("Add", [g.Node("Div", [g.Node("MatMul", [q, kT]), g.Scalar(MathF.Sqrt(size))]), keyMask]); // [B, nh, T, T]
         string context = g.Node("MatMul", [g.Node("Softmax", [scores], attributes: ("axis", -1L)), v]); // [B, nh, T, hd]
         string merged = g.Node("Reshape", [g.Node("Transpose", [context], attributes: ("perm", new long[] { 0, 2, 1, 3 })), g.Int64s(0, 0, config.HiddenSize)]); // [B, T, H]
-        string a = g.LayerNorm(g.Node("Add", [g.Linear(merged, p + "attention.output.dense", weights), x]), p + "attention.output.LayerNorm", weights, config.LayerNormEps);
-        string ffn = g.Linear(g.Gelu(g.Linear(a, p + "intermediate.dense", weights)), p + "output.dense", weights);
+        string a = g.LayerNorm(g.Node("Add", [Linear(merged, "attention.output.dense"), x]), p + "attention.output.LayerNorm", weights, config.LayerNormEps);
+        string ffn = Linear(g.Gelu(Linear(a, "intermediate.dense")), "output.dense");
         return g.LayerNorm(g.Node("Add", [ffn, a]), p + "output.LayerNorm", weights, config.LayerNormEps);
     }
 }

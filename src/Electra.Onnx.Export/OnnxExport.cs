@@ -17,8 +17,25 @@ namespace Electra.Onnx.Export;
 /// <param name="Outputs">Graph output names (<c>logits</c>, or <c>start_logits</c>/<c>end_logits</c>).</param>
 /// <param name="Operators">The distinct ONNX operators the graph uses, sorted.</param>
 /// <param name="CopiedFiles">Files copied from the model folder (config and tokenizer).</param>
+/// <param name="Quantization">How the encoder's weights are stored.</param>
 public sealed record OnnxExportResult(string ModelPath, string Architecture, int Opset, IReadOnlyList<string> Outputs,
-    IReadOnlyList<string> Operators, IReadOnlyList<string> CopiedFiles);
+    IReadOnlyList<string> Operators, IReadOnlyList<string> CopiedFiles, OnnxQuantization Quantization);
+
+/// <summary>How <see cref="OnnxExport"/> stores the encoder layers' weight matrices.</summary>
+public enum OnnxQuantization
+{
+    /// <summary>float32, as trained: ONNX Runtime matches TorchSharp's logits to about 1e-5.</summary>
+    None,
+
+    /// <summary>
+    /// Dynamic int8 (ONNX Runtime's <c>quantize_dynamic</c> form): int8 weights with one scale per output column, each
+    /// layer input quantized to uint8 at run time over the whole batch, products in int32 on ONNX Runtime's int8
+    /// kernels (VNNI where the CPU has it). About 4× smaller encoder weights; the logits move (docs/performance.md
+    /// gives the measured accuracy and speed), and because the input scale is taken over the batch, a text's logits
+    /// depend slightly on the texts batched with it.
+    /// </summary>
+    Int8,
+}
 
 /// <summary>
 /// Exports an HF ELECTRA folder (any head this library has) to ONNX: <c>OUT/model.onnx</c> plus the folder's
@@ -66,7 +83,7 @@ public static class OnnxExport
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="opset"/> is outside [<see cref="MinOpset"/>, <see cref="MaxOpset"/>].</exception>
     /// <exception cref="InvalidDataException">The folder is not an ELECTRA head this exporter knows, or its weights do not fit.</exception>
     /// <exception cref="OutputFolderException"><paramref name="outDir"/> is the model folder, or holds other files and no earlier export.</exception>
-    public static OnnxExportResult Export(string modelDir, string outDir, int opset = DefaultOpset)
+    public static OnnxExportResult Export(string modelDir, string outDir, int opset = DefaultOpset, OnnxQuantization quantization = OnnxQuantization.None)
     {
         if (opset is < MinOpset or > MaxOpset)
             throw new ArgumentOutOfRangeException(nameof(opset), opset, $"opset {opset} is not supported: use {MinOpset} … {MaxOpset} (LayerNormalization needs 17)");
@@ -75,7 +92,7 @@ public static class OnnxExport
         var config = Pretrained.ReadConfig(modelDir);
         string architecture = ArchitectureOf(config, Path.Combine(modelDir, "config.json"));
 
-        var model = Build(architecture, config, modelDir, opset);
+        var model = Build(architecture, config, modelDir, opset, quantization);
         string path = Path.Combine(target, "model.onnx");
         var copied = CopiedNames.Where(n => File.Exists(Path.Combine(modelDir, n))).ToList();
         OutputFolder.Commit(outDir, "export-onnx", dir =>
@@ -84,17 +101,17 @@ public static class OnnxExport
             foreach (string name in copied) File.Copy(Path.Combine(modelDir, name), Path.Combine(dir, name));
         });
         return new OnnxExportResult(path, architecture, opset, model.Graph.Output.Select(o => o.Name).ToList(),
-            model.Graph.Node.Select(n => n.OpType).Distinct().Order(StringComparer.Ordinal).ToList(), copied);
+            model.Graph.Node.Select(n => n.OpType).Distinct().Order(StringComparer.Ordinal).ToList(), copied, quantization);
     }
 
     /// <summary>The ONNX model of the folder <paramref name="modelDir"/> without writing it (what <see cref="Export"/> writes).</summary>
-    public static ModelProto Build(string modelDir, int opset = DefaultOpset)
+    public static ModelProto Build(string modelDir, int opset = DefaultOpset, OnnxQuantization quantization = OnnxQuantization.None)
     {
         var config = Pretrained.ReadConfig(modelDir);
-        return Build(ArchitectureOf(config, Path.Combine(modelDir, "config.json")), config, modelDir, opset);
+        return Build(ArchitectureOf(config, Path.Combine(modelDir, "config.json")), config, modelDir, opset, quantization);
     }
 
-    static ModelProto Build(string architecture, ElectraConfig config, string modelDir, int opset)
+    static ModelProto Build(string architecture, ElectraConfig config, string modelDir, int opset, OnnxQuantization quantization)
     {
         using var module = Load(architecture, modelDir);
         var weights = module.state_dict();
@@ -103,8 +120,9 @@ public static class OnnxExport
             IrVersion = IrVersion(opset),
             ProducerName = "Electra",
             ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString(3) ?? "",
-            DocString = $"{architecture} exported from {Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar))}",
-            Graph = ElectraOnnxGraph.Build(architecture, config, weights),
+            DocString = $"{architecture} exported from {Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar))}"
+                + (quantization == OnnxQuantization.Int8 ? ", encoder weights dynamic int8" : ""),
+            Graph = ElectraOnnxGraph.Build(architecture, config, weights, quantization == OnnxQuantization.Int8),
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         return model;
