@@ -33,6 +33,7 @@ if (options.PeerConfig is { } peerConfig)
 }
 
 string waitPolicy = OpenMp.ApplyWaitPolicy(options.OmpWait);
+string mklCbwr = Mkl.PinReproducibility(); // as the CLI runs; MKL_CBWR set by hand wins (docs/performance.md, "Bit-exact runs")
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(options.Threads);
 torch.Device device;
@@ -48,7 +49,8 @@ catch (ArgumentException e)
 string command = "dotnet run -c Release --project bench/Electra.Bench -- " + string.Join(' ', args);
 var machine = Machine.Describe(command, device.ToString());
 machine["omp_wait_policy"] = waitPolicy;
-Console.WriteLine($"machine: {machine["cpu_model"]}, {machine["cores"]} cores, torch threads {machine["torch_threads"]} (OMP_WAIT_POLICY {waitPolicy}), {machine["os"]}, {machine["dotnet"]}");
+machine["mkl_cbwr"] = mklCbwr;
+Console.WriteLine($"machine: {machine["cpu_model"]}, {machine["cores"]} cores, torch threads {machine["torch_threads"]} (OMP_WAIT_POLICY {waitPolicy}, MKL_CBWR {mklCbwr}), {machine["os"]}, {machine["dotnet"]}");
 Console.WriteLine($"versions: TorchSharp {machine["torchsharp"]}, {machine["libtorch"]}; device {device}" +
                   (torch.cuda.is_available() ? "" : " (no CUDA device on this machine: CPU figures only)"));
 Console.WriteLine($"load average (1 min): {machine["loadavg_1m_at_start"]}");

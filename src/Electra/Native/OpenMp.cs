@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Electra.Native;
 
 /// <summary>How libtorch's idle OpenMP workers wait for the next parallel region.</summary>
@@ -25,10 +23,9 @@ public enum OpenMpWait
 /// worker to sleep between the thousands of small ops of a step and wakes it through the kernel each time (5% of a
 /// Small step's CPU time in scheduler code; the step used 1.71–1.76 of 2 cores). A bounded spin keeps both: Small b32
 /// pre-training 1702 → 1829 tokens/s (medians of three alternating idle processes) using 1.92–1.93 cores, and Tiny b8
-/// with two CPU hogs on the machine 1681–1772 → 1864–2057 tokens/s (docs/performance.md). .NET's
-/// Environment.SetEnvironmentVariable does not reach the native environment on Linux, hence <c>setenv</c>.
+/// with two CPU hogs on the machine 1681–1772 → 1864–2057 tokens/s (docs/performance.md).
 /// </summary>
-public static partial class OpenMp
+public static class OpenMp
 {
     /// <summary>Busy-wait iterations of <see cref="OpenMpWait.Spin"/> before a worker sleeps.</summary>
     public const int SpinCount = 20_000;
@@ -41,20 +38,11 @@ public static partial class OpenMp
     {
         string? existing = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
         if (existing is not null) return Describe(existing, Environment.GetEnvironmentVariable("GOMP_SPINCOUNT"));
-        Set("OMP_WAIT_POLICY", wait == OpenMpWait.Passive ? "PASSIVE" : "ACTIVE");
+        NativeEnvironment.Set("OMP_WAIT_POLICY", wait == OpenMpWait.Passive ? "PASSIVE" : "ACTIVE");
         if (wait == OpenMpWait.Spin && Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is null) // the user's count wins
-            Set("GOMP_SPINCOUNT", SpinCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            NativeEnvironment.Set("GOMP_SPINCOUNT", SpinCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return Describe(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")!, Environment.GetEnvironmentVariable("GOMP_SPINCOUNT"));
     }
 
     static string Describe(string policy, string? spinCount) => spinCount is null ? policy : $"{policy}, GOMP_SPINCOUNT {spinCount}";
-
-    static void Set(string name, string value)
-    {
-        if (setenv(name, value, 1) != 0) throw new InvalidOperationException($"setenv({name}) failed");
-        Environment.SetEnvironmentVariable(name, value); // the managed view, for Describe and for child processes
-    }
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int setenv(string name, string value, int overwrite);
 }

@@ -12,7 +12,10 @@ public static class TorchRuntime
 {
     static readonly Lazy<Exception?> LoadError = new(TryLoad, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>Throws <see cref="InvalidOperationException"/> with the cause when libtorch cannot be loaded.</summary>
+    /// <summary>
+    /// Throws <see cref="InvalidOperationException"/> with the cause when libtorch cannot be loaded. The first call also
+    /// pins MKL to reproducible results (<see cref="Mkl.PinReproducibility"/>).
+    /// </summary>
     public static void EnsureLoaded()
     {
         if (LoadError.Value is { } e) throw new InvalidOperationException(e.Message, e.InnerException);
@@ -20,6 +23,7 @@ public static class TorchRuntime
 
     static Exception? TryLoad()
     {
+        Mkl.PinReproducibility(); // before MKL's first call, which reads it
         try
         {
             torch.InitializeDeviceType(DeviceType.CPU);
