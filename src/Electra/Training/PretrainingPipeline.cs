@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using Electra.Adaptation;
 using Electra.Data;
 using Electra.Distributed;
 using Electra.Interop;
@@ -74,14 +75,25 @@ public static class PretrainingPipeline
         if (pipeline.TokenizerDir is null && options.InitFrom is not null)
             pipeline = pipeline with { TokenizerDir = PretrainingOptions.InitTokenizerDir(options.InitFrom) };
         pipeline.Validate(options);
-        string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, "tokenizer");
+        string? extendedDir = options.ExtendsVocabulary ? Path.Combine(outputDir, ExtendedPairFolder) : null;
+        string tokenizerDir = extendedDir ?? pipeline.TokenizerDir ?? Path.Combine(outputDir, "tokenizer");
         string datasetDir = Path.Combine(outputDir, "dataset");
         var files = CorpusReader.ListFiles(corpus);
         var identity = DataIdentity(files, options, pipeline);
-        if (mpi is null || mpi.IsRoot) Prepare(files, outputDir, options, pipeline, identity, tokenizerDir, datasetDir, log, resume, cancellationToken);
+        if (mpi is null || mpi.IsRoot)
+        {
+            PrepareFolder(outputDir, identity, datasetDir, log, resume);
+            if (extendedDir is not null && !Directory.Exists(extendedDir))
+                PairVocabulary.Extend(options.InitFrom!, pipeline.TokenizerDir!, files, options.ExtendVocab, options.AddTokens, extendedDir, log, cancellationToken);
+            Prepare(files, outputDir, options, pipeline, tokenizerDir, datasetDir, log, resume, cancellationToken);
+        }
         mpi?.Barrier("waiting for rank 0 to prepare the tokenizer and the dataset");
+        if (extendedDir is not null) options = options with { InitFrom = extendedDir, ExtendVocab = 0, AddTokens = null };
         return new Trainer(options, datasetDir, tokenizerDir, outputDir, progress, mpi) { DataIdentity = identity }.Run(resume, cancellationToken);
     }
+
+    /// <summary>Where a run that extends its <see cref="PretrainingOptions.InitFrom"/> pair's vocabulary keeps the extended, untrained pair it starts from.</summary>
+    public const string ExtendedPairFolder = "init";
 
     /// <summary>What shapes the dataset: run.json keys a resume must match.</summary>
     static Dictionary<string, string> DataIdentity(IReadOnlyList<string> files, PretrainingOptions options, PipelineOptions pipeline)
@@ -95,16 +107,21 @@ public static class PretrainingPipeline
             corpus.Append(Path.GetFileName(file)).Append('\t').Append(length).Append('\n');
         }
         string digest = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(corpus.ToString())))[..12];
-        return new Dictionary<string, string>
+        var identity = new Dictionary<string, string>
         {
             ["seq"] = pipeline.SequenceLength.ToString(CultureInfo.InvariantCulture),
             ["corpus"] = $"{files.Count} file(s), {bytes} bytes, names and sizes {digest}",
             ["vocab_size"] = pipeline.TokenizerDir is null ? pipeline.EffectiveVocabSize(options.Preset).ToString(CultureInfo.InvariantCulture) : "from --tokenizer",
         };
+        if (options.ExtendsVocabulary) identity["extend_vocab"] = $"{options.ExtendVocab} pieces, never-split tokens {AddTokensDigest(options.AddTokens)}";
+        return identity;
     }
 
-    static void Prepare(IReadOnlyList<string> files, string outputDir, PretrainingOptions options, PipelineOptions pipeline, IReadOnlyDictionary<string, string> identity,
-        string tokenizerDir, string datasetDir, IProgress<string>? log, bool resume, CancellationToken cancellationToken)
+    static string AddTokensDigest(string? path) =>
+        path is null ? "none" : Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)))[..12];
+
+    /// <summary>Checks a new run's folder, or cleans a resumed one after checking it holds this run; then claims it.</summary>
+    static void PrepareFolder(string outputDir, IReadOnlyDictionary<string, string> identity, string datasetDir, IProgress<string>? log, bool resume)
     {
         if (!resume) RunFolder.CheckNewRun(outputDir);
         else
@@ -115,7 +132,11 @@ public static class PretrainingPipeline
                 log?.Report($"removed {stale}, left by an interrupted write");
         }
         RunFolder.Claim(outputDir, "pretrain");
+    }
 
+    static void Prepare(IReadOnlyList<string> files, string outputDir, PretrainingOptions options, PipelineOptions pipeline, string tokenizerDir, string datasetDir,
+        IProgress<string>? log, bool resume, CancellationToken cancellationToken)
+    {
         if (pipeline.TokenizerDir is null && !File.Exists(Path.Combine(tokenizerDir, "vocab.txt")))
         {
             int vocabSize = pipeline.EffectiveVocabSize(options.Preset);

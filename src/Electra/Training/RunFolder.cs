@@ -28,7 +28,7 @@ public static class RunFolder
     /// <summary>Every name a run writes into its output folder (and their temporary <c>.NAME.tmp-*</c> siblings).</summary>
     public static IReadOnlyList<string> Entries { get; } =
     [
-        "tokenizer", "dataset", "checkpoints", "discriminator", "generator", "mlm", "events",
+        "tokenizer", "dataset", "checkpoints", "discriminator", "generator", "mlm", "events", "init",
         "run.json", "metrics.jsonl", "training.png",
     ];
 
