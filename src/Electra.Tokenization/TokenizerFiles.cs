@@ -79,7 +79,7 @@ static class TokenizerFiles
                 if (Bool(e, "special", path) != true)
                     tokens.Add(Token(e, "content", path) ?? throw new InvalidDataException($"{path}: \"added_tokens_decoder\" entry {id} has no \"content\""));
             }
-        return tokens.Distinct(StringComparer.Ordinal).ToArray();
+        return tokens.Count == 0 ? [] : tokens.Distinct(StringComparer.Ordinal).ToArray(); // [] is the default's instance: options compare equal
     }
 
     static bool? Bool(JsonObject o, string key, string path) => o[key] switch
