@@ -197,7 +197,7 @@ public class VocabularyExtensionTests
         using (var trained = Pretrained.LoadDiscriminator(output))
             AssertGrown(start, trained, old, WordPieceTokenizer.Load(output));
         AssertSameLogits(Path.Combine(TestPaths.Fixture, "discriminator"), output);
-        (code, stdout, stderr) = Cli.Run("logits", "--discriminator", output, "--input", WriteLines(dir["ids.json"], "[[2, 1030, 1031, 3]]"), "--output", dir["logits.json"]);
+        (code, stdout, stderr) = Cli.Run("logits", "--discriminator", output, "--input", WriteLines(dir["ids.json"], "{\"batches\": [{\"input_ids\": [[2, 1030, 1031, 3]]}]}"), "--output", dir["logits.json"]);
         Assert.True(code == 0, stderr + stdout);
 
         (code, _, stderr) = Cli.Run(Args(dir["straight"]));
