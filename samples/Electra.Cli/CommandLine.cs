@@ -34,6 +34,7 @@ static class CommandLine
             PretrainCommand.Create(),
             DataCommand.Create(),
             TokenizerCommand.Create(),
+            VocabCommand.Create(),
             LogitsCommand.Create(),
             ExportOnnxCommand.Create(),
             CorpusCommand.Create(),

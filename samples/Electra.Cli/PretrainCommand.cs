@@ -15,7 +15,7 @@ namespace Electra.Cli;
 /// Without --corpus it uses the default public-domain corpus (fetched once, see `electra corpus fetch`).
 /// Under `mpirun -np N` it trains data-parallel on N ranks (docs/distributed.md); --batch stays the global batch.
 /// With --init-from DIR it continues pre-training the discriminator/generator pair in DIR (shapes from their config.json,
-/// tokenizer from DIR, fresh optimizer).
+/// tokenizer from DIR, fresh optimizer), and with --extend-vocab/--add-tokens first extends its vocabulary (OUT/init).
 /// </summary>
 static class PretrainCommand
 {
@@ -25,6 +25,10 @@ static class PretrainCommand
     internal static readonly Option<string> Tokenizer = CliOption.Text("--tokenizer", "an existing tokenizer folder (vocab.txt) instead of training one", valueName: "DIR");
     static readonly Option<string> InitFrom = CliOption.Text("--init-from",
         "continue pre-training the pair in DIR/discriminator and DIR/generator (HF folders, any hub layout): shapes from their config.json, tokenizer from DIR, fresh optimizer; --preset then only supplies training defaults", valueName: "DIR");
+    internal static readonly Option<int?> ExtendVocab = CliOption.OptionalInt("--extend-vocab",
+        "with --init-from: add up to N WordPiece pieces learned on --corpus that the pair's vocabulary lacks (most frequent first; old ids unchanged), new rows the mean of the old pieces' (docs/domain-adaptation.md)", min: 0);
+    internal static readonly Option<string> AddTokens = CliOption.Text("--add-tokens",
+        "with --init-from: a file of tokens (one a line: whole words or symbols) added to the vocabulary as never-split tokens", valueName: "FILE");
     internal static readonly Option<bool> Resume = CliOption.Flag("--resume", "continue the run in --out from its newest checkpoint");
     internal static readonly Option<bool> Force = CliOption.Flag("--force",
         "replace the run in --out, or write one beside files electra did not create (only a run's own entries are ever removed)");
@@ -40,7 +44,7 @@ static class PretrainCommand
         var command = new Command("pretrain",
             "corpus → tokenizer → dataset → trained discriminator and generator (HF layout); data-parallel under `mpirun -np N`")
         {
-            Corpus, Out, Tokenizer, InitFrom, Resume, Force, CollectiveTimeout, PretrainOptionGroups.Config, PretrainOptionGroups.PrintConfig,
+            Corpus, Out, Tokenizer, InitFrom, ExtendVocab, AddTokens, Resume, Force, CollectiveTimeout, PretrainOptionGroups.Config, PretrainOptionGroups.PrintConfig,
         };
         Objective.AddTo(command);
         Run.AddTo(command);
@@ -49,6 +53,8 @@ static class PretrainCommand
         {
             var options = PretrainOptionGroups.Read(r, Defaults, Objective, Run, Text, Tokenizer);
             if (r.GetValue(InitFrom) is { } initFrom) options = options with { InitFrom = initFrom };
+            if (r.GetValue(ExtendVocab) is { } extendVocab) options = options with { ExtendVocab = extendVocab };
+            if (r.GetValue(AddTokens) is { } addTokens) options = options with { AddTokens = addTokens };
             if (r.GetValue(PretrainOptionGroups.PrintConfig)) return PretrainOptionGroups.Print(options);
             string output = r.GetValue(Out) ?? throw new UsageException("missing required option --out");
             return Execute(new RunRequest(r.GetValue(Corpus) ?? [], output, options, options.Pipeline, r.GetValue(Resume), r.GetValue(Force), "pretrain"),

@@ -50,7 +50,36 @@ static class TokenizerFiles
             MaskToken = Token(o, "mask_token", path) ?? d.MaskToken,
             ModelMaxLength = MaxLength(o, path) ?? d.ModelMaxLength,
             CleanUpTokenizationSpaces = Bool(o, "clean_up_tokenization_spaces", path) ?? d.CleanUpTokenizationSpaces,
+            NeverSplit = NeverSplit(o, path),
         };
+    }
+
+    /// <summary>
+    /// <c>never_split</c> (BertTokenizer's list) and the non-special entries of <c>added_tokens_decoder</c> (what HF's
+    /// <c>add_tokens</c> saves), in that order, each once.
+    /// </summary>
+    static string[] NeverSplit(JsonObject o, string path)
+    {
+        var tokens = new List<string>();
+        switch (o["never_split"])
+        {
+            case null:
+                break;
+            case JsonArray list:
+                foreach (var item in list)
+                    tokens.Add(item is JsonValue v && v.TryGetValue(out string? s) ? s : throw new InvalidDataException($"{path}: \"never_split\" must be a list of strings, got {item?.ToJsonString() ?? "null"}"));
+                break;
+            case var other:
+                throw new InvalidDataException($"{path}: \"never_split\" must be a list of strings or null, got {other.ToJsonString()}");
+        }
+        if (o["added_tokens_decoder"] is JsonObject added)
+            foreach (var (id, entry) in added)
+            {
+                if (entry is not JsonObject e) throw new InvalidDataException($"{path}: \"added_tokens_decoder\" entry {id} must be an object");
+                if (Bool(e, "special", path) != true)
+                    tokens.Add(Token(e, "content", path) ?? throw new InvalidDataException($"{path}: \"added_tokens_decoder\" entry {id} has no \"content\""));
+            }
+        return tokens.Count == 0 ? [] : tokens.Distinct(StringComparer.Ordinal).ToArray(); // [] is the default's instance: options compare equal
     }
 
     static bool? Bool(JsonObject o, string key, string path) => o[key] switch
@@ -98,6 +127,19 @@ static class TokenizerFiles
             ["model_max_length"] = options.ModelMaxLength,
             ["clean_up_tokenization_spaces"] = options.CleanUpTokenizationSpaces,
         };
+        if (options.NeverSplit.Count > 0)
+        {
+            config["never_split"] = new JsonArray([.. options.NeverSplit.Select(t => JsonValue.Create(t))]);
+            var added = new JsonObject();
+            var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int id = 0; id < tokens.Count; id++) ids[tokens[id]] = id; // a repeated token maps to its last id, as in HF
+            foreach (string t in options.NeverSplit.Where(ids.ContainsKey))
+                added[ids[t].ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject
+                {
+                    ["content"] = t, ["lstrip"] = false, ["normalized"] = false, ["rstrip"] = false, ["single_word"] = false, ["special"] = false,
+                };
+            config["added_tokens_decoder"] = added;
+        }
         WriteAtomically(Path.Combine(folder, VocabFileName), vocab.ToString());
         WriteAtomically(Path.Combine(folder, ConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }

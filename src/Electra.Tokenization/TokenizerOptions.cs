@@ -43,6 +43,14 @@ public sealed record TokenizerOptions
     /// </summary>
     public bool CleanUpTokenizationSpaces { get; init; } = true;
 
+    /// <summary>
+    /// Tokens matched verbatim in the text and kept whole, never normalized or split (the way the special tokens are
+    /// found), e.g. domain symbols added with <c>electra vocab extend --add-tokens</c>. Written as <c>never_split</c>
+    /// and as non-special <c>added_tokens_decoder</c> entries (<c>"normalized": false</c>, as HF's
+    /// <c>add_tokens</c> records them) in <c>tokenizer_config.json</c>; read from either. Default none.
+    /// </summary>
+    public IReadOnlyList<string> NeverSplit { get; init; } = [];
+
     /// <summary>The accent rule in force: <see cref="StripAccents"/>, or <see cref="DoLowerCase"/> when it is null.</summary>
     public bool EffectiveStripAccents => StripAccents ?? DoLowerCase;
 

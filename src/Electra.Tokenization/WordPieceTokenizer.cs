@@ -50,7 +50,7 @@ public sealed class WordPieceTokenizer
         ClsId = Id(options.ClsToken, "cls");
         SepId = Id(options.SepToken, "sep");
         MaskId = Id(options.MaskToken, "mask");
-        basic = new BasicTokenizer(options, options.SpecialTokens);
+        basic = new BasicTokenizer(options, [.. options.SpecialTokens, .. options.NeverSplit]);
         specialIds = basic.SpecialTokens.Select(t => vocabulary.TryGetId(t, out int id) ? id : UnkId).ToArray();
         specialIdSet = [PadId, UnkId, ClsId, SepId, MaskId];
     }
@@ -116,6 +116,28 @@ public sealed class WordPieceTokenizer
 
     /// <summary>The id of a token string (exact, with its <c>##</c> if any).</summary>
     public bool TryGetId(string token, out int id) => vocabulary.TryGetId(token, out id);
+
+    /// <summary>
+    /// The ids this vocabulary spells the word piece <paramref name="piece"/> with, by the same greedy longest-match
+    /// search as <see cref="TokenizeToIds"/> but without normalization or pre-tokenization: a <c>##</c> piece is spelt as
+    /// the continuation of a word. A piece it cannot spell is <c>[UNK]</c>, as such a word would be.
+    /// </summary>
+    public int[] CutPiece(string piece)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(piece);
+        int start = piece.Length > WordPieceVocabulary.ContinuationPrefix.Length && piece.StartsWith(WordPieceVocabulary.ContinuationPrefix, StringComparison.Ordinal)
+            ? WordPieceVocabulary.ContinuationPrefix.Length : 0;
+        if (piece.Length - start > MaxInputCharsPerWord) return [UnkId];
+        var ids = new List<int>();
+        for (int p = start; p < piece.Length;)
+        {
+            int end = vocabulary.LongestMatch(piece, p, out int id); // p > 0 searches the continuation pieces
+            if (end < 0) return [UnkId];
+            ids.Add(id);
+            p = end;
+        }
+        return [.. ids];
+    }
 
     /// <summary>
     /// Word-piece ids of <paramref name="text"/> without <c>[CLS]</c>/<c>[SEP]</c> (special tokens written in the text

@@ -55,6 +55,13 @@ public sealed class ElectraEmbeddings : nn.Module<Tensor, Tensor, Tensor>
         foreach (var (mine, theirs) in Tables.Zip(source.Tables)) mine.add_(theirs);
     }
 
+    /// <summary>Subtracts <paramref name="source"/>'s tables from this module's (no gradient): Δ = E_D − E_G, undoing <see cref="Absorb"/>.</summary>
+    public void Separate(ElectraEmbeddings source)
+    {
+        using var noGrad = no_grad();
+        foreach (var (mine, theirs) in Tables.Zip(source.Tables)) mine.sub_(theirs);
+    }
+
     Parameter[] Tables => [word_embeddings.weight!, position_embeddings.weight!, token_type_embeddings.weight!];
 
     /// <summary>ids [B, T], token types [B, T] → [B, T, E].</summary>

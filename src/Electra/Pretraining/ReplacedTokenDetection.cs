@@ -101,15 +101,16 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     /// Loads <c>DIR/discriminator</c> and <c>DIR/generator</c> (HF folders in any layout the loader reads) into this
     /// pair, to continue pre-training. With shared embeddings the discriminator's tables are the pair's; when the
     /// generator folder's tables differ from them, <paramref name="log"/> is told so (the discriminator's are kept).
-    /// Unexpected keys in either folder are reported there as well.
+    /// Unexpected keys in either folder are reported there as well. With GDES the discriminator folder's tables (the
+    /// exported sums) become deltas over the generator's: Δ = E_D − E_G.
     /// </summary>
     public void LoadPretrained(string dir, Action<string>? log = null)
     {
-        if (Options.Sharing == EmbeddingSharing.Gdes) throw new NotSupportedException("loading a pre-trained pair into GDES embeddings is not defined; use shared or separate embeddings");
         Interop.Pretrained.LoadWeights(discriminator, Path.Combine(dir, "discriminator"), log);
         if (Options.Sharing != EmbeddingSharing.Shared)
         {
             Interop.Pretrained.LoadWeights(generator, Path.Combine(dir, "generator"), log);
+            if (Options.Sharing == EmbeddingSharing.Gdes) discriminator.Electra.Embeddings.Separate(generator.Electra.Embeddings);
             return;
         }
         // Loading the generator writes its tables into the shared module: keep the discriminator's and put them back.

@@ -23,9 +23,27 @@ public sealed record PretrainingOptions
     /// hub folders side by side, in any layout <see cref="Interop.StateDictLoader"/> reads) to continue pre-training
     /// from: the architectures come from their <c>config.json</c> (<see cref="Preset"/> then supplies only the training
     /// defaults), the weights from their files, the tokenizer from the folder (see <see cref="InitTokenizerDir"/>); the
-    /// optimizer starts fresh. Null trains from a random initialisation. ELECTRA objective, shared or separate embeddings.
+    /// optimizer starts fresh. Null trains from a random initialisation. ELECTRA objective, any embedding sharing (GDES
+    /// starts its deltas at the difference of the two folders' tables).
     /// </summary>
     public string? InitFrom { get; init; }
+
+    /// <summary>
+    /// With <see cref="InitFrom"/>: extend the pair's vocabulary by up to this many WordPiece pieces learned on the
+    /// corpus, most frequent first, before training (<see cref="Adaptation.PairVocabulary"/>; the extended, untrained
+    /// pair is kept in <c>OUT/init</c>). Old ids keep their tokens and rows; 0 (default) keeps the vocabulary.
+    /// </summary>
+    public int ExtendVocab { get; init; }
+
+    /// <summary>
+    /// With <see cref="InitFrom"/>: a file of never-split tokens (one a line) appended to the vocabulary as
+    /// <see cref="ExtendVocab"/> appends pieces (<see cref="Tokenization.VocabularyExtension.ReadAddedTokens"/>).
+    /// </summary>
+    public string? AddTokens { get; init; }
+
+    /// <summary>Whether the run extends the vocabulary of its <see cref="InitFrom"/> pair.</summary>
+    [JsonIgnore]
+    public bool ExtendsVocabulary => ExtendVocab > 0 || AddTokens is not null;
 
     /// <summary>ELECTRA (the paper) or the MLM-only baseline.</summary>
     public ObjectiveKind Objective { get; init; } = ObjectiveKind.Electra;
@@ -128,13 +146,26 @@ public sealed record PretrainingOptions
         Electra.Validate();
         Optimizer.Validate();
         if (InitFrom is not null) ValidateInitFrom(InitFrom);
+        if (ExtendVocab < 0) throw new ArgumentException($"extend-vocab must be at least 0 (got {ExtendVocab})");
+        if (ExtendsVocabulary && InitFrom is null) throw new ArgumentException("--extend-vocab and --add-tokens extend the vocabulary of a pre-trained pair: give --init-from");
+        if (AddTokens is not null)
+        {
+            if (!File.Exists(AddTokens)) throw new ArgumentException($"--add-tokens {AddTokens}: no such file");
+            try
+            {
+                Tokenization.VocabularyExtension.ReadAddedTokens(AddTokens, null, _ => { }); // a malformed line fails here, before any work
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ArgumentException($"--add-tokens {e.Message}", e);
+            }
+        }
         return this;
     }
 
     void ValidateInitFrom(string dir)
     {
         if (Objective != ObjectiveKind.Electra) throw new ArgumentException("--init-from continues an ELECTRA pair: use it with the electra objective");
-        if (Electra.Sharing == EmbeddingSharing.Gdes) throw new ArgumentException("--init-from supports --sharing shared or none (a GDES split of loaded tables is not defined)");
         foreach (string part in RunFolder.Models.Take(2))
             if (!File.Exists(Path.Combine(dir, part, "config.json")))
                 throw new ArgumentException($"--init-from {dir}: no {part}/config.json (expected the folder holding discriminator/ and generator/ HF folders)");

@@ -1,3 +1,4 @@
+using Electra.Adaptation;
 using Electra.Data;
 using Electra.Distributed;
 using Electra.Interop;
@@ -78,19 +79,21 @@ public static class PretrainingPipeline
         options = options with { Pipeline = pipeline with { VocabSize = pipeline.TokenizerDir is null ? pipeline.EffectiveVocabSize(options.Preset) : pipeline.VocabSize } };
         TorchRuntime.EnsureLoaded();
         Trainer.ResolveDevice(options.Device); // an unavailable device fails before the tokenizer and dataset are written
-        string tokenizerDir = pipeline.TokenizerDir ?? Path.Combine(outputDir, RunFolder.Tokenizer);
+        string? extendedDir = options.ExtendsVocabulary ? Path.Combine(outputDir, RunFolder.ExtendedPair) : null;
+        string tokenizerDir = extendedDir ?? pipeline.TokenizerDir ?? Path.Combine(outputDir, RunFolder.Tokenizer);
         string datasetDir = Path.Combine(outputDir, RunFolder.Dataset);
         var files = CorpusReader.ListFiles(corpus);
         var identity = RunIdentity.OfData(files, options, pipeline);
         using var runLock = mpi is null || mpi.IsRoot // held until the trainer is done
-            ? Prepare(files, outputDir, options, pipeline, identity, tokenizerDir, datasetDir, log, resume, cancellationToken)
+            ? Prepare(files, outputDir, options, pipeline, identity, extendedDir, tokenizerDir, datasetDir, log, resume, cancellationToken)
             : null;
         mpi?.Barrier("waiting for rank 0 to prepare the tokenizer and the dataset");
+        if (extendedDir is not null) options = options with { InitFrom = extendedDir, ExtendVocab = 0, AddTokens = null };
         return new Trainer(options, datasetDir, tokenizerDir, outputDir, progress, mpi) { DataIdentity = identity }.Run(resume, cancellationToken);
     }
 
     static RunLock Prepare(IReadOnlyList<string> files, string outputDir, PretrainingOptions options, PipelineOptions pipeline, IReadOnlyDictionary<string, string> identity,
-        string tokenizerDir, string datasetDir, IProgress<string>? log, bool resume, CancellationToken cancellationToken)
+        string? extendedDir, string tokenizerDir, string datasetDir, IProgress<string>? log, bool resume, CancellationToken cancellationToken)
     {
         RunFolder.CheckInputs(outputDir, options, pipeline);
         if (!resume) RunFolder.CheckNewRun(outputDir);
@@ -102,7 +105,7 @@ public static class PretrainingPipeline
         var runLock = RunLock.Acquire(outputDir);
         try
         {
-            Build(files, outputDir, options, pipeline, tokenizerDir, datasetDir, log, resume, cancellationToken);
+            Build(files, outputDir, options, pipeline, extendedDir, tokenizerDir, datasetDir, log, resume, cancellationToken);
             return runLock;
         }
         catch
@@ -112,9 +115,12 @@ public static class PretrainingPipeline
         }
     }
 
-    /// <summary>The tokenizer and the dataset, built unless the folder holds them already (rank 0, under the run lock).</summary>
+    /// <summary>
+    /// The extended pair (with <see cref="PretrainingOptions.ExtendVocab"/>), the tokenizer and the dataset, each built
+    /// unless the folder holds it already (rank 0, under the run lock).
+    /// </summary>
     static void Build(IReadOnlyList<string> files, string outputDir, PretrainingOptions options, PipelineOptions pipeline,
-        string tokenizerDir, string datasetDir, IProgress<string>? log, bool resume, CancellationToken cancellationToken)
+        string? extendedDir, string tokenizerDir, string datasetDir, IProgress<string>? log, bool resume, CancellationToken cancellationToken)
     {
         if (resume)
         {
@@ -123,6 +129,8 @@ public static class PretrainingPipeline
                 log?.Report($"removed {stale}, left by an interrupted write");
         }
         RunFolder.Claim(outputDir, "pretrain");
+        if (extendedDir is not null && !Directory.Exists(extendedDir))
+            PairVocabulary.Extend(options.InitFrom!, pipeline.TokenizerDir!, files, options.ExtendVocab, options.AddTokens, extendedDir, log, cancellationToken);
 
         if (pipeline.TokenizerDir is null && !File.Exists(Path.Combine(tokenizerDir, "vocab.txt")))
         {

@@ -37,6 +37,12 @@ public static class RunFolder
     /// <summary>The HF folders exported at the end (as the objectives name them: <c>PretrainingObjective.ExportModels</c>).</summary>
     public static IReadOnlyList<string> Models { get; } = [Discriminator, Generator, Mlm];
 
+    /// <summary>
+    /// The extended, untrained pair a run with <see cref="PretrainingOptions.ExtendVocab"/> starts from (and a resume
+    /// reloads): <c>discriminator/</c> and <c>generator/</c> with the grown vocabulary.
+    /// </summary>
+    public const string ExtendedPair = "init";
+
     /// <summary>TensorBoard events.</summary>
     public const string Events = "events";
 
@@ -54,7 +60,7 @@ public static class RunFolder
 
     /// <summary>Every name a run writes into its output folder (and their temporary <c>.NAME.tmp-*</c> siblings).</summary>
     public static IReadOnlyList<string> Entries { get; } =
-        [Tokenizer, Dataset, Checkpoints, .. Models, Events, RunFile, OptionsFile, MetricsFile, PlotFile];
+        [Tokenizer, Dataset, Checkpoints, .. Models, Events, ExtendedPair, RunFile, OptionsFile, MetricsFile, PlotFile];
 
     /// <summary>What <paramref name="outputDir"/> holds: <see cref="OutputFolderContents.OwnEntries"/> are a run's entries.</summary>
     /// <exception cref="OutputFolderException"><paramref name="outputDir"/> is a file.</exception>

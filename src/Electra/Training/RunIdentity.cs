@@ -41,13 +41,18 @@ public static class RunIdentity
             corpus.Append(Path.GetFileName(file)).Append('\t').Append(length).Append('\n');
         }
         string digest = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(corpus.ToString())))[..12];
-        return new Dictionary<string, string>
+        var identity = new Dictionary<string, string>
         {
             ["seq"] = pipeline.SequenceLength.ToString(CultureInfo.InvariantCulture),
             ["corpus"] = $"{corpusFiles.Count} file(s), {bytes} bytes, names and sizes {digest}",
             ["vocab_size"] = pipeline.TokenizerDir is null ? pipeline.EffectiveVocabSize(options.Preset).ToString(CultureInfo.InvariantCulture) : "from --tokenizer",
         };
+        if (options.ExtendsVocabulary) identity["extend_vocab"] = $"{options.ExtendVocab} pieces, never-split tokens {AddTokensDigest(options.AddTokens)}";
+        return identity;
     }
+
+    static string AddTokensDigest(string? path) =>
+        path is null ? "none" : Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)))[..12];
 
     /// <summary>
     /// The identity <paramref name="outputDir"/> records: its <see cref="RunFolder.RunFile"/>, else the copy in its newest

@@ -1,0 +1,239 @@
+using Electra.Adaptation;
+using Electra.Interop;
+using Electra.Modeling;
+using Electra.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Electra.Tests.Training;
+
+/// <summary>
+/// Extending a pair's vocabulary for a new domain (<c>electra vocab extend</c>, <c>pretrain --init-from --extend-vocab</c>)
+/// on the hub layouts of the golden fixture (HubLayouts/), the fixture itself, and a pair <c>pretrain</c> wrote: old ids
+/// keep their rows bit for bit and their tokenization, new rows are the mean of the old pieces', and at --lr 0 the
+/// exported pair gives the starting logits.
+/// </summary>
+public class VocabularyExtensionTests
+{
+    static readonly string Layouts = Path.Combine(TestPaths.RepoRoot, "tests", "Electra.Tests", "HubLayouts");
+    static readonly string[] DomainWords = ["cardiomyopathy", "echocardiography", "thrombolysis", "electrophysiology", "tachyarrhythmia", "angioplasty"];
+
+    /// <summary>A small corpus whose words the fixture's 1024-token vocabulary cuts into many pieces, one sentence a line.</summary>
+    static string WriteCorpus(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var random = new Random(7);
+        var lines = new List<string>();
+        for (int document = 0; document < 40; document++)
+        {
+            for (int s = 0; s < 8; s++)
+                lines.Add($"the {DomainWords[random.Next(DomainWords.Length)]} of the patient was treated with {DomainWords[random.Next(DomainWords.Length)]} and {DomainWords[random.Next(DomainWords.Length)]} .");
+            lines.Add("");
+        }
+        string path = Path.Combine(dir, "domain.txt");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    static string WriteLines(string path, params string[] lines)
+    {
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    static Dictionary<string, Tensor> State(nn.Module model) => model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
+
+    /// <summary>
+    /// The contract on one model folder: every tensor as in <paramref name="start"/>, tables indexed by token id holding
+    /// the starting rows bit for bit (within <paramref name="tolerance"/> when the pair went through GDES's sum and
+    /// difference) and then, for each new token, the mean of the rows of the pieces <paramref name="old"/> cut it into.
+    /// </summary>
+    static void AssertGrown(nn.Module start, nn.Module extended, WordPieceTokenizer old, WordPieceTokenizer extendedTokenizer, double tolerance = 0)
+    {
+        var before = State(start);
+        int grownTables = 0;
+        foreach (var (name, t) in State(extended))
+        {
+            var s = before[name];
+            if (s.shape.SequenceEqual(t.shape))
+            {
+                Assert.True((t - s).abs().max().item<float>() <= tolerance, $"{name} changed");
+                continue;
+            }
+            grownTables++;
+            Assert.Equal(old.VocabSize, s.shape[0]);
+            Assert.Equal(extendedTokenizer.VocabSize, t.shape[0]);
+            Assert.True((t.narrow(0, 0, old.VocabSize) - s).abs().max().item<float>() <= tolerance, $"{name}: old rows changed");
+            for (int id = old.VocabSize; id < extendedTokenizer.VocabSize; id++)
+            {
+                string token = extendedTokenizer.IdToToken(id);
+                var pieces = extendedTokenizer.Options.NeverSplit.Contains(token) ? old.TokenizeToIds(token) : old.CutPiece(token);
+                var expected = s.index_select(0, tensor(pieces.Select(p => (long)p).ToArray())).mean([0]);
+                Assert.True((t[id] - expected).abs().max().item<float>() <= Math.Max(tolerance, 0), $"{name}: row {id} ({token}) is not the mean of its old pieces' rows");
+            }
+        }
+        Assert.True(grownTables > 0, "no table grew");
+    }
+
+    [Fact]
+    public void Extension_appends_frequent_new_pieces_and_tokenizes_text_without_them_as_before()
+    {
+        using var dir = new TestPaths.TempDir();
+        var sentences = File.ReadAllLines(WriteCorpus(dir["corpus"])).Where(l => l.Length > 0).ToArray();
+        var old = WordPieceTokenizer.Load(TestPaths.Fixture);
+        var (extended, added) = VocabularyExtension.Extend(old, () => sentences, 12, ["<dose>"]);
+
+        Assert.Equal(old.Vocabulary, extended.Vocabulary.Take(old.VocabSize));
+        Assert.Equal(13, added.Count);
+        Assert.Equal(Enumerable.Range(old.VocabSize, 13), added.Select(a => a.Id));
+        Assert.All(added, a => Assert.False(old.TryGetId(a.Token, out _)));
+        var counts = added.Where(a => !a.NeverSplit).Select(a => a.Count).ToArray();
+        Assert.Equal(counts.OrderByDescending(c => c), counts); // most frequent first
+        Assert.True(added[^1].NeverSplit && added[^1].Token == "<dose>");
+
+        int oldPieces = sentences.Sum(s => old.TokenizeToIds(s).Length), newPieces = sentences.Sum(s => extended.TokenizeToIds(s).Length);
+        Assert.True(newPieces < oldPieces * 0.8, $"the domain text was not cut into fewer pieces ({oldPieces} → {newPieces})");
+        Assert.Single(extended.TokenizeToIds("a<dose>b"), id => id == added[^1].Id);
+
+        // Any text the new pieces do not occur in tokenizes exactly as before (the fixture's words are w0, w1, …).
+        string[] texts = ["w12 w99 w100 .", "w5 w7, w300! zq"];
+        foreach (string text in texts.Concat(File.ReadAllLines(Path.Combine(TestPaths.Pretrain, "moby-dick.txt")).Take(400)))
+        {
+            var ids = extended.TokenizeToIds(text);
+            if (ids.All(id => id < old.VocabSize)) Assert.Equal(old.TokenizeToIds(text), ids);
+        }
+        Assert.All(texts, t => Assert.All(extended.TokenizeToIds(t), id => Assert.True(id < old.VocabSize)));
+    }
+
+    [Fact]
+    public void A_malformed_add_tokens_file_is_named_by_line_before_any_work()
+    {
+        using var dir = new TestPaths.TempDir();
+        var old = WordPieceTokenizer.Load(TestPaths.Fixture);
+        var warnings = new List<string>();
+        string good = WriteLines(dir["tokens.txt"], "<dose>", "", "  mg/kg ", "<dose>", "[MASK]");
+        Assert.Equal(["<dose>", "mg/kg"], VocabularyExtension.ReadAddedTokens(good, old, warnings.Add));
+        Assert.Contains(warnings, w => w.Contains("tokens.txt:4:") && w.Contains("repeats line 1"));
+        Assert.Contains(warnings, w => w.Contains("tokens.txt:5:") && w.Contains("already in the vocabulary"));
+
+        string bad = WriteLines(dir["bad.txt"], "<dose>", "heart rate");
+        var e = Assert.Throws<InvalidDataException>(() => VocabularyExtension.ReadAddedTokens(bad, old, warnings.Add));
+        Assert.Contains("bad.txt:2:", e.Message);
+        Assert.Contains("whitespace", e.Message);
+
+        var (code, _, stderr) = Cli.Run("pretrain", "--init-from", TestPaths.Fixture, "--add-tokens", bad, "--corpus", WriteCorpus(dir["corpus"]),
+            "--out", dir["out"], "--steps", "1", "--device", "cpu");
+        Assert.Equal(2, code);
+        Assert.Contains("bad.txt:2:", stderr);
+        Assert.False(Directory.Exists(dir["out"]));
+    }
+
+    [Theory]
+    [InlineData("untied")]
+    [InlineData("legacy")]
+    [InlineData("half")]
+    public void Vocab_extend_grows_hub_layouts_into_folders_hf_and_our_loader_read(string layout)
+    {
+        using var dir = new TestPaths.TempDir();
+        string init = Path.Combine(Layouts, layout);
+        var (code, stdout, stderr) = Cli.Run("vocab", "extend", "--init-from", init, "--tokenizer", TestPaths.Fixture, "--corpus", WriteCorpus(dir["corpus"]),
+            "--extend-vocab", "10", "--add-tokens", WriteLines(dir["tokens.txt"], "<dose>"), "--out", dir["out"]);
+        Assert.True(code == 0, stderr + stdout);
+
+        var old = WordPieceTokenizer.Load(TestPaths.Fixture);
+        var extended = WordPieceTokenizer.Load(dir["out"]);
+        Assert.Equal(File.ReadAllLines(Path.Combine(TestPaths.Fixture, "vocab.txt")), File.ReadAllLines(Path.Combine(dir["out"], "discriminator", "vocab.txt")).Take(old.VocabSize));
+        Assert.Equal(["<dose>"], extended.Options.NeverSplit);
+        Assert.Contains("\"never_split\"", File.ReadAllText(Path.Combine(dir["out"], "generator", "tokenizer_config.json")));
+        foreach (string part in new[] { "discriminator", "generator" })
+            Assert.Equal(extended.VocabSize, Pretrained.ReadConfig(Path.Combine(dir["out"], part)).VocabSize);
+
+        using (var start = Pretrained.LoadDiscriminator(Path.Combine(init, "discriminator"), _ => { }))
+        using (var grown = Pretrained.LoadDiscriminator(Path.Combine(dir["out"], "discriminator")))
+            AssertGrown(start, grown, old, extended);
+        using (var start = Pretrained.LoadGenerator(Path.Combine(init, "generator"), _ => { }))
+        using (var grown = Pretrained.LoadGenerator(Path.Combine(dir["out"], "generator")))
+            AssertGrown(start, grown, old, extended);
+
+        (code, _, stderr) = Cli.Run("vocab", "extend", "--init-from", init, "--tokenizer", TestPaths.Fixture, "--corpus", dir["corpus"], "--extend-vocab", "10", "--out", dir["out"]);
+        Assert.Equal(2, code); // never overwrites
+        Assert.Contains("not empty", stderr);
+    }
+
+    /// <summary>Eval-mode discriminator logits of <paramref name="dir"/> on ids every vocabulary holds.</summary>
+    static float[] Logits(string dir)
+    {
+        using var model = Pretrained.LoadDiscriminator(dir, _ => { });
+        model.eval();
+        using var noGrad = no_grad();
+        var ids = tensor(new long[] { 2, 100, 205, 317, 411, 530, 642, 777, 901, 1000, 3 }).unsqueeze(0);
+        return model.call(ids, ones_like(ids), zeros_like(ids)).data<float>().ToArray();
+    }
+
+    static void AssertSameLogits(string expected, string actual)
+    {
+        var (e, a) = (Logits(expected), Logits(actual));
+        Assert.Equal(e.Length, a.Length);
+        Assert.InRange(e.Zip(a).Max(p => Math.Abs(p.First - p.Second)), 0, 1e-6);
+    }
+
+    [Fact]
+    public void Pretrain_extends_the_fixture_pair_and_at_lr_0_keeps_its_logits_and_resumes_after_sigkill()
+    {
+        using var dir = new TestPaths.TempDir();
+        string corpus = WriteCorpus(dir["corpus"]);
+        string[] Args(string output, params string[] extra) =>
+        [
+            "pretrain", "--init-from", TestPaths.Fixture, "--extend-vocab", "10", "--corpus", corpus, "--out", output,
+            "--steps", "6", "--batch", "8", "--seq", "32", "--save-every", "2", "--eval-every", "0", "--seed", "5", "--device", "cpu", .. extra,
+        ];
+        var (code, stdout, stderr) = Cli.Run(Args(dir["frozen"], "--lr", "0"));
+        Assert.True(code == 0, stderr + stdout);
+        Assert.Contains("extended vocabulary: 1024 + 10", stdout);
+        string output = Path.Combine(dir["frozen"], "discriminator");
+        Assert.Equal(File.ReadAllLines(Path.Combine(TestPaths.Fixture, "vocab.txt")), File.ReadAllLines(Path.Combine(output, "vocab.txt")).Take(1024));
+        var old = WordPieceTokenizer.Load(TestPaths.Fixture);
+        using (var start = Pretrained.LoadDiscriminator(Path.Combine(TestPaths.Fixture, "discriminator"), _ => { }))
+        using (var trained = Pretrained.LoadDiscriminator(output))
+            AssertGrown(start, trained, old, WordPieceTokenizer.Load(output));
+        AssertSameLogits(Path.Combine(TestPaths.Fixture, "discriminator"), output);
+        (code, stdout, stderr) = Cli.Run("logits", "--discriminator", output, "--input", WriteLines(dir["ids.json"], "{\"batches\": [{\"input_ids\": [[2, 1030, 1031, 3]]}]}"), "--output", dir["logits.json"]);
+        Assert.True(code == 0, stderr + stdout);
+
+        (code, _, stderr) = Cli.Run(Args(dir["straight"]));
+        Assert.True(code == 0, stderr);
+        TrainerTests.KillAfterTwoCheckpoints(Args(dir["killed"]), dir["killed"]);
+        (code, _, stderr) = Cli.Run(Args(dir["killed"], "--resume"));
+        Assert.True(code == 0, stderr);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir["straight"], "discriminator", "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(dir["killed"], "discriminator", "model.safetensors")));
+    }
+
+    [Theory]
+    [InlineData("shared")]
+    [InlineData("none")]
+    [InlineData("gdes")]
+    public void A_pair_pretrain_wrote_extends_consistently_with_every_embedding_sharing(string sharing)
+    {
+        using var dir = new TestPaths.TempDir();
+        string corpus = WriteCorpus(dir["corpus"]);
+        string moby = Path.Combine(TestPaths.Pretrain, "moby-dick.txt");
+        string[] common = ["--steps", "2", "--batch", "8", "--seq", "32", "--save-every", "2", "--eval-every", "0", "--seed", "3", "--device", "cpu", "--sharing", sharing];
+        var (code, stdout, stderr) = Cli.Run(["pretrain", "--preset", "tiny", "--vocab-size", "300", "--corpus", moby, "--out", dir["pair"], .. common]);
+        Assert.True(code == 0, stderr + stdout);
+        (code, stdout, stderr) = Cli.Run(["pretrain", "--init-from", dir["pair"], "--extend-vocab", "12", "--corpus", corpus, "--out", dir["out"], "--lr", "0", .. common]);
+        Assert.True(code == 0, stderr + stdout);
+
+        var old = WordPieceTokenizer.Load(Path.Combine(dir["pair"], "discriminator"));
+        var extended = WordPieceTokenizer.Load(Path.Combine(dir["out"], "discriminator"));
+        Assert.InRange(extended.VocabSize - old.VocabSize, 1, 12); // up to 12: the pieces a 300-token vocabulary of the domain text has that Moby-Dick's lacks
+        double tolerance = sharing == "gdes" ? 1e-6 : 0; // GDES trains Δ = E_D − E_G and exports E_G + Δ
+        foreach (string part in new[] { "discriminator", "generator" })
+        {
+            using nn.Module start = part == "discriminator" ? Pretrained.LoadDiscriminator(Path.Combine(dir["pair"], part)) : Pretrained.LoadGenerator(Path.Combine(dir["pair"], part));
+            using nn.Module grown = part == "discriminator" ? Pretrained.LoadDiscriminator(Path.Combine(dir["out"], part)) : Pretrained.LoadGenerator(Path.Combine(dir["out"], part));
+            AssertGrown(start, grown, old, extended, tolerance);
+        }
+        AssertSameLogits(Path.Combine(dir["pair"], "discriminator"), Path.Combine(dir["out"], "discriminator"));
+    }
+}
