@@ -7,8 +7,9 @@ using Electra.Tokenization;
 // Encoding throughput of Electra.Tokenization against Microsoft.ML.Tokenizers' BertTokenizer and FastBertTokenizer on
 // one vocabulary (trained here by WordPieceTrainer and saved), plus the trainer's own speed and memory.
 // usage: dotnet run -c Release --project bench/Electra.Bench.Tokenization -- [CORPUS_DIR] [--vocab-size N] [--repeats N] [--json FILE]
+// CORPUS_DIR defaults to the shared data beside the repository (../shared/data/pretrain, run from the repository root).
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-string corpus = "/work/shared/data/pretrain";
+string corpus = "../shared/data/pretrain";
 string? jsonPath = null;
 int vocabSize = 30522, repeats = 3;
 for (int i = 0; i < args.Length; i++)
@@ -21,7 +22,7 @@ for (int i = 0; i < args.Length; i++)
         default: corpus = args[i]; break;
     }
 }
-var files = Directory.GetFiles(corpus, "*.txt").Order(StringComparer.Ordinal).ToArray();
+string[] files = Directory.Exists(corpus) ? Directory.GetFiles(corpus, "*.txt").Order(StringComparer.Ordinal).ToArray() : [];
 if (files.Length == 0)
 {
     Console.Error.WriteLine($"{corpus}: no *.txt files");

@@ -23,7 +23,8 @@ sealed record BenchOptions
           --omp-wait POLICY       how libtorch's idle OpenMP workers wait: spin (default: 20,000 spins, then
                                   sleep, as the electra command), passive or active; an OMP_WAIT_POLICY
                                   already in the environment wins
-          --corpus DIR            text corpus for the tokenizer and dataset rows (default /work/shared/data/pretrain)
+          --corpus DIR            text corpus for the tokenizer and dataset rows (default ../shared/data/pretrain,
+                                  from the repository root)
           --no-onnx               skip the ONNX Runtime inference rows (inference-onnx/... and, exported with
                                   --quantize int8, inference-onnx-int8/...; timed in a child process without
                                   libtorch, on the discriminator exported by export-onnx)
@@ -58,8 +59,8 @@ sealed record BenchOptions
     /// <summary>cpu or cuda.</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>Corpus folder of the data rows.</summary>
-    public string Corpus { get; init; } = "/work/shared/data/pretrain";
+    /// <summary>Corpus folder of the data rows: the shared data beside the repository, run from its root.</summary>
+    public string Corpus { get; init; } = "../shared/data/pretrain";
 
     /// <summary>Time the exported discriminator on ONNX Runtime next to each TorchSharp inference row.</summary>
     public bool Onnx { get; init; } = true;

@@ -1,15 +1,24 @@
 namespace Electra.Tests;
 
-/// <summary>Where the repository and the read-only ../shared folder are, from the test assembly's location.</summary>
+/// <summary>
+/// Where the repository and the tests' own data are, from the test assembly's location. The data lives in
+/// tests/data (written by tests/data/make_test_data.sh, pinned by its SHA256SUMS): tests never read anything beside
+/// the repository, so a fresh clone passes them.
+/// </summary>
 static class TestPaths
 {
     public static string RepoRoot { get; } = FindRoot();
 
-    public static string Shared => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+    static string Data => Path.Combine(RepoRoot, "tests", "data");
 
-    public static string Fixture => Path.Combine(Shared, "fixtures", "hf-electra-tiny");
+    /// <summary>The PyTorch-written HF fixture: discriminator/, generator/, vocab.txt and golden.json.</summary>
+    public static string Fixture => Path.Combine(Data, "hf-electra-tiny");
 
-    public static string Pretrain => Path.Combine(Shared, "data", "pretrain");
+    /// <summary>A folder of plain-text corpora (moby-dick.txt, sotu.txt, brown.txt): the first documents of each.</summary>
+    public static string Pretrain => Path.Combine(Data, "pretrain");
+
+    /// <summary>A folder of task folders (brown-genre TSV, brown-pos CoNLL): the first examples of each split.</summary>
+    public static string Tasks => Path.Combine(Data, "tasks");
 
     /// <summary>The built `electra` CLI (built alongside the tests, same configuration).</summary>
     public static string CliDll

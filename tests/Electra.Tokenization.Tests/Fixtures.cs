@@ -1,13 +1,14 @@
 namespace Electra.Tokenization.Tests;
 
 /// <summary>
-/// The shared fixtures (found by walking up from the test binaries to a folder holding <c>shared/fixtures</c>) and
+/// The repository's PyTorch fixture (tests/data/hf-electra-tiny, found by walking up from the test binaries to the
+/// repository root; tests never read anything beside the repository) and
 /// the id arithmetic of hf-electra-tiny's vocab.txt: [PAD] [UNK] [CLS] [SEP] [MASK] = 0..4, a..z = 5..30,
 /// ##a..##z = 31..56, then "w57".."w1023" whose id is their number.
 /// </summary>
 static class Fixtures
 {
-    public static readonly string TinyVocab = Find(Path.Combine("shared", "fixtures", "hf-electra-tiny", "vocab.txt"));
+    public static readonly string TinyVocab = Find(Path.Combine("tests", "data", "hf-electra-tiny", "vocab.txt"));
 
     public static readonly WordPieceTokenizer Tiny = WordPieceTokenizer.Load(TinyVocab);
 

@@ -11,7 +11,7 @@ public class ExperimentCommandTests
         using var dir = new TestPaths.TempDir();
         var (code, stdout, stderr) = Cli.Run("experiment",
             "--corpus", Path.Combine(TestPaths.Pretrain, "moby-dick.txt"),
-            "--tasks", Path.Combine(TestPaths.Shared, "data", "tasks"),
+            "--tasks", TestPaths.Tasks,
             "--out", dir["exp"], "--budget-flops", "3e10", "--seeds", "1", "--batch", "8", "--seq", "64",
             "--vocab-size", "1000", "--epochs", "1", "--max-train", "64");
         Assert.True(code == 0, stdout + stderr);

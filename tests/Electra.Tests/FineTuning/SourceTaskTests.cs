@@ -32,7 +32,8 @@ public class SourceTaskTests
     public void The_cli_writes_a_task_finetune_reads_and_never_into_a_used_folder()
     {
         using var dir = new TestPaths.TempDir();
-        var (code, stdout, stderr) = Cli.Run(["corpus", "task", "--corpus", .. Corpus, "--out", dir["task"], "--train-per-label", "16"]);
+        // Seed 3 as above: with the default seed no document of the corpora's cut (tests/data/pretrain) falls in dev.
+        var (code, stdout, stderr) = Cli.Run(["corpus", "task", "--corpus", .. Corpus, "--out", dir["task"], "--train-per-label", "16", "--seed", "3"]);
         Assert.True(code == 0, stderr);
         Assert.Contains("labels moby-dick, sotu; 32 train, 4 dev, 4 test passages", stdout);
         Assert.Equal(TaskKind.Sequence, FineTuningTask.Load(dir["task"]).Kind);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Re-saves the weights of ../shared/fixtures/hf-electra-tiny in the layouts real hub checkpoints carry, one folder
+"""Re-saves the weights of tests/data/hf-electra-tiny in the layouts real hub checkpoints carry, one folder
 per layout (each with discriminator/ and generator/), for HubLayoutTests. Run with Debian's PyTorch 1.13:
 
     /usr/bin/python3 tests/Electra.Tests/HubLayouts/make_hub_layouts.py
@@ -32,7 +32,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-FIXTURE = os.path.abspath(os.path.join(REPO, "..", "shared", "fixtures", "hf-electra-tiny"))
+FIXTURE = os.path.join(REPO, "tests", "data", "hf-electra-tiny")
 sys.path.insert(0, os.path.abspath(os.path.join(REPO, "..", "shared", "peer")))
 import electra_ref  # noqa: E402  the PyTorch peer: computes the expected logits of rounded weights
 
@@ -205,7 +205,7 @@ def main():
     untied()
     malformed()
     expected = collections.OrderedDict(
-        description="what each layout folder reproduces: 'golden' = ../shared/fixtures/hf-electra-tiny/golden.json "
+        description="what each layout folder reproduces: 'golden' = tests/data/hf-electra-tiny/golden.json "
                     "to its tolerance; 'logits' = the listed logits of the rounded weights (golden batches, same format); "
                     "generator_scale multiplies the golden generator logits",
         legacy={"reference": "golden"}, strided={"reference": "golden"}, sharded={"reference": "golden"},

@@ -6,7 +6,7 @@ using Electra.Training;
 
 namespace Electra.Tests.Training;
 
-/// <summary>End-to-end pre-training on real text (Moby-Dick from ../shared), small enough for CI.</summary>
+/// <summary>End-to-end pre-training on real text (the first chapters of Moby-Dick, from tests/data), small enough for CI.</summary>
 public class TrainerTests
 {
     internal static readonly string Corpus = Path.Combine(TestPaths.Pretrain, "moby-dick.txt");
