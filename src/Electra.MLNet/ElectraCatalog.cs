@@ -6,7 +6,7 @@ namespace Electra.MLNet;
 
 /// <summary>
 /// Electra's trainers in ML.NET's catalogs, shaped like ML.NET's own TorchSharp trainers (<c>TextClassification</c>,
-/// <c>SentenceSimilarity</c>) with their default column names, but starting from any Electra or HF ELECTRA
+/// <c>SentenceSimilarity</c>, <c>NamedEntityRecognition</c>) with their default column names, but starting from any Electra or HF ELECTRA
 /// discriminator folder and fine-tuning with Electra's recipe (<see cref="FineTuner"/>).
 /// </summary>
 public static class ElectraCatalog
@@ -33,7 +33,7 @@ public static class ElectraCatalog
         IDataView? validationSet = null, FineTuneOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new(modelPath, classifier: true, labelColumnName, new PipelineColumns(sentence1ColumnName, sentence2ColumnName, scoreColumnName, outputColumnName),
+        return new(modelPath, TaskKind.Sequence, labelColumnName, new PipelineColumns(sentence1ColumnName, sentence2ColumnName, scoreColumnName, outputColumnName),
             validationSet, Recipe(options, batchSize, maxEpochs));
     }
 
@@ -58,7 +58,31 @@ public static class ElectraCatalog
         IDataView? validationSet = null, FineTuneOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new(modelPath, classifier: false, labelColumnName, new PipelineColumns(sentence1ColumnName, sentence2ColumnName, scoreColumnName, null),
+        return new(modelPath, TaskKind.Regression, labelColumnName, new PipelineColumns(sentence1ColumnName, sentence2ColumnName, scoreColumnName, null),
+            validationSet, Recipe(options, batchSize, maxEpochs));
+    }
+
+    /// <summary>
+    /// Fine-tunes the ELECTRA folder <paramref name="modelPath"/> to tag every whitespace-separated word of a
+    /// sentence (named-entity recognition, part-of-speech tagging), as <c>electra finetune</c> on a <c>.conll</c>
+    /// task: the label on each word's first word piece. Adds <paramref name="outputColumnName"/>, a vector of keys
+    /// of the label's type, one per word.
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers of an <see cref="MLContext"/>.</param>
+    /// <param name="modelPath">An Electra or HF ELECTRA discriminator folder.</param>
+    /// <param name="labelColumnName">The label column: a vector of keys, one per word (<c>MapValueToKey</c> on a string vector).</param>
+    /// <param name="outputColumnName">The predicted tags to add.</param>
+    /// <param name="sentence1ColumnName">The sentence, its words separated by whitespace.</param>
+    /// <param name="batchSize">Training sentences per step; null keeps <paramref name="options"/>'.</param>
+    /// <param name="maxEpochs">Passes over the training data; null keeps <paramref name="options"/>'.</param>
+    /// <param name="validationSet">Rows that choose the best epoch; null chooses on the training rows.</param>
+    /// <param name="options">The rest of the recipe; null for the defaults of <c>electra finetune</c>.</param>
+    public static ElectraTextTrainer ElectraNamedEntityRecognition(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string modelPath, string labelColumnName = "Label", string outputColumnName = "PredictedLabel", string sentence1ColumnName = "Sentence",
+        int? batchSize = null, int? maxEpochs = null, IDataView? validationSet = null, FineTuneOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new(modelPath, TaskKind.Token, labelColumnName, new PipelineColumns(sentence1ColumnName, null, null, outputColumnName),
             validationSet, Recipe(options, batchSize, maxEpochs));
     }
 

@@ -19,6 +19,7 @@ static class Columns
     public const string Label = "ElectraLabel";
     public const string Scores = "ElectraScores";
     public const string Value = "ElectraValue";
+    public const string Tags = "ElectraTags";
 
     /// <summary>The one key of the value map that holds the model package.</summary>
     public const string ModelKey = "model";
@@ -78,6 +79,13 @@ public sealed class ValueOutput
     [ColumnName(Columns.Value)] public float Value;
 }
 
+/// <summary>A tagger's output: one tag name per word, before they become keys.</summary>
+public sealed class TagOutput
+{
+    /// <summary>The predicted tag of each word.</summary>
+    [ColumnName(Columns.Tags)] public string[] Tags = Array.Empty<string>();
+}
+
 /// <summary>Adds the constant key <c>model</c>, which the value map turns into the model package.</summary>
 [CustomMappingFactoryAttribute("Electra.MLNet.ModelKey")]
 public sealed class ModelKeyMapping : CustomMappingFactory<TextRow, ModelKeyRow>
@@ -123,4 +131,12 @@ public sealed class RegressPairMapping : CustomMappingFactory<PairScoringInput, 
 {
     /// <inheritdoc/>
     public override Action<PairScoringInput, ValueOutput> GetMapping() => (input, output) => output.Value = ModelPackage.Get(input.Model).Regress(input.Text, input.TextB);
+}
+
+/// <summary>Tags each word of one sentence with the packaged token-classification model.</summary>
+[CustomMappingFactoryAttribute("Electra.MLNet.Tag")]
+public sealed class TagMapping : CustomMappingFactory<ScoringInput, TagOutput>
+{
+    /// <inheritdoc/>
+    public override Action<ScoringInput, TagOutput> GetMapping() => (input, output) => output.Tags = ModelPackage.Get(input.Model).Tag(input.Text);
 }

@@ -108,6 +108,21 @@ sealed class ModelPackage
         lock (this) return (float)FineTuner.PredictValues(Model, Encode(text, textB), Tokenizer.PadId)[0];
     }
 
+    /// <summary>
+    /// The predicted tag of every whitespace-separated word of <paramref name="sentence"/>; a word beyond
+    /// <see cref="ScoringSettings.MaxLength"/> word pieces gets an empty tag (a missing key in ML.NET).
+    /// </summary>
+    public string[] Tag(string sentence)
+    {
+        var example = TaskSplit.FromSentences("input", new[] { new TokenExample(Words(sentence), null, 1) }).Encode(Tokenizer, Model.Labels, Settings.MaxLength);
+        int[] ids;
+        lock (this) ids = FineTuner.Predict(Model, example, Tokenizer.PadId)[0];
+        return ids.Select(id => id < 0 ? "" : Model.Labels.Names[id]).ToArray();
+    }
+
+    /// <summary>The words of a sentence for tagging: split on whitespace, as ML.NET's NER trainer splits them.</summary>
+    public static string[] Words(string sentence) => sentence.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+
     EncodedExample[] Encode(string text, string? textB) =>
         TaskSplit.FromTexts("input", new[] { new SequenceExample(text, textB, null, 1) }).Encode(Tokenizer, Model.Labels, Settings.MaxLength);
 }
