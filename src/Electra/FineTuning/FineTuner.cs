@@ -30,7 +30,19 @@ public static class FineTuner
     {
         options.Validate();
         if (outputDir is not null) CheckOutput(outputDir, modelDir, taskDir);
-        var task = FineTuningTask.Load(taskDir);
+        return Run(modelDir, FineTuningTask.Load(taskDir), options, outputDir, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="Run(string, string, FineTuneOptions, string?, IProgress{FineTuneProgress}?, CancellationToken)"/> on
+    /// a task already in memory (<see cref="TaskSplit.FromTexts"/>, <see cref="TaskSplit.FromSentences"/>): the same
+    /// recipe, so the same files and seed give the same model.
+    /// </summary>
+    public static FineTuneResult Run(string modelDir, FineTuningTask task, FineTuneOptions options, string? outputDir = null,
+        IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        if (outputDir is not null) CheckOutput(outputDir, modelDir, null);
         var config = Pretrained.ReadConfig(modelDir);
         var tokenizer = ElectraClassifier.LoadTokenizer(modelDir, config);
         torch.manual_seed(options.Seed);
@@ -58,7 +70,7 @@ public static class FineTuner
     /// Refuses, before any work, a fine-tuning output folder that would lose files: the model or task folder (or one
     /// holding them), a folder of files electra did not write, another command's folder (<see cref="OutputFolder.Check"/>).
     /// </summary>
-    internal static void CheckOutput(string outputDir, string modelDir, string taskDir) =>
+    internal static void CheckOutput(string outputDir, string modelDir, string? taskDir) =>
         OutputFolder.Check(outputDir, Owner, "--out", (modelDir, "--model"), (taskDir, "--task"));
 
     /// <summary>
@@ -154,6 +166,20 @@ public static class FineTuner
                 result[batch[r]] = model.Kind == TaskKind.Sequence
                     ? new[] { (int)host[r] }
                     : rows[r].Positions.Select(p => p < 0 ? -1 : (int)host[r * T + p]).ToArray();
+        });
+        return result;
+    }
+
+    /// <summary>The class probabilities (softmax of the logits) of every example of a sequence model, in eval mode without gradients.</summary>
+    public static float[][] PredictProbabilities(ElectraClassifier model, IReadOnlyList<EncodedExample> examples, int padId, int batchSize = 128)
+    {
+        if (model.Kind != TaskKind.Sequence) throw new ArgumentException($"a {model.Kind.ToString().ToLowerInvariant()} model has no class probabilities per text");
+        var result = new float[examples.Count][];
+        ForEachBatch(model, examples, padId, batchSize, (batch, rows, logits) =>
+        {
+            var host = logits.softmax(-1).data<float>().ToArray(); // sync: the probabilities are the output; [B, C]
+            int classes = (int)logits.shape[1];
+            for (int r = 0; r < rows.Count; r++) result[batch[r]] = host.AsSpan(r * classes, classes).ToArray();
         });
         return result;
     }

@@ -24,6 +24,15 @@ public sealed class TaskSplit
     /// <summary>Token examples, or null for a sequence task.</summary>
     public IReadOnlyList<TokenExample>? Sentences { get; }
 
+    /// <summary>
+    /// Texts held in memory (an ML.NET <c>IDataView</c>, say); <paramref name="source"/> stands in for the file name
+    /// in error messages and each example's <see cref="SequenceExample.Line"/> for its line.
+    /// </summary>
+    public static TaskSplit FromTexts(string source, IReadOnlyList<SequenceExample> texts) => new(source, texts, null);
+
+    /// <summary>Sentences held in memory, as <see cref="FromTexts"/>.</summary>
+    public static TaskSplit FromSentences(string source, IReadOnlyList<TokenExample> sentences) => new(source, null, sentences);
+
     /// <summary>Which head the file is for.</summary>
     public TaskKind Kind => Texts is not null ? TaskKind.Sequence : TaskKind.Token;
 

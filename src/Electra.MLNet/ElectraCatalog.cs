@@ -1,0 +1,94 @@
+using Electra.FineTuning;
+using Electra.MLNet.Scoring;
+using Microsoft.ML;
+
+namespace Electra.MLNet;
+
+/// <summary>
+/// Electra's trainers in ML.NET's catalogs, shaped like ML.NET's own TorchSharp trainers (<c>TextClassification</c>,
+/// <c>SentenceSimilarity</c>, <c>NamedEntityRecognition</c>) with their default column names, but starting from any Electra or HF ELECTRA
+/// discriminator folder and fine-tuning with Electra's recipe (<see cref="FineTuner"/>).
+/// </summary>
+public static class ElectraCatalog
+{
+    /// <summary>
+    /// Fine-tunes the ELECTRA folder <paramref name="modelPath"/> to classify texts (or text pairs, with
+    /// <paramref name="sentence2ColumnName"/>). Adds <paramref name="outputColumnName"/> (the predicted class, of the
+    /// label's key type) and <paramref name="scoreColumnName"/> (class probabilities in key order).
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers of an <see cref="MLContext"/>.</param>
+    /// <param name="modelPath">An Electra or HF ELECTRA discriminator folder (config.json, weights, vocab.txt).</param>
+    /// <param name="labelColumnName">The label column, a key type (<c>MapValueToKey</c>).</param>
+    /// <param name="scoreColumnName">The class probabilities to add.</param>
+    /// <param name="outputColumnName">The predicted label to add.</param>
+    /// <param name="sentence1ColumnName">The (first) text.</param>
+    /// <param name="sentence2ColumnName">The second text of pairs, or null for single texts.</param>
+    /// <param name="batchSize">Training examples per step; null keeps <paramref name="options"/>' (32, google's).</param>
+    /// <param name="maxEpochs">Passes over the training data; null keeps <paramref name="options"/>' (3, google's). The best epoch on <paramref name="validationSet"/> is kept.</param>
+    /// <param name="validationSet">Rows that choose the best epoch (<c>electra finetune</c>'s dev file); null chooses on the training rows.</param>
+    /// <param name="options">The rest of the recipe (learning rate, seed, max length, …); null for the defaults of <c>electra finetune</c>.</param>
+    public static ElectraTextTrainer ElectraTextClassification(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string modelPath, string labelColumnName = "Label", string scoreColumnName = "Score", string outputColumnName = "PredictedLabel",
+        string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = null, int? batchSize = null, int? maxEpochs = null,
+        IDataView? validationSet = null, FineTuneOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new(modelPath, TaskKind.Sequence, labelColumnName, new PipelineColumns(sentence1ColumnName, sentence2ColumnName, scoreColumnName, outputColumnName),
+            validationSet, Recipe(options, batchSize, maxEpochs));
+    }
+
+    /// <summary>
+    /// Fine-tunes the ELECTRA folder <paramref name="modelPath"/> to predict a float label from a text pair (or a
+    /// single text, with <paramref name="sentence2ColumnName"/> null): a regression head with MSE loss, as HF's
+    /// <c>problem_type: regression</c>. Adds <paramref name="scoreColumnName"/>, the predicted value.
+    /// </summary>
+    /// <param name="catalog">The regression trainers of an <see cref="MLContext"/>.</param>
+    /// <param name="modelPath">An Electra or HF ELECTRA discriminator folder.</param>
+    /// <param name="labelColumnName">The label column, Single.</param>
+    /// <param name="scoreColumnName">The predicted value to add.</param>
+    /// <param name="sentence1ColumnName">The first text.</param>
+    /// <param name="sentence2ColumnName">The second text, or null for single texts.</param>
+    /// <param name="batchSize">Training examples per step; null keeps <paramref name="options"/>'.</param>
+    /// <param name="maxEpochs">Passes over the training data; null keeps <paramref name="options"/>'.</param>
+    /// <param name="validationSet">Rows that choose the best epoch; null chooses on the training rows.</param>
+    /// <param name="options">The rest of the recipe; null for the defaults of <c>electra finetune</c>.</param>
+    public static ElectraTextTrainer ElectraSentenceSimilarity(this RegressionCatalog.RegressionTrainers catalog,
+        string modelPath, string labelColumnName = "Label", string scoreColumnName = "Score",
+        string sentence1ColumnName = "Sentence1", string? sentence2ColumnName = "Sentence2", int? batchSize = null, int? maxEpochs = null,
+        IDataView? validationSet = null, FineTuneOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new(modelPath, TaskKind.Regression, labelColumnName, new PipelineColumns(sentence1ColumnName, sentence2ColumnName, scoreColumnName, null),
+            validationSet, Recipe(options, batchSize, maxEpochs));
+    }
+
+    /// <summary>
+    /// Fine-tunes the ELECTRA folder <paramref name="modelPath"/> to tag every whitespace-separated word of a
+    /// sentence (named-entity recognition, part-of-speech tagging), as <c>electra finetune</c> on a <c>.conll</c>
+    /// task: the label on each word's first word piece. Adds <paramref name="outputColumnName"/>, a vector of keys
+    /// of the label's type, one per word.
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers of an <see cref="MLContext"/>.</param>
+    /// <param name="modelPath">An Electra or HF ELECTRA discriminator folder.</param>
+    /// <param name="labelColumnName">The label column: a vector of keys, one per word (<c>MapValueToKey</c> on a string vector).</param>
+    /// <param name="outputColumnName">The predicted tags to add.</param>
+    /// <param name="sentence1ColumnName">The sentence, its words separated by whitespace.</param>
+    /// <param name="batchSize">Training sentences per step; null keeps <paramref name="options"/>'.</param>
+    /// <param name="maxEpochs">Passes over the training data; null keeps <paramref name="options"/>'.</param>
+    /// <param name="validationSet">Rows that choose the best epoch; null chooses on the training rows.</param>
+    /// <param name="options">The rest of the recipe; null for the defaults of <c>electra finetune</c>.</param>
+    public static ElectraTextTrainer ElectraNamedEntityRecognition(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string modelPath, string labelColumnName = "Label", string outputColumnName = "PredictedLabel", string sentence1ColumnName = "Sentence",
+        int? batchSize = null, int? maxEpochs = null, IDataView? validationSet = null, FineTuneOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new(modelPath, TaskKind.Token, labelColumnName, new PipelineColumns(sentence1ColumnName, null, null, outputColumnName),
+            validationSet, Recipe(options, batchSize, maxEpochs));
+    }
+
+    static FineTuneOptions Recipe(FineTuneOptions? options, int? batchSize, int? maxEpochs)
+    {
+        var recipe = options ?? new FineTuneOptions();
+        return recipe with { BatchSize = batchSize ?? recipe.BatchSize, Epochs = maxEpochs ?? recipe.Epochs };
+    }
+}
