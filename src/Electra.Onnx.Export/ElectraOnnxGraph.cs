@@ -1,4 +1,5 @@
 using Electra.Modeling;
+using Electra.Retrieval;
 using Onnx;
 using static TorchSharp.torch;
 
@@ -14,8 +15,11 @@ static class ElectraOnnxGraph
     const TensorProto.Types.DataType Int64 = TensorProto.Types.DataType.Int64;
     const TensorProto.Types.DataType Float = TensorProto.Types.DataType.Float;
 
-    /// <summary>Builds the graph of <paramref name="architecture"/> (an HF class name) from <paramref name="weights"/>.</summary>
-    public static GraphProto Build(string architecture, ElectraConfig config, IReadOnlyDictionary<string, Tensor> weights)
+    /// <summary>
+    /// Builds the graph of <paramref name="architecture"/> (an HF class name) from <paramref name="weights"/>;
+    /// <paramref name="embedding"/> is the pooling and normalisation of an <c>ElectraModel</c> (sentence-embedding) folder.
+    /// </summary>
+    public static GraphProto Build(string architecture, ElectraConfig config, IReadOnlyDictionary<string, Tensor> weights, (Pooling Pooling, bool Normalize) embedding = default)
     {
         var g = new OnnxGraphBuilder();
         g.Graph.Name = architecture;
@@ -64,10 +68,33 @@ static class ElectraOnnxGraph
                 g.Output(g.Node("Gather", [both, g.Int64Scalar(1)], attributes: ("axis", 2L)), "end_logits", Float, "batch", "sequence");
                 break;
             }
+            case nameof(ElectraModel):
+                g.Output(SentenceEmbedding(g, hidden, mask, embedding.Pooling, embedding.Normalize), "sentence_embedding", Float, "batch", config.HiddenSize); // [B, H]
+                break;
             default:
                 throw new NotSupportedException($"architecture {architecture} has no ONNX export");
         }
         return g.Graph;
+    }
+
+    /// <summary>
+    /// SentenceEncoder.Pool (mean over the mask, or position 0), then torch's normalize (x / max(‖x‖₂, 1e-12)) when the
+    /// folder is normalised. [B, T, H] → [B, H].
+    /// </summary>
+    static string SentenceEmbedding(OnnxGraphBuilder g, string hidden, string mask, Pooling pooling, bool normalize)
+    {
+        string pooled;
+        if (pooling == Pooling.Cls) pooled = g.Node("Gather", [hidden, g.Int64Scalar(0)], attributes: ("axis", 1L)); // [B, H]
+        else
+        {
+            string keep = g.Node("Unsqueeze", [g.Node("Cast", [mask], attributes: ("to", (long)Float)), g.Int64s(-1)]); // [B, T, 1]
+            string sum = g.Node("ReduceSum", [g.Node("Mul", [hidden, keep]), g.Int64s(1)], attributes: ("keepdims", 0L)); // [B, H]
+            string count = g.Node("Max", [g.Node("ReduceSum", [keep, g.Int64s(1)], attributes: ("keepdims", 0L)), g.Scalar(1f)]); // [B, 1]
+            pooled = g.Node("Div", [sum, count]);
+        }
+        if (!normalize) return pooled;
+        string norm = g.Node("Max", [g.Node("ReduceL2", [pooled, g.Int64s(1)], attributes: ("keepdims", 1L)), g.Scalar(1e-12f)]); // [B, 1]
+        return g.Node("Div", [pooled, norm]);
     }
 
     static int Labels(ElectraConfig config) => config.Id2Label?.Count ?? throw new InvalidDataException("a classifier's config.json needs id2label");

@@ -2,6 +2,7 @@ using Electra.FineTuning;
 using Electra.FineTuning.QuestionAnswering;
 using Electra.Interop;
 using Electra.Modeling;
+using Electra.Retrieval;
 using Google.Protobuf;
 using Onnx;
 using TorchSharp;
@@ -25,7 +26,8 @@ public sealed record OnnxExportResult(string ModelPath, string Architecture, int
 /// <c>config.json</c> (which carries the label names as <c>id2label</c>) and tokenizer files, ready for the
 /// <c>Electra.Onnx</c> package or any ONNX Runtime. TorchSharp has no ONNX exporter, so the graph is built here from
 /// the module structure: standard operators of the default domain only (Gather, Slice, Shape, Add, Sub, Mul, Div,
-/// MatMul, Gemm, Reshape, Transpose, Softmax, Erf, Cast, Unsqueeze, Squeeze, Concat, LayerNormalization, Identity),
+/// MatMul, Gemm, Reshape, Transpose, Softmax, Erf, Cast, Unsqueeze, Squeeze, Concat, LayerNormalization, Identity; a
+/// sentence-embedding <c>ElectraModel</c> folder adds ReduceSum, ReduceL2 and Max for its pooling and normalisation),
 /// GELU as its erf formula, attention as HF's eager <c>ElectraSelfAttention</c> with the additive mask
 /// <c>(1 − attention_mask) · float.MinValue</c>. Inputs <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>
 /// are int64 [batch, sequence] with both axes dynamic. The protobuf is written with OnnxSharp's generated
@@ -47,11 +49,12 @@ public static class OnnxExport
     public static IReadOnlyList<string> Architectures { get; } =
     [
         "ElectraForPreTraining", "ElectraForMaskedLM", nameof(ElectraForSequenceClassification),
-        nameof(ElectraForTokenClassification), ElectraForQuestionAnswering.Architecture,
+        nameof(ElectraForTokenClassification), ElectraForQuestionAnswering.Architecture, nameof(ElectraModel),
     ];
 
     /// <summary>Tokenizer files copied beside the model when the source folder has them.</summary>
-    static readonly string[] CopiedNames = ["config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"];
+    static readonly string[] CopiedNames = ["config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json",
+        "modules.json", "sentence_bert_config.json", "1_Pooling/config.json"]; // the last three: a sentence-embedding folder's, for reference
 
     /// <summary>
     /// Loads the model folder <paramref name="modelDir"/> (its <c>architectures</c> names the head), builds its graph at
@@ -80,6 +83,7 @@ public static class OnnxExport
         var copied = new List<string>();
         foreach (string name in CopiedNames.Where(n => File.Exists(Path.Combine(modelDir, n))))
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(target, name))!);
             AtomicFile.Write(Path.Combine(target, name), s => { using var source = File.OpenRead(Path.Combine(modelDir, name)); source.CopyTo(s); });
             copied.Add(name);
         }
@@ -98,13 +102,14 @@ public static class OnnxExport
     {
         using var module = Load(architecture, modelDir);
         var weights = module.state_dict();
+        var embedding = module is SentenceEncoder encoder ? (encoder.Pooling, encoder.Normalize) : default;
         var model = new ModelProto
         {
             IrVersion = IrVersion(opset),
             ProducerName = "Electra",
             ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString(3) ?? "",
             DocString = $"{architecture} exported from {Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar))}",
-            Graph = ElectraOnnxGraph.Build(architecture, config, weights),
+            Graph = ElectraOnnxGraph.Build(architecture, config, weights, embedding),
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         return model;
@@ -129,6 +134,7 @@ public static class OnnxExport
             "ElectraForPreTraining" => Pretrained.LoadDiscriminator(modelDir),
             "ElectraForMaskedLM" => Pretrained.LoadGenerator(modelDir),
             ElectraForQuestionAnswering.Architecture => ElectraForQuestionAnswering.Load(modelDir),
+            nameof(ElectraModel) => SentenceEncoder.Load(modelDir), // a bi-encoder: the folder's pooling and normalisation
             _ => ElectraClassifier.Load(modelDir),
         };
         module.eval();

@@ -105,7 +105,7 @@ static class OnnxHeads
     }
 
     /// <summary>Fresh heads are initialised with σ 0.02; × 25 gives logits of order 1, which a fine-tuned head has.</summary>
-    static void ScaleHead(nn.Module model)
+    public static void ScaleHead(nn.Module model)
     {
         using var noGrad = no_grad();
         foreach (var (name, p) in model.named_parameters())
