@@ -44,6 +44,7 @@ static class CommandLine
             EmbedCommand.Create(),
             SearchCommand.Create(),
             MakeTasksCommand.Create(),
+            DoctorCommand.Create(),
         };
         root.HelpName = "electra";
         Threads.Recursive = true;
