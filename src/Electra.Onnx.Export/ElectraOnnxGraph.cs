@@ -93,7 +93,9 @@ static class ElectraOnnxGraph
             pooled = g.Node("Div", [sum, count]);
         }
         if (!normalize) return pooled;
-        string norm = g.Node("Max", [g.Node("ReduceL2", [pooled, g.Int64s(1)], attributes: ("keepdims", 1L)), g.Scalar(1e-12f)]); // [B, 1]
+        // ‖x‖₂ as Sqrt(ReduceSum(x²)): ReduceSum takes its axes as an input from opset 13, ReduceL2 only from 18.
+        string squares = g.Node("ReduceSum", [g.Node("Mul", [pooled, pooled]), g.Int64s(1)], attributes: ("keepdims", 1L)); // [B, 1]
+        string norm = g.Node("Max", [g.Node("Sqrt", [squares]), g.Scalar(1e-12f)]); // [B, 1]
         return g.Node("Div", [pooled, norm]);
     }
 

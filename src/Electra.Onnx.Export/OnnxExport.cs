@@ -27,7 +27,7 @@ public sealed record OnnxExportResult(string ModelPath, string Architecture, int
 /// <c>Electra.Onnx</c> package or any ONNX Runtime. TorchSharp has no ONNX exporter, so the graph is built here from
 /// the module structure: standard operators of the default domain only (Gather, Slice, Shape, Add, Sub, Mul, Div,
 /// MatMul, Gemm, Reshape, Transpose, Softmax, Erf, Cast, Unsqueeze, Squeeze, Concat, LayerNormalization, Identity; a
-/// sentence-embedding <c>ElectraModel</c> folder adds ReduceSum, ReduceL2 and Max for its pooling and normalisation),
+/// sentence-embedding <c>ElectraModel</c> folder adds ReduceSum, Sqrt and Max for its pooling and normalisation),
 /// GELU as its erf formula, attention as HF's eager <c>ElectraSelfAttention</c> with the additive mask
 /// <c>(1 − attention_mask) · float.MinValue</c>. Inputs <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>
 /// are int64 [batch, sequence] with both axes dynamic. The protobuf is written with OnnxSharp's generated

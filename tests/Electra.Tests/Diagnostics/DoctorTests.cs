@@ -22,6 +22,7 @@ public class DoctorTests
         Assert.True(byName[".NET"].Ok);
         Assert.True(byName["TorchSharp"].Ok, byName["TorchSharp"].Detail);
         Assert.Contains("libtorch-cpu-linux-x64", byName["libtorch backend"].Detail);
+        Assert.True(byName["bf16"].Ok, byName["bf16"].Detail); // libtorch's CPU kernels have bf16 matmul
         var mpi = byName["Open MPI"];
         Assert.False(mpi.Ok);
         Assert.Contains("mpirun is not on PATH", mpi.Detail);
