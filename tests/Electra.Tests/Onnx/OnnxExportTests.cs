@@ -112,8 +112,8 @@ public class OnnxExportTests
         Assert.DoesNotContain(Directory.GetFileSystemEntries(tmp["out"]), f => Path.GetFileName(f).Contains(".tmp-"));
 
         Directory.CreateDirectory(tmp["encoder"]);
-        File.WriteAllText(tmp["encoder/config.json"], File.ReadAllText(Path.Combine(OnnxHeads.FixtureDiscriminator, "config.json")).Replace("ElectraForPreTraining", "ElectraModel"));
+        File.WriteAllText(tmp["encoder/config.json"], File.ReadAllText(Path.Combine(OnnxHeads.FixtureDiscriminator, "config.json")).Replace("ElectraForPreTraining", "ElectraForMultipleChoice"));
         var unknown = Assert.Throws<InvalidDataException>(() => OnnxExport.Export(tmp["encoder"], tmp["b"]));
-        Assert.Contains("ElectraModel", unknown.Message);
+        Assert.Contains("ElectraForMultipleChoice", unknown.Message);
     }
 }
