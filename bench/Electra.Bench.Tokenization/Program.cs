@@ -52,6 +52,7 @@ long textBytes = texts.Sum(t => (long)System.Text.Encoding.UTF8.GetByteCount(t))
 Console.WriteLine($"encoding: {texts.Length} non-empty lines, {textBytes / 1e6:F1} MB, vocab {vocabPath}, median of {repeats} runs after a warm-up");
 
 var ours = WordPieceTokenizer.Load(vocabDir);
+Microsoft.ML.Tokenizers.Tokenizer face = ours;
 var ml = Microsoft.ML.Tokenizers.BertTokenizer.Create(vocabPath, new Microsoft.ML.Tokenizers.BertOptions
 {
     LowerCaseBeforeTokenization = true,
@@ -68,6 +69,14 @@ var fast = new ThreadLocal<FastBertTokenizer.BertTokenizer>(() =>
 var candidates = new (string Name, Func<string, int[]> Encode)[]
 {
     ("Electra.Tokenization", ours.TokenizeToIds),
+    // The same tokenizer through Microsoft.ML.Tokenizers' Tokenizer face (ids with [CLS]/[SEP], which are dropped here).
+    ("Electra.Tokenization as Tokenizer", t =>
+    {
+        var ids = face.EncodeToIds(t);
+        var inner = new int[ids.Count - 2];
+        for (int i = 0; i < inner.Length; i++) inner[i] = ids[i + 1];
+        return inner;
+    }),
     ("Microsoft.ML.Tokenizers BertTokenizer", t => ml.EncodeToIds(t, addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true).ToArray()),
     ("FastBertTokenizer", t =>
     {

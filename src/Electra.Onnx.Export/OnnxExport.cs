@@ -2,6 +2,7 @@ using Electra.FineTuning;
 using Electra.FineTuning.QuestionAnswering;
 using Electra.Interop;
 using Electra.Modeling;
+using Electra.Retrieval;
 using Google.Protobuf;
 using Onnx;
 using TorchSharp;
@@ -42,7 +43,8 @@ public enum OnnxQuantization
 /// <c>config.json</c> (which carries the label names as <c>id2label</c>) and tokenizer files, ready for the
 /// <c>Electra.Onnx</c> package or any ONNX Runtime. TorchSharp has no ONNX exporter, so the graph is built here from
 /// the module structure: standard operators of the default domain only (Gather, Slice, Shape, Add, Sub, Mul, Div,
-/// MatMul, Gemm, Reshape, Transpose, Softmax, Erf, Cast, Unsqueeze, Squeeze, Concat, LayerNormalization, Identity),
+/// MatMul, Gemm, Reshape, Transpose, Softmax, Erf, Cast, Unsqueeze, Squeeze, Concat, LayerNormalization, Identity; a
+/// sentence-embedding <c>ElectraModel</c> folder adds ReduceSum, Sqrt and Max for its pooling and normalisation),
 /// GELU as its erf formula, attention as HF's eager <c>ElectraSelfAttention</c> with the additive mask
 /// <c>(1 − attention_mask) · </c><see cref="ElectraModel.MaskedScore"/> (the TorchSharp model's constant). Inputs <c>input_ids</c>, <c>attention_mask</c>, <c>token_type_ids</c>
 /// are int64 [batch, sequence] with both axes dynamic. The protobuf is written with OnnxSharp's generated
@@ -64,14 +66,16 @@ public static class OnnxExport
     public static IReadOnlyList<string> Architectures { get; } =
     [
         "ElectraForPreTraining", "ElectraForMaskedLM", nameof(ElectraForSequenceClassification),
-        nameof(ElectraForTokenClassification), ElectraForQuestionAnswering.Architecture,
+        nameof(ElectraForTokenClassification), ElectraForQuestionAnswering.Architecture, nameof(ElectraModel),
     ];
 
     /// <summary>
-    /// Files copied beside the model when the source folder has them: the config, the tokenizer, and question
-    /// answering's windowing, decoding and no-answer threshold (so ONNX Runtime answers as the folder's training chose).
+    /// Files copied beside the model when the source folder has them: the config, the tokenizer, question answering's
+    /// windowing, decoding and no-answer threshold (so ONNX Runtime answers as the folder's training chose), and a
+    /// sentence-embedding folder's sentence-transformers files (for reference).
     /// </summary>
-    static readonly string[] CopiedNames = ["config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", QuestionAnsweringOptions.FileName];
+    static readonly string[] CopiedNames = ["config.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", QuestionAnsweringOptions.FileName,
+        "modules.json", "sentence_bert_config.json", "1_Pooling/config.json"];
 
     /// <summary>
     /// Loads the model folder <paramref name="modelDir"/> (its <c>architectures</c> names the head), builds its graph at
@@ -98,7 +102,11 @@ public static class OnnxExport
         OutputFolder.Commit(outDir, "export-onnx", dir =>
         {
             AtomicFile.Write(Path.Combine(dir, "model.onnx"), model.WriteTo);
-            foreach (string name in copied) File.Copy(Path.Combine(modelDir, name), Path.Combine(dir, name));
+            foreach (string name in copied)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(dir, name))!);
+                File.Copy(Path.Combine(modelDir, name), Path.Combine(dir, name));
+            }
         });
         return new OnnxExportResult(path, architecture, opset, model.Graph.Output.Select(o => o.Name).ToList(),
             model.Graph.Node.Select(n => n.OpType).Distinct().Order(StringComparer.Ordinal).ToList(), copied, quantization);
@@ -115,6 +123,7 @@ public static class OnnxExport
     {
         using var module = Load(architecture, modelDir);
         var weights = module.state_dict();
+        var embedding = module is SentenceEncoder encoder ? (encoder.Pooling, encoder.Normalize) : default;
         var model = new ModelProto
         {
             IrVersion = IrVersion(opset),
@@ -122,7 +131,7 @@ public static class OnnxExport
             ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString(3) ?? "",
             DocString = $"{architecture} exported from {Path.GetFileName(Path.GetFullPath(modelDir).TrimEnd(Path.DirectorySeparatorChar))}"
                 + (quantization == OnnxQuantization.Int8 ? ", encoder weights dynamic int8" : ""),
-            Graph = ElectraOnnxGraph.Build(architecture, config, weights, quantization == OnnxQuantization.Int8),
+            Graph = ElectraOnnxGraph.Build(architecture, config, weights, embedding, quantization == OnnxQuantization.Int8),
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
         return model;
@@ -147,6 +156,7 @@ public static class OnnxExport
             "ElectraForPreTraining" => Pretrained.LoadDiscriminator(modelDir),
             "ElectraForMaskedLM" => Pretrained.LoadGenerator(modelDir),
             ElectraForQuestionAnswering.Architecture => ElectraForQuestionAnswering.Load(modelDir),
+            nameof(ElectraModel) => SentenceEncoder.Load(modelDir), // a bi-encoder: the folder's pooling and normalisation
             _ => ElectraClassifier.Load(modelDir),
         };
         module.eval();

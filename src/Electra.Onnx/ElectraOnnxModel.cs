@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Electra.FineTuning.QuestionAnswering;
 using Electra.Tokenization;
+using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntime;
 using Encoding = Electra.Tokenization.Encoding;
 
@@ -10,15 +11,23 @@ namespace Electra.Onnx;
 /// An ELECTRA folder exported by <c>electra export-onnx</c> (<c>model.onnx</c>, <c>config.json</c>, <c>vocab.txt</c>,
 /// <c>tokenizer_config.json</c>), served on ONNX Runtime without TorchSharp: tokenize, batch with padding, run, and read
 /// what the head means (<see cref="ReplacedTokenProbabilities"/>, <see cref="Classify"/>, <see cref="LabelWords"/>,
-/// <c>Answer</c>, <see cref="FillMask"/>), or the raw outputs through <see cref="Run(long[], long[], long[], int, int)"/>.
+/// <c>Answer</c>, <see cref="FillMask"/>, <see cref="Rerank"/>, <see cref="Embed"/>), or the raw outputs through
+/// <see cref="Run(long[], long[], long[], int, int)"/>. A sentence-embedding export (an <c>ElectraModel</c> bi-encoder
+/// folder) is a Microsoft.Extensions.AI <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>.
 /// </summary>
 /// <remarks>
 /// Thread-safe: one instance holds one <see cref="InferenceSession"/>, which ONNX Runtime allows any number of threads
 /// to run concurrently, and a tokenizer that is thread-safe too; create it once per model and share it (a session
 /// costs the model's size in memory and a graph optimisation pass to create). Dispose it when done.
 /// </remarks>
-public sealed class ElectraOnnxModel : IDisposable
+public sealed class ElectraOnnxModel : IEmbeddingGenerator<string, Embedding<float>>
 {
+    /// <summary>
+    /// Word pieces per text of a sentence-embedding folder unless <see cref="OnnxModelOptions.MaxLength"/> says otherwise:
+    /// the default of <c>electra embed</c> and of the TorchSharp <c>SentenceEncoder</c>, so the vectors agree.
+    /// </summary>
+    public const int DefaultEmbeddingMaxLength = 128;
+
     static readonly string[] InputNames = ["input_ids", "attention_mask", "token_type_ids"];
 
     static readonly Dictionary<string, OnnxHead> Heads = new(StringComparer.Ordinal)
@@ -28,6 +37,7 @@ public sealed class ElectraOnnxModel : IDisposable
         ["ElectraForSequenceClassification"] = OnnxHead.SequenceClassification,
         ["ElectraForTokenClassification"] = OnnxHead.TokenClassification,
         ["ElectraForQuestionAnswering"] = OnnxHead.QuestionAnswering,
+        ["ElectraModel"] = OnnxHead.SentenceEmbedding,
     };
 
     readonly InferenceSession session;
@@ -53,8 +63,13 @@ public sealed class ElectraOnnxModel : IDisposable
         MaxPositions = maxPositions;
         VocabSize = vocabSize;
         TypeVocabSize = typeVocabSize;
-        MaxLength = options.MaxLength ?? Math.Min(512, maxPositions);
-        outputNames = head == OnnxHead.QuestionAnswering ? ["start_logits", "end_logits"] : ["logits"];
+        MaxLength = options.MaxLength ?? Math.Min(head == OnnxHead.SentenceEmbedding ? DefaultEmbeddingMaxLength : 512, maxPositions);
+        outputNames = head switch
+        {
+            OnnxHead.QuestionAnswering => ["start_logits", "end_logits"],
+            OnnxHead.SentenceEmbedding => ["sentence_embedding"],
+            _ => ["logits"],
+        };
     }
 
     /// <summary>The head of the folder.</summary>
@@ -330,6 +345,63 @@ public sealed class ElectraOnnxModel : IDisposable
             var outputs = Run(batch);
             return (outputs[0].Values, outputs[1].Values);
         });
+    }
+
+    /// <summary>
+    /// Sentence embedding: one vector per text with the pooling and normalisation the folder was exported with (they
+    /// are part of the graph), as <c>electra embed</c> writes them for the source folder.
+    /// </summary>
+    public float[][] Embed(IReadOnlyList<string> texts)
+    {
+        Require(OnnxHead.SentenceEmbedding);
+        return Batched(texts, null, TruncationStrategy.LongestFirst, (_, _, rows) => rows[0]).ToArray();
+    }
+
+    /// <summary>Microsoft.Extensions.AI: <see cref="Embed"/> as embeddings; runs synchronously on the calling thread.</summary>
+    /// <exception cref="InvalidOperationException">The folder is not a sentence-embedding export.</exception>
+    /// <exception cref="ArgumentException"><see cref="EmbeddingGenerationOptions.Dimensions"/> asks for another size than the model gives.</exception>
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        Require(OnnxHead.SentenceEmbedding);
+        var texts = values.ToList();
+        var vectors = new List<float[]>(texts.Count);
+        for (int start = 0; start < texts.Count; start += this.options.BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            vectors.AddRange(Embed(texts.GetRange(start, Math.Min(this.options.BatchSize, texts.Count - start))));
+        }
+        if (options?.Dimensions is int d && vectors.Count > 0 && d != vectors[0].Length)
+            throw new ArgumentException($"{folder} gives {vectors[0].Length} dimensions, not {d}", nameof(options));
+        return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v))));
+    }
+
+    /// <summary>The <see cref="EmbeddingGeneratorMetadata"/> (provider "Electra.Onnx", the folder as model id) or this model.</summary>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(EmbeddingGeneratorMetadata)) return new EmbeddingGeneratorMetadata("Electra.Onnx", defaultModelId: folder);
+        return serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <summary>
+    /// Cross-encoder re-ranking: reads each (<paramref name="query"/>, passage) pair jointly with a sequence classifier
+    /// fine-tuned on (query, passage, 0/1) and returns the passages most relevant first. The score is the probability
+    /// of the label <c>1</c> (the TorchSharp <c>CrossEncoder</c>'s), or the output itself for a one-output (regression) head.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The folder is not a sequence classifier, or its labels have no <c>1</c>.</exception>
+    public IReadOnlyList<RankedPassage> Rerank(string query, IReadOnlyList<string> passages)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(passages);
+        Require(OnnxHead.SequenceClassification);
+        int relevant = Labels.Count == 1 ? 0 : Labels.ToList().IndexOf("1");
+        if (relevant < 0) throw new InvalidOperationException($"{folder}: the labels [{string.Join(", ", Labels)}] have no '1' (relevant), so this is not a cross-encoder");
+        var scores = Batched(Enumerable.Repeat(query, passages.Count).ToList(), passages, TruncationStrategy.LongestFirst,
+            (_, _, rows) => Labels.Count == 1 ? rows[0][0] : Softmax(rows[0])[relevant]);
+        return scores.Select((score, i) => new RankedPassage(i, passages[i], score))
+            .OrderByDescending(p => p.Score).ThenBy(p => p.Index).ToList();
     }
 
     /// <summary>Generator: for each <c>[MASK]</c> of each text, the <paramref name="topK"/> most probable tokens.</summary>

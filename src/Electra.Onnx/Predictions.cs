@@ -17,6 +17,9 @@ public enum OnnxHead
 
     /// <summary><c>ElectraForQuestionAnswering</c>: start and end logits per token.</summary>
     QuestionAnswering,
+
+    /// <summary><c>ElectraModel</c> exported from a sentence-embedding (bi-encoder) folder: one pooled vector per text.</summary>
+    SentenceEmbedding,
 }
 
 /// <summary>One float output of the graph, row-major.</summary>
@@ -68,3 +71,9 @@ public sealed record TokenCandidate(string Token, float Probability);
 /// <param name="Position">Token index of the mask in the encoding ([CLS] is 0).</param>
 /// <param name="Candidates">The most probable tokens, best first.</param>
 public sealed record MaskPrediction(int Position, IReadOnlyList<TokenCandidate> Candidates);
+
+/// <summary>A passage re-ranked by a cross-encoder.</summary>
+/// <param name="Index">Its position in the list given.</param>
+/// <param name="Passage">The passage.</param>
+/// <param name="Score">Its relevance to the query (higher is more relevant).</param>
+public sealed record RankedPassage(int Index, string Passage, float Score);

@@ -38,7 +38,7 @@ public sealed record TokenizerOptions
     public int ModelMaxLength { get; init; } = 512;
 
     /// <summary>
-    /// Whether <see cref="WordPieceTokenizer.Decode"/> removes the space before <c>. , ! ?</c> and English contractions.
+    /// Whether <see cref="WordPieceTokenizer.Decode(IEnumerable{int}, bool)"/> removes the space before <c>. , ! ?</c> and English contractions.
     /// HF key <c>clean_up_tokenization_spaces</c>; default true (BertTokenizer's default).
     /// </summary>
     public bool CleanUpTokenizationSpaces { get; init; } = true;

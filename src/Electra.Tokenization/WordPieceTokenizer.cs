@@ -21,8 +21,10 @@ namespace Electra.Tokenization;
 /// written here and ML.Tokenizers is only benchmarked against.</para>
 /// <para>Input that cannot be tokenized well still gives a defined result: lone surrogates are dropped like U+FFFD,
 /// empty or all-whitespace text gives no word pieces, unknown ids decode as the unknown token.</para>
+/// <para>It is a <see cref="Microsoft.ML.Tokenizers.Tokenizer"/>, so code typed on that class (ML.NET, Semantic Kernel
+/// text chunkers, embedding packages) gets HF-exact BERT tokenization: see the members it overrides.</para>
 /// </remarks>
-public sealed class WordPieceTokenizer
+public sealed partial class WordPieceTokenizer : Microsoft.ML.Tokenizers.Tokenizer
 {
     /// <summary>HF's <c>max_input_chars_per_word</c>: longer words (in code points, after normalization) become the unknown token.</summary>
     public const int MaxInputCharsPerWord = 100;
@@ -58,19 +60,28 @@ public sealed class WordPieceTokenizer
     /// <summary>
     /// Loads a <c>vocab.txt</c>, or a folder holding one, with the <c>tokenizer_config.json</c> beside it when present;
     /// without it the <see cref="TokenizerOptions"/> defaults apply (BERT uncased: lower-case, strip accents, split CJK).
+    /// A folder without <c>vocab.txt</c> but with HF's <c>tokenizer.json</c>, or that file itself, loads from it when
+    /// its model is WordPiece with a <c>BertNormalizer</c> and <c>BertPreTokenizer</c> (their options are honoured).
     /// </summary>
-    /// <exception cref="FileNotFoundException">No such file, or the folder has no <c>vocab.txt</c>.</exception>
-    /// <exception cref="InvalidDataException">Invalid UTF-8 or JSON, or a special token missing from the vocabulary (the message names the file).</exception>
+    /// <exception cref="FileNotFoundException">No such file, or the folder has neither <c>vocab.txt</c> nor <c>tokenizer.json</c>.</exception>
+    /// <exception cref="InvalidDataException">Invalid UTF-8 or JSON, a tokenizer.json of another kind, or a special token missing from the vocabulary (the message names the file).</exception>
     public static WordPieceTokenizer Load(string vocabFileOrFolder)
     {
-        string vocabPath = Directory.Exists(vocabFileOrFolder) ? Path.Combine(vocabFileOrFolder, TokenizerFiles.VocabFileName) : vocabFileOrFolder;
-        if (!File.Exists(vocabPath))
-            throw new FileNotFoundException(Directory.Exists(vocabFileOrFolder)
-                ? $"{vocabFileOrFolder}: the folder holds no {TokenizerFiles.VocabFileName}"
-                : $"{vocabFileOrFolder}: no such vocabulary file or folder", vocabPath);
-        string configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(vocabPath))!, TokenizerFiles.ConfigFileName);
+        bool folder = Directory.Exists(vocabFileOrFolder);
+        string vocabPath = folder ? Path.Combine(vocabFileOrFolder, TokenizerFiles.VocabFileName) : vocabFileOrFolder;
+        string jsonPath = folder ? Path.Combine(vocabFileOrFolder, TokenizerFiles.TokenizerJsonFileName) : vocabFileOrFolder;
+        bool fromJson = folder ? !File.Exists(vocabPath) && File.Exists(jsonPath) : Path.GetFileName(vocabFileOrFolder) == TokenizerFiles.TokenizerJsonFileName;
+        string path = fromJson ? jsonPath : vocabPath;
+        if (!File.Exists(path))
+            throw new FileNotFoundException(folder
+                ? $"{vocabFileOrFolder}: the folder holds neither {TokenizerFiles.VocabFileName} nor {TokenizerFiles.TokenizerJsonFileName}"
+                : $"{vocabFileOrFolder}: no such vocabulary file or folder", path);
+        string configPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, TokenizerFiles.ConfigFileName);
         var options = File.Exists(configPath) ? TokenizerFiles.ReadOptions(configPath) : new TokenizerOptions();
-        return new WordPieceTokenizer(TokenizerFiles.ReadVocabulary(vocabPath), options, m => new InvalidDataException($"{vocabPath}: {m}"));
+        string[] tokens;
+        if (fromJson) (tokens, options) = TokenizerFiles.ReadTokenizerJson(path, options);
+        else tokens = TokenizerFiles.ReadVocabulary(path);
+        return new WordPieceTokenizer(tokens, options, m => new InvalidDataException($"{path}: {m}"));
     }
 
     /// <summary>Builds a tokenizer from tokens in id order (a token listed twice maps to its later id, as in HF).</summary>
@@ -158,7 +169,7 @@ public sealed class WordPieceTokenizer
         }
     }
 
-    WordPieceSink Tokenize(string text, bool withOffsets)
+    WordPieceSink Tokenize(ReadOnlySpan<char> text, bool withOffsets)
     {
         var sink = new WordPieceSink(vocabulary, UnkId, specialIds, text.Length, withOffsets);
         basic.Run(text, ref sink);
@@ -264,9 +275,10 @@ public sealed class WordPieceTokenizer
     /// <summary>
     /// Text of a sequence of ids, as HF's <c>decode</c>: tokens joined by spaces, <c>" ##"</c> removed, then (with
     /// <see cref="TokenizerOptions.CleanUpTokenizationSpaces"/>) the space before <c>. ? ! ,</c> and contractions removed.
-    /// Normalization is not undone (lower-casing, accents, spaces around punctuation).
+    /// Normalization is not undone (lower-casing, accents, spaces around punctuation). <see cref="Decode(IEnumerable{int})"/>
+    /// is this with <paramref name="skipSpecialTokens"/> true.
     /// </summary>
-    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = true)
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var tokens = ids.Where(id => !(skipSpecialTokens && specialIdSet.Contains(id))).Select(IdToToken);

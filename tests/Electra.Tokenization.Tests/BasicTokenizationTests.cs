@@ -8,8 +8,21 @@ namespace Electra.Tokenization.Tests;
 /// </summary>
 public class BasicTokenizationTests
 {
-    static int[] Ids(string text, TokenizerOptions? options = null) =>
-        (options is null ? Tiny : WordPieceTokenizer.FromVocabulary(Tiny.Vocabulary, options)).TokenizeToIds(text);
+    /// <summary>
+    /// The word-piece ids of <paramref name="text"/>, after checking that a <see cref="Microsoft.ML.Tokenizers.Tokenizer"/>-typed
+    /// reference gives the same pieces between [CLS] and [SEP] through EncodeToIds, EncodeToTokens and CountTokens.
+    /// </summary>
+    static int[] Ids(string text, TokenizerOptions? options = null)
+    {
+        var tok = options is null ? Tiny : WordPieceTokenizer.FromVocabulary(Tiny.Vocabulary, options);
+        int[] ids = tok.TokenizeToIds(text);
+        Microsoft.ML.Tokenizers.Tokenizer general = tok;
+        int[] withSpecials = [Cls, .. ids, Sep];
+        Assert.Equal(withSpecials, general.EncodeToIds(text));
+        Assert.Equal(withSpecials, general.EncodeToTokens(text, out _).Select(t => t.Id));
+        Assert.Equal(withSpecials.Length, general.CountTokens(text));
+        return ids;
+    }
 
     static int[] Concat(params int[][] parts) => parts.SelectMany(p => p).ToArray();
 

@@ -49,9 +49,9 @@ public static class BiEncoderTrainer
         if (options.RandomInit)
         {
             var config = Pretrained.ReadConfig(modelDir);
-            encoder = new SentenceEncoder(config with { Architectures = null, Id2Label = null, Label2Id = null, ProblemType = null }, ElectraClassifier.LoadTokenizer(modelDir, config), options.Pooling);
+            encoder = new SentenceEncoder(config with { Architectures = null, Id2Label = null, Label2Id = null, ProblemType = null }, ElectraClassifier.LoadTokenizer(modelDir, config), options.Pooling, normalize: true);
         }
-        else (encoder, transfer) = SentenceEncoder.FromPretrained(modelDir, options.Pooling);
+        else (encoder, transfer) = SentenceEncoder.FromPretrained(modelDir, options.Pooling, normalize: true); // trained on cosine, so saved as normalised
         using (encoder)
         {
             if (options.MaxLength > encoder.Config.MaxPositionEmbeddings)

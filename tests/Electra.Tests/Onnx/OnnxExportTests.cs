@@ -25,7 +25,12 @@ public class OnnxExportTests
 
         Assert.Equal(architecture, result.Architecture);
         Assert.Equal(17, result.Opset);
-        Assert.Equal(architecture == "ElectraForQuestionAnswering" ? ["start_logits", "end_logits"] : new[] { "logits" }, result.Outputs);
+        Assert.Equal(architecture switch
+        {
+            "ElectraForQuestionAnswering" => ["start_logits", "end_logits"],
+            "ElectraModel" => ["sentence_embedding"],
+            _ => new[] { "logits" },
+        }, result.Outputs);
         Assert.Contains("config.json", result.CopiedFiles);
         Assert.Contains("vocab.txt", result.CopiedFiles);
         Assert.Equal(File.ReadAllText(Path.Combine(folder, "config.json")), File.ReadAllText(tmp["onnx/config.json"]));
@@ -77,7 +82,7 @@ public class OnnxExportTests
     {
         using var tmp = new TestPaths.TempDir();
         var documented = new[] { "Add", "Cast", "Concat", "Div", "Erf", "Gather", "Gemm", "Identity", "LayerNormalization", "MatMul",
-            "Mul", "Reshape", "Shape", "Slice", "Softmax", "Squeeze", "Sub", "Transpose", "Unsqueeze" };
+            "Mul", "Reshape", "Shape", "Slice", "Softmax", "Squeeze", "Sub", "Transpose", "Unsqueeze", "ReduceSum", "Sqrt", "Max" };
         var used = OnnxExport.Architectures.SelectMany(a => OnnxExport.Export(OnnxHeads.Folder(a, tmp["model-" + a]), tmp["onnx-" + a]).Operators).ToHashSet();
         Assert.Empty(used.Except(documented));
         var model = OnnxExport.Build(OnnxHeads.FixtureDiscriminator);
@@ -110,9 +115,9 @@ public class OnnxExportTests
         Assert.DoesNotContain(Directory.GetFileSystemEntries(tmp["out"]), f => Path.GetFileName(f).Contains(".tmp-"));
 
         Directory.CreateDirectory(tmp["encoder"]);
-        File.WriteAllText(tmp["encoder/config.json"], File.ReadAllText(Path.Combine(OnnxHeads.FixtureDiscriminator, "config.json")).Replace("ElectraForPreTraining", "ElectraModel"));
+        File.WriteAllText(tmp["encoder/config.json"], File.ReadAllText(Path.Combine(OnnxHeads.FixtureDiscriminator, "config.json")).Replace("ElectraForPreTraining", "ElectraForMultipleChoice"));
         var unknown = Assert.Throws<InvalidDataException>(() => OnnxExport.Export(tmp["encoder"], tmp["b"]));
-        Assert.Contains("ElectraModel", unknown.Message);
+        Assert.Contains("ElectraForMultipleChoice", unknown.Message);
     }
 
     [Theory]

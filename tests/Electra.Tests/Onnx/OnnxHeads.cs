@@ -1,6 +1,7 @@
 using Electra.FineTuning;
 using Electra.Interop;
 using Electra.Modeling;
+using Electra.Retrieval;
 using Electra.Tokenization;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -11,7 +12,8 @@ namespace Electra.Tests.Onnx;
 /// <summary>
 /// One HF folder per exportable head, built from the PyTorch fixture (vocab 1024) so the tokenizer fits: the fixture's
 /// discriminator and generator as they are, two fine-tuned classifiers (fixture encoder, head weights scaled up so the
-/// logits are far from 0), and an HF-layout question-answering folder assembled from ElectraModel + a Linear(H, 2).
+/// logits are far from 0), an HF-layout question-answering folder assembled from ElectraModel + a Linear(H, 2), and a
+/// sentence-embedding folder (the fixture's encoder as a normalised mean-pooling bi-encoder).
 /// Each comes with the TorchSharp computation the ONNX graph must reproduce.
 /// </summary>
 static class OnnxHeads
@@ -36,6 +38,12 @@ static class OnnxHeads
         {
             case "ElectraForPreTraining": return FixtureDiscriminator;
             case "ElectraForMaskedLM": return FixtureGenerator;
+            case "ElectraModel":
+            {
+                using var encoder = SentenceEncoder.Load(FixtureDiscriminator, Pooling.Mean, normalize: true);
+                encoder.Save(dir, FixtureDiscriminator);
+                return dir;
+            }
             case "ElectraForQuestionAnswering":
             {
                 torch.manual_seed(7);
@@ -100,6 +108,12 @@ static class OnnxHeads
                 var (start, end) = m.call(ids, mask, types);
                 return new() { ["start_logits"] = Host(start), ["end_logits"] = Host(end) };
             }
+            case "ElectraModel":
+            {
+                using var m = SentenceEncoder.Load(folder);
+                m.eval();
+                return new() { ["sentence_embedding"] = Host(nn.functional.normalize(m.call(ids, mask, types), dim: 1)) };
+            }
             default:
             {
                 using var m = ElectraClassifier.Load(folder);
@@ -110,7 +124,7 @@ static class OnnxHeads
     }
 
     /// <summary>Fresh heads are initialised with σ 0.02; × 25 gives logits of order 1, which a fine-tuned head has.</summary>
-    static void ScaleHead(nn.Module model)
+    public static void ScaleHead(nn.Module model)
     {
         using var noGrad = no_grad();
         foreach (var (name, p) in model.named_parameters())
