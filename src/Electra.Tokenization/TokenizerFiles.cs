@@ -76,6 +76,7 @@ static class TokenizerFiles
         return tokens.Count == 0 ? [] : tokens.Distinct(StringComparer.Ordinal).ToArray(); // [] is the default's instance: options compare equal
     }
 
+    /// <summary>
     /// Reads a <c>tokenizer.json</c> of a WordPiece model: the vocabulary (model vocab and added tokens, by id) and the
     /// options of its <c>BertNormalizer</c>, <c>BertPreTokenizer</c>, post-processor and decoder, over
     /// <paramref name="baseOptions"/> (the <c>tokenizer_config.json</c> beside it, which alone names the mask token).
