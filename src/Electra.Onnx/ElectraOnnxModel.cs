@@ -354,7 +354,7 @@ public sealed class ElectraOnnxModel : IEmbeddingGenerator<string, Embedding<flo
     public float[][] Embed(IReadOnlyList<string> texts)
     {
         Require(OnnxHead.SentenceEmbedding);
-        return Batched(texts, null, TruncationStrategy.LongestFirst, (_, _, rows) => rows[0]).ToArray();
+        return Batched(texts, null, (_, _, rows) => rows[0]).ToArray();
     }
 
     /// <summary>Microsoft.Extensions.AI: <see cref="Embed"/> as embeddings; runs synchronously on the calling thread.</summary>
@@ -398,7 +398,7 @@ public sealed class ElectraOnnxModel : IEmbeddingGenerator<string, Embedding<flo
         Require(OnnxHead.SequenceClassification);
         int relevant = Labels.Count == 1 ? 0 : Labels.ToList().IndexOf("1");
         if (relevant < 0) throw new InvalidOperationException($"{folder}: the labels [{string.Join(", ", Labels)}] have no '1' (relevant), so this is not a cross-encoder");
-        var scores = Batched(Enumerable.Repeat(query, passages.Count).ToList(), passages, TruncationStrategy.LongestFirst,
+        var scores = Batched(Enumerable.Repeat(query, passages.Count).ToList(), passages,
             (_, _, rows) => Labels.Count == 1 ? rows[0][0] : Softmax(rows[0])[relevant]);
         return scores.Select((score, i) => new RankedPassage(i, passages[i], score))
             .OrderByDescending(p => p.Score).ThenBy(p => p.Index).ToList();
