@@ -84,10 +84,10 @@ public class TrainerTests
     {
         using var dir = new TestPaths.TempDir();
         Run(dir["run"], Small with { Steps = 2 });
-        var e = Assert.Throws<InvalidOperationException>(() => Run(dir["run"], Small with { Steps = 2 }));
-        Assert.Contains("--resume", e.Message);
-        e = Assert.Throws<InvalidOperationException>(() => Run(dir["run"], Small with { Steps = 2, Seed = 4 }, resume: true));
-        Assert.Contains("seed: 3 → 4", e.Message);
+        var taken = Assert.Throws<Electra.Interop.OutputFolderException>(() => Run(dir["run"], Small with { Steps = 2 }));
+        Assert.Contains("--resume", taken.Message);
+        var changed = Assert.Throws<InvalidOperationException>(() => Run(dir["run"], Small with { Steps = 2, Seed = 4 }, resume: true));
+        Assert.Contains("seed: 3 → 4", changed.Message);
     }
 
     [Fact]
