@@ -91,7 +91,7 @@ public class CliTests
         (_, stdout, _) = Cli.Run("pretrain", "--help");
         Assert.Matches(@"--preset <tiny\|small\|base\|large> +.*\[default: small\]", stdout);
         Assert.Matches(@"--steps <N> +.*\[default: 1000000\]", stdout);
-        Assert.Matches(@"--out <DIR> \(REQUIRED\)", stdout);
+        Assert.Matches(@"--out <DIR> +run folder: .*\(required unless --print-config\)", stdout);
         (_, stdout, _) = Cli.Run("quickstart", "--help");
         Assert.Matches(@"--preset <tiny\|small\|base\|large> +.*\[default: tiny\]", stdout);
         Assert.Matches(@"--steps <N> +.*\[default: 400\]", stdout);
