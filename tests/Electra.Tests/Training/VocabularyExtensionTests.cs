@@ -1,6 +1,7 @@
 using Electra.Adaptation;
 using Electra.Interop;
 using Electra.Modeling;
+using Electra.Pretraining;
 using Electra.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -96,13 +97,15 @@ public class VocabularyExtensionTests
         Assert.Single(extended.TokenizeToIds("a<dose>b"), id => id == added[^1].Id);
 
         // Any text the new pieces do not occur in tokenizes exactly as before (the fixture's words are w0, w1, …).
-        string[] texts = ["w12 w99 w100 .", "w5 w7, w300! zq"];
-        foreach (string text in texts.Concat(File.ReadAllLines(Path.Combine(TestPaths.Pretrain, "moby-dick.txt")).Take(400)))
+        int compared = 0;
+        foreach (string text in new[] { "w12 w99 w100 .", "w5 w7, w300! zq" }.Concat(File.ReadAllLines(Path.Combine(TestPaths.Pretrain, "moby-dick.txt")).Take(400)))
         {
             var ids = extended.TokenizeToIds(text);
-            if (ids.All(id => id < old.VocabSize)) Assert.Equal(old.TokenizeToIds(text), ids);
+            if (ids.Any(id => id >= old.VocabSize)) continue;
+            Assert.Equal(old.TokenizeToIds(text), ids);
+            compared++;
         }
-        Assert.All(texts, t => Assert.All(extended.TokenizeToIds(t), id => Assert.True(id < old.VocabSize)));
+        Assert.True(compared >= 20, $"only {compared} texts without new pieces were compared");
     }
 
     [Fact]
@@ -166,7 +169,7 @@ public class VocabularyExtensionTests
         using var model = Pretrained.LoadDiscriminator(dir, _ => { });
         model.eval();
         using var noGrad = no_grad();
-        var ids = tensor(new long[] { 2, 100, 205, 317, 411, 530, 642, 777, 901, 1000, 3 }).unsqueeze(0);
+        var ids = tensor(new long[] { 2, 10, 31, 57, 88, 120, 151, 199, 230, 287, 3 }).unsqueeze(0); // below the smallest vocabulary here (300)
         return model.call(ids, ones_like(ids), zeros_like(ids)).data<float>().ToArray();
     }
 
@@ -210,11 +213,12 @@ public class VocabularyExtensionTests
     }
 
     [Theory]
-    [InlineData("shared")]
-    [InlineData("none")]
-    [InlineData("gdes")]
-    public void A_pair_pretrain_wrote_extends_consistently_with_every_embedding_sharing(string sharing)
+    [InlineData(EmbeddingSharing.Shared)]
+    [InlineData(EmbeddingSharing.None)]
+    [InlineData(EmbeddingSharing.Gdes)]
+    public void A_pair_pretrain_wrote_extends_consistently_with_every_embedding_sharing(EmbeddingSharing mode)
     {
+        string sharing = mode.ToString().ToLowerInvariant();
         using var dir = new TestPaths.TempDir();
         string corpus = WriteCorpus(dir["corpus"]);
         string moby = Path.Combine(TestPaths.Pretrain, "moby-dick.txt");
@@ -227,7 +231,7 @@ public class VocabularyExtensionTests
         var old = WordPieceTokenizer.Load(Path.Combine(dir["pair"], "discriminator"));
         var extended = WordPieceTokenizer.Load(Path.Combine(dir["out"], "discriminator"));
         Assert.InRange(extended.VocabSize - old.VocabSize, 1, 12); // up to 12: the pieces a 300-token vocabulary of the domain text has that Moby-Dick's lacks
-        double tolerance = sharing == "gdes" ? 1e-6 : 0; // GDES trains Δ = E_D − E_G and exports E_G + Δ
+        double tolerance = mode == EmbeddingSharing.Gdes ? 1e-6 : 0; // GDES trains Δ = E_D − E_G and exports E_G + Δ
         foreach (string part in new[] { "discriminator", "generator" })
         {
             using nn.Module start = part == "discriminator" ? Pretrained.LoadDiscriminator(Path.Combine(dir["pair"], part)) : Pretrained.LoadGenerator(Path.Combine(dir["pair"], part));
