@@ -1,6 +1,5 @@
 using Electra.Modeling;
 using Electra.Pretraining;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.Bench;

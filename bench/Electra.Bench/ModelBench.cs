@@ -1,6 +1,6 @@
 using Electra.Data;
 using Electra.Modeling;
-using Electra.Native;
+using Electra.Optimization;
 using Electra.Pretraining;
 using Electra.Training;
 using TorchSharp;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Electra.Bench;
+using Electra.IO;
 using Electra.Native;
 using Electra.Training;
 using TorchSharp;
@@ -28,7 +29,7 @@ if (options.PeerConfig is { } peerConfig)
     var preset = options.Presets[0];
     var json = JsonNode.Parse(preset.Discriminator.ToJson())!.AsObject();
     json["gen_frac"] = preset.GeneratorFraction;
-    Electra.Interop.AtomicFile.WriteAllText(peerConfig, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    AtomicFile.WriteAllText(peerConfig, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     return 0;
 }
 
@@ -111,7 +112,7 @@ catch (ArgumentException e)
 if (options.Json is { } path)
 {
     var report = new Dictionary<string, object> { ["machine"] = machine, ["rows"] = rows.Select(r => r.ToJson()).ToList() };
-    Electra.Interop.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+    AtomicFile.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
     Console.WriteLine($"wrote {path}");
 }
 return 0;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Electra.IO;
 
 namespace Electra.Cli;
 
@@ -88,7 +89,7 @@ static class CommandLine
             Console.Error.WriteLine($"see '{command} --help'");
             return 2;
         }
-        catch (Electra.Interop.OutputFolderException e) // an output that would lose a file, or a run another process holds
+        catch (OutputFolderException e) // an output that would lose a file, or a run another process holds
         {
             Console.Error.WriteLine($"{command}: {e.Message}");
             return 2;

@@ -1,8 +1,7 @@
 using System.CommandLine;
 using Electra.Corpora;
-using Electra.Data;
 using Electra.FineTuning;
-using Electra.Interop;
+using Electra.IO;
 
 namespace Electra.Cli;
 

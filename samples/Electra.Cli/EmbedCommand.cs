@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Electra.IO;
 using Electra.Native;
 using Electra.Retrieval;
 
@@ -35,7 +36,7 @@ static class EmbedCommand
         bool normalize = r.GetValue(Normalize);
         int batch = r.GetValue(Batch);
         int maxLength = r.GetValue(MaxLength);
-        Electra.Interop.OutputFolder.CheckFile(output, "--output", (input, "--input"), (model, "--model"));
+        OutputFolder.CheckFile(output, "--output", (input, "--input"), (model, "--model"));
 
         var texts = RetrievalFiles.ReadTexts(input);
         TorchRuntime.EnsureLoaded();
@@ -49,10 +50,10 @@ static class EmbedCommand
     }
 
     /// <summary>The --pooling value, or null when not given.</summary>
-    public static Retrieval.Pooling? PoolingOf(ParseResult r) => r.GetValue(Pooling) switch
+    public static Modeling.Pooling? PoolingOf(ParseResult r) => r.GetValue(Pooling) switch
     {
-        "mean" => Retrieval.Pooling.Mean,
-        "cls" => Retrieval.Pooling.Cls,
+        "mean" => Modeling.Pooling.Mean,
+        "cls" => Modeling.Pooling.Cls,
         _ => null,
     };
 

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Electra.Data;
 using Electra.FineTuning;
-using Electra.Interop;
+using Electra.IO;
 using Electra.Modeling;
 using Electra.Pretraining;
 using Electra.Tokenization;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Electra.FineTuning;
 using Electra.FineTuning.QuestionAnswering;
+using Electra.Modeling;
 using Electra.Native;
 using Electra.Retrieval;
 

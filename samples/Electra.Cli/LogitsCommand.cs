@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Electra.IO;
 using Electra.Interop;
 using Electra.Modeling;
 using Electra.Native;
@@ -131,11 +132,11 @@ static class LogitsCommand
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(Data.Utf8LineReader.ReadAllText(path));
+            root = JsonNode.Parse(Utf8LineReader.ReadAllText(path));
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON ({Data.Utf8LineReader.Quote(e.Message, 300)})");
+            throw new InvalidDataException($"{path}: not valid JSON ({Utf8LineReader.Quote(e.Message, 300)})");
         }
         if (root?["batches"] is not JsonArray batches || batches.Count == 0)
             throw new InvalidDataException($"{path}: expected {{\"batches\": [{{\"input_ids\": [[...]], ...}}]}}");

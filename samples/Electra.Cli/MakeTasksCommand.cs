@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Electra.Data;
-using Electra.Interop;
+using Electra.IO;
 
 namespace Electra.Cli;
 

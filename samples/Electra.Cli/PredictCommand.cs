@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Electra.FineTuning;
-using Electra.Interop;
+using Electra.IO;
 using Electra.Native;
 using Electra.Onnx;
 using Electra.Tokenization;
@@ -33,7 +33,7 @@ static class PredictCommand
         string output = r.GetRequiredValue(Output);
         int batch = r.GetValue(Batch);
         int? maxLength = r.GetValue(MaxLength);
-        Electra.Interop.OutputFolder.CheckFile(output, "--output", (input, "--input"), (modelDir, "--model"));
+        OutputFolder.CheckFile(output, "--output", (input, "--input"), (modelDir, "--model"));
         if (input.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             return QuestionAnsweringCommand.Predict(r, modelDir, input, output, batch, maxLength, r.GetValue(Runtime) == "onnx");
 

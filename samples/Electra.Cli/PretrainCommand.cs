@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Electra.Corpora;
 using Electra.Data;
 using Electra.Distributed;
-using Electra.Interop;
+using Electra.IO;
 using Electra.Modeling;
 using Electra.Pretraining;
 using Electra.Training;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Electra.Distributed;
 using Electra.Modeling;
+using Electra.Optimization;
 using Electra.Pretraining;
 using Electra.Training;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Electra.FineTuning;
 using Electra.FineTuning.QuestionAnswering;
+using Electra.IO;
 using Electra.Interop;
 using Electra.Native;
 using Electra.Onnx;

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
-using Electra.Interop;
+using Electra.FineTuning;
+using Electra.IO;
+using Electra.Modeling;
 using Electra.Native;
 using Electra.Retrieval;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
-using Electra.Data;
-using Electra.Interop;
 using Electra.FineTuning.QuestionAnswering;
+using Electra.IO;
 
 namespace Electra.Cli;
 

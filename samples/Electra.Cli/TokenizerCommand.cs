@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Electra.Data;
-using Electra.Interop;
+using Electra.IO;
 using Electra.Tokenization;
 
 namespace Electra.Cli;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Electra.Interop;
+using Electra.IO;
 using Electra.Training;
 
 namespace Electra.Cli;

@@ -1,5 +1,4 @@
 using Electra.Modeling;
-using Electra.Retrieval;
 using Onnx;
 using static TorchSharp.torch;
 

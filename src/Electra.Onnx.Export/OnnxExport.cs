@@ -1,11 +1,11 @@
 using Electra.FineTuning;
 using Electra.FineTuning.QuestionAnswering;
+using Electra.IO;
 using Electra.Interop;
 using Electra.Modeling;
 using Electra.Retrieval;
 using Google.Protobuf;
 using Onnx;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

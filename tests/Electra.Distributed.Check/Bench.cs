@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Electra.Distributed;
 using Electra.Native;
 using static TorchSharp.torch;
 

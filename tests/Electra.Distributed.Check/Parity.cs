@@ -1,4 +1,3 @@
-using Electra.Distributed;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using Electra.Interop;
 using Electra.Modeling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.Tests;

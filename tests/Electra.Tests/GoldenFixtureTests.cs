@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Electra.Interop;
 using Electra.Pretraining;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.Tests;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Electra.FineTuning;
 using Electra.Interop;
 using Electra.Modeling;
-using TorchSharp;
 using static TorchSharp.torch;
 using static Electra.Tests.GoldenFixtureTests;
 

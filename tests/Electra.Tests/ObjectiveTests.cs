@@ -1,4 +1,5 @@
 using Electra.Modeling;
+using Electra.Optimization;
 using Electra.Pretraining;
 using Electra.Training;
 using TorchSharp;
@@ -108,7 +109,7 @@ public class ObjectiveTests
         using var dir = new TestPaths.TempDir();
         Directory.CreateDirectory(dir["tokenizer"]);
         File.WriteAllLines(Path.Combine(dir["tokenizer"], "vocab.txt"), Enumerable.Range(0, 100).Select(i => $"t{i}"));
-        Interop.PretrainingExport.Save(trained, dir.Path, dir["tokenizer"]);
+        PretrainingExport.Save(trained, dir.Path, dir["tokenizer"]);
         trained.eval();
         using var loaded = Interop.Pretrained.LoadDiscriminator(dir["discriminator"]);
         loaded.eval();

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Electra.FineTuning;
-using Electra.Interop;
+using Electra.IO;
 using Electra.Tests.FineTuning;
 
 namespace Electra.Tests;

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 using Electra.Data;
+using Electra.IO;
 using Electra.Interop;
 using Electra.Modeling;
 using Electra.Tokenization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.Adaptation;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Electra.IO;
 
 namespace Electra.Data;
 

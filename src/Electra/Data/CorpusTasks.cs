@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Electra.Interop;
+using Electra.IO;
 
 namespace Electra.Data;
 

@@ -1,4 +1,4 @@
-using Electra.Data;
+using Electra.IO;
 
 namespace Electra.FineTuning;
 

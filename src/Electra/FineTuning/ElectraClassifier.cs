@@ -1,7 +1,6 @@
 using Electra.Interop;
 using Electra.Modeling;
 using Electra.Tokenization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.FineTuning;

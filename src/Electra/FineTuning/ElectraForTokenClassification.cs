@@ -1,5 +1,4 @@
 using Electra.Modeling;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

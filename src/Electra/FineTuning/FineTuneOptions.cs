@@ -1,3 +1,4 @@
+using Electra.Modeling;
 namespace Electra.FineTuning;
 
 /// <summary>
@@ -48,8 +49,8 @@ public sealed record FineTuneOptions
     /// </summary>
     public double Temperature { get; init; } = 0.05;
 
-    /// <summary>Retrieval tasks only: how the bi-encoder pools token states into a text vector (mean over tokens by default; see <see cref="Retrieval.Pooling"/>).</summary>
-    public Retrieval.Pooling Pooling { get; init; } = Retrieval.Pooling.Mean;
+    /// <summary>Retrieval tasks only: how the bi-encoder pools token states into a text vector (mean over tokens by default; see <see cref="Pooling"/>).</summary>
+    public Pooling Pooling { get; init; } = Pooling.Mean;
 
     /// <summary>Report the running training loss every this many steps (each report is a host sync); 0 reports only at epoch ends.</summary>
     public int LogEvery { get; init; } = 100;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using Electra.IO;
 using Electra.Interop;
-using Electra.Native;
-using Electra.Training;
+using Electra.Optimization;
 using Electra.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Electra.Native;
-using Electra.Training;
+using Electra.Optimization;
 using static TorchSharp.torch;
 
 namespace Electra.FineTuning;

@@ -1,5 +1,5 @@
 using Electra.Modeling;
-using Electra.Training;
+using Electra.Optimization;
 using static TorchSharp.torch;
 
 namespace Electra.FineTuning;

@@ -1,6 +1,6 @@
 using System.Text;
 using Electra.Data;
-using Electra.Interop;
+using Electra.IO;
 
 namespace Electra.FineTuning;
 

@@ -8,7 +8,7 @@ namespace Electra.FineTuning;
 /// </summary>
 [JsonDerivedType(typeof(ClassificationMetrics))]
 [JsonDerivedType(typeof(RegressionMetrics))]
-[JsonDerivedType(typeof(Retrieval.RetrievalMetrics))]
+[JsonDerivedType(typeof(RetrievalMetrics))]
 public abstract record TaskMetrics
 {
     /// <summary>The name of the headline value in <c>results.json</c>, e.g. <c>mcc</c>, <c>macro_f1</c>, <c>pearson</c>.</summary>

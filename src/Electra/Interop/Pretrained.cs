@@ -1,5 +1,5 @@
+using Electra.IO;
 using Electra.Modeling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.Interop;

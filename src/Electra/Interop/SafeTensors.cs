@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using TorchSharp;
+using Electra.IO;
 using static TorchSharp.torch;
 
 namespace Electra.Interop;

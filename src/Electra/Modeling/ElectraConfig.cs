@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Electra.IO;
 
 namespace Electra.Modeling;
 
@@ -142,11 +143,11 @@ public sealed record ElectraConfig
         ElectraConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize<ElectraConfig>(Data.Utf8LineReader.ReadAllText(path), Json);
+            config = JsonSerializer.Deserialize<ElectraConfig>(Utf8LineReader.ReadAllText(path), Json);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not a valid config.json ({Data.Utf8LineReader.Quote(e.Message, 300)})", e);
+            throw new InvalidDataException($"{path}: not a valid config.json ({Utf8LineReader.Quote(e.Message, 300)})", e);
         }
         if (config is null) throw new InvalidDataException($"{path}: empty config.json");
         try

@@ -1,5 +1,4 @@
 using Electra.Modeling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.Pretraining;

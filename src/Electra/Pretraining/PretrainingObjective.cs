@@ -1,5 +1,4 @@
 using Electra.Modeling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.Pretraining;
@@ -41,6 +40,14 @@ public abstract class PretrainingObjective : nn.Module
 
     /// <summary>Whether the objective trains a discriminator (its metrics carry the discriminator's figures).</summary>
     public abstract bool HasDiscriminator { get; }
+
+    /// <summary>
+    /// Loads the models a pre-training run exported under <paramref name="dir"/> (its <c>discriminator/</c>,
+    /// <c>generator/</c>, ... HF folders) into this objective, to continue pre-training (<c>--init-from</c>);
+    /// <paramref name="log"/> hears what the loader notices. Objectives that cannot continue a run throw.
+    /// </summary>
+    public virtual void LoadPretrained(string dir, Action<string>? log = null) =>
+        throw new NotSupportedException($"the {GetType().Name} objective cannot continue from a pre-trained run ({dir})");
 
     /// <summary>
     /// The trained HF models, each with the folder name it is exported under. Lazily made: a model built for the

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Electra.FineTuning;
+using Electra.IO;
 using Electra.Interop;
 using Electra.Native;
 using Electra.Training;

@@ -1,6 +1,5 @@
 using Electra.FineTuning;
 using Electra.Tokenization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.Retrieval;

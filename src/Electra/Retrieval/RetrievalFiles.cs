@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Electra.Data;
-using Electra.Interop;
+using Electra.IO;
 
 namespace Electra.Retrieval;
 

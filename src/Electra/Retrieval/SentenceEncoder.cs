@@ -5,7 +5,6 @@ using Electra.Interop;
 using Electra.Modeling;
 using Electra.Tokenization;
 using Microsoft.Extensions.AI;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.Retrieval;

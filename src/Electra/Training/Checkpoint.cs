@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Electra.Data;
 using Electra.Distributed;
+using Electra.IO;
 using Electra.Interop;
+using Electra.Optimization;
 using Electra.Pretraining;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Electra.IO;
 using TorchSharp;
 
 namespace Electra.Training;
@@ -22,7 +23,7 @@ public sealed class MetricsLog : IDisposable
         if (File.Exists(path))
         {
             var kept = File.ReadLines(path).Where(l => Parse(l) is { } r && r.Step <= resumeStep && resumeStep > 0).ToList();
-            Interop.AtomicFile.WriteAllText(path, kept.Count > 0 ? string.Join("\n", kept) + "\n" : "");
+            AtomicFile.WriteAllText(path, kept.Count > 0 ? string.Join("\n", kept) + "\n" : "");
         }
         writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read)) { AutoFlush = true };
         if (writeEvents) events = torch.utils.tensorboard.SummaryWriter(Path.Combine(dir, RunFolder.Events));

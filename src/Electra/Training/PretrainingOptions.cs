@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Electra.IO;
 using Electra.Modeling;
+using Electra.Optimization;
 using Electra.Pretraining;
 
 namespace Electra.Training;
@@ -232,12 +234,12 @@ public sealed record PretrainingOptions
     {
         try
         {
-            return JsonSerializer.Deserialize<PretrainingOptions>(Data.Utf8LineReader.ReadAllText(path), Json)
+            return JsonSerializer.Deserialize<PretrainingOptions>(Utf8LineReader.ReadAllText(path), Json)
                    ?? throw new InvalidDataException($"{path}: expected a JSON object of pre-training options");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: {Data.Utf8LineReader.Quote(e.Message, 300)}", e);
+            throw new InvalidDataException($"{path}: {Utf8LineReader.Quote(e.Message, 300)}", e);
         }
     }
 

@@ -1,7 +1,7 @@
 using Electra.Adaptation;
 using Electra.Data;
 using Electra.Distributed;
-using Electra.Interop;
+using Electra.IO;
 using Electra.Modeling;
 using Electra.Native;
 using Electra.Tokenization;

@@ -3,6 +3,7 @@ using Electra.Data;
 using Electra.Distributed;
 using Electra.Modeling;
 using Electra.Native;
+using Electra.Optimization;
 using Electra.Pretraining;
 using static TorchSharp.torch;
 

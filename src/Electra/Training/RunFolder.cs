@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Electra.Interop;
+using Electra.IO;
 
 namespace Electra.Training;
 

@@ -1,11 +1,11 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using Electra.Data;
 using Electra.Distributed;
-using Electra.Interop;
+using Electra.IO;
 using Electra.Modeling;
 using Electra.Native;
+using Electra.Optimization;
 using Electra.Pretraining;
 using Electra.Tokenization;
 using TorchSharp;
@@ -219,7 +219,7 @@ public sealed class Trainer
             Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, $"no checkpoint in {checkpoints}: starting from step 0");
         if (state is null && options.InitFrom is not null) // a checkpoint supersedes the weights it started from
         {
-            ((ReplacedTokenDetection)model).LoadPretrained(options.InitFrom, note => Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, note));
+            model.LoadPretrained(options.InitFrom, note => Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, note));
             Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, $"initialised from {options.InitFrom} (discriminator and generator; fresh optimizer)");
         }
         mpi?.BroadcastParameters(model); // every rank starts from rank 0's weights (identical already: same seed, same checkpoint)

@@ -1,5 +1,4 @@
 using Electra.FineTuning;
-using static TorchSharp.torch;
 
 namespace Electra.Tests.FineTuning;
 

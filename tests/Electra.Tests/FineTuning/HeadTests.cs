@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Electra.FineTuning;
 using Electra.Interop;
-using Electra.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
 using Electra.FineTuning;
-using Electra.Modeling;
 
 namespace Electra.Tests.FineTuning;
 

@@ -1,4 +1,3 @@
-using Electra.Data;
 using Electra.FineTuning;
 
 namespace Electra.Tests.FineTuning;

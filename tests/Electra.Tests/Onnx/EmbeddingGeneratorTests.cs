@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Electra.FineTuning;
+using Electra.Modeling;
 using Electra.Onnx;
 using Electra.Onnx.Export;
 using Electra.Retrieval;

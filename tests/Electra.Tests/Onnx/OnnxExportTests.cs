@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
-using Electra.Onnx.Export;
+using Electra.IO;
 using Electra.Onnx;
-using Electra.Interop;
+using Electra.Onnx.Export;
 
 namespace Electra.Tests.Onnx;
 

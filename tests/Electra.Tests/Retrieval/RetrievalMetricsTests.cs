@@ -1,4 +1,4 @@
-using Electra.Retrieval;
+using Electra.FineTuning;
 
 namespace Electra.Tests.Retrieval;
 

@@ -1,4 +1,5 @@
 using Electra.FineTuning;
+using Electra.Modeling;
 using Electra.Retrieval;
 using Electra.Tests.FineTuning;
 using static TorchSharp.torch;

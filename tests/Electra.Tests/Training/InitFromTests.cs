@@ -1,6 +1,5 @@
 using Electra.Interop;
 using Electra.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.Tests.Training;

@@ -1,4 +1,5 @@
 using Electra.Modeling;
+using Electra.Optimization;
 using Electra.Pretraining;
 using Electra.Training;
 

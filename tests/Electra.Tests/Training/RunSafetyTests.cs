@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Electra.IO;
 using Electra.Interop;
 using Electra.Training;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Electra.IO;
 using Electra.Interop;
 using Electra.Modeling;
 using Electra.Training;
@@ -84,7 +85,7 @@ public class TrainerTests
     {
         using var dir = new TestPaths.TempDir();
         Run(dir["run"], Small with { Steps = 2 });
-        var taken = Assert.Throws<Electra.Interop.OutputFolderException>(() => Run(dir["run"], Small with { Steps = 2 }));
+        var taken = Assert.Throws<OutputFolderException>(() => Run(dir["run"], Small with { Steps = 2 }));
         Assert.Contains("--resume", taken.Message);
         var changed = Assert.Throws<InvalidOperationException>(() => Run(dir["run"], Small with { Steps = 2, Seed = 4 }, resume: true));
         Assert.Contains("seed: 3 → 4", changed.Message);

@@ -1,9 +1,6 @@
-using Electra.Adaptation;
 using Electra.Interop;
-using Electra.Modeling;
 using Electra.Pretraining;
 using Electra.Tokenization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.Tests.Training;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Electra.Data;
+using Electra.IO;
 
 namespace Electra.FineTuning.QuestionAnswering;
 
@@ -58,23 +59,23 @@ public static class ClozeTask
         "after", "under", "through", "because", "against", "between", "without", "within",
     };
 
-    /// <summary>The command its output folder's marker names (<see cref="Interop.OutputFolder"/>).</summary>
+    /// <summary>The command its output folder's marker names (<see cref="OutputFolder"/>).</summary>
     public const string Owner = "squad-cloze";
 
     /// <summary>
     /// Reads <paramref name="corpus"/> (files or folders, <see cref="CorpusReader"/>'s formats) and writes
     /// <c>train.json</c>, <c>dev.json</c> and <c>test.json</c> into <paramref name="outputDir"/>, each atomically, under
-    /// the output-folder rule (<see cref="Interop.OutputFolder"/>: a folder of other files is refused before any work; an
+    /// the output-folder rule (<see cref="OutputFolder"/>: a folder of other files is refused before any work; an
     /// earlier <c>squad-cloze</c> output is replaced, files beside it are kept). Returns the number of questions per split.
     /// </summary>
     public static (int Train, int Dev, int Test) Write(IReadOnlyList<string> corpus, string outputDir, ClozeTaskOptions options)
     {
         options.Validate();
-        Interop.OutputFolder.Check(outputDir, Owner, "--out", corpus.Select(c => ((string?)c, "--corpus")).ToArray());
+        OutputFolder.Check(outputDir, Owner, "--out", corpus.Select(c => ((string?)c, "--corpus")).ToArray());
         var names = new[] { "train", "dev", "test" };
         var splits = Build(CorpusReader.ReadDocuments(corpus), options);
         bool v2 = options.Unanswerable > 0;
-        Interop.OutputFolder.Commit(outputDir, Owner, dir =>
+        OutputFolder.Commit(outputDir, Owner, dir =>
         {
             for (int i = 0; i < names.Length; i++)
                 SquadDataset.Write(Path.Combine(dir, names[i] + ".json"), splits[i], v2, title: $"cloze-{names[i]}");

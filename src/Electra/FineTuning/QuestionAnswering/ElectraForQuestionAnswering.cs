@@ -1,6 +1,5 @@
 using Electra.Interop;
 using Electra.Modeling;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

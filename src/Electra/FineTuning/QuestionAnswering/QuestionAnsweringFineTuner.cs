@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Electra.IO;
 using Electra.Interop;
-using Electra.Native;
 using Electra.Tokenization;
-using Electra.Training;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Electra.FineTuning.QuestionAnswering;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Electra.Data;
+using Electra.IO;
 
 namespace Electra.FineTuning.QuestionAnswering;
 
@@ -131,6 +131,6 @@ public sealed record SquadDataset(string Path, IReadOnlyList<SquadExample> Examp
             }),
         });
         var file = new { version = version2 ? "v2.0" : "1.1", data = new[] { new { title, paragraphs } } };
-        Interop.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(file, new JsonSerializerOptions { WriteIndented = false }));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(file, new JsonSerializerOptions { WriteIndented = false }));
     }
 }

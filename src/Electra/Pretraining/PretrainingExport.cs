@@ -1,7 +1,7 @@
-using Electra.Pretraining;
+using Electra.Interop;
 using static TorchSharp.torch;
 
-namespace Electra.Interop;
+namespace Electra.Pretraining;
 
 /// <summary>Writes the models a pre-training objective trained as HF folders (<see cref="PretrainingObjective.ExportModels"/>).</summary>
 public static class PretrainingExport

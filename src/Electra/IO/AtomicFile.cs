@@ -1,4 +1,4 @@
-namespace Electra.Interop;
+namespace Electra.IO;
 
 /// <summary>
 /// Writes that never leave a half-written file or folder behind: everything goes to a temporary name in

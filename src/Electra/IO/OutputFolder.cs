@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Electra.Interop;
+namespace Electra.IO;
 
 /// <summary>
 /// An output folder or file that cannot be written without losing something that is not the command's own: a folder

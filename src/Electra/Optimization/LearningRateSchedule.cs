@@ -1,4 +1,4 @@
-namespace Electra.Training;
+namespace Electra.Optimization;
 
 /// <summary>
 /// google-research/electra's schedule (<c>optimization.create_optimizer</c>): a linear decay from the peak to 0

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Unicode;
 
-namespace Electra.Data;
+namespace Electra.IO;
 
 /// <summary>
 /// Reads a file as UTF-8 lines and names the file and line of a NUL byte or an invalid UTF-8 sequence.

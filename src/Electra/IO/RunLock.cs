@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Electra.Interop;
+namespace Electra.IO;
 
 /// <summary>
 /// Keeps a second process from training into a folder a live run holds: an operating-system lock on

@@ -1,4 +1,4 @@
-namespace Electra.Retrieval;
+namespace Electra.Modeling;
 
 /// <summary>
 /// How token states become one text vector. <see cref="Mean"/> is the default: ELECTRA's discriminator is trained to

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
-using Electra.FineTuning;
 
-namespace Electra.Retrieval;
+namespace Electra.FineTuning;
 
 /// <summary>
 /// Ranking quality of a run against relevance judgments (qrels), averaged over the queries that have at least one

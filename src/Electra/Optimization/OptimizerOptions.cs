@@ -1,4 +1,4 @@
-namespace Electra.Training;
+namespace Electra.Optimization;
 
 /// <summary>
 /// The optimizer google-research/electra uses (<c>optimization.py</c>, <c>AdamWeightDecayOptimizer</c>):

@@ -1,9 +1,8 @@
 using Electra.Modeling;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Electra.Training;
+namespace Electra.Optimization;
 
 /// <summary>Parameters that share a weight decay and a learning-rate multiplier (layer-wise decay in fine-tuning).</summary>
 /// <param name="Name">For logs and checkpoints.</param>
