@@ -91,6 +91,23 @@ static class CliOption
     }
 
     /// <summary>A flag: present or not, takes no value.</summary>
+    /// <summary>
+    /// <paramref name="option"/> under its new name, still answering to <paramref name="oldName"/> for one release;
+    /// <see cref="WarnIfOldName"/> tells a user who typed the old one.
+    /// </summary>
+    public static T Renamed<T>(T option, string oldName) where T : Option
+    {
+        option.Aliases.Add(oldName);
+        return option;
+    }
+
+    /// <summary>Prints a warning when the command line gave <paramref name="option"/> by its <paramref name="oldName"/>.</summary>
+    public static void WarnIfOldName(ParseResult r, Option option, string oldName, string why)
+    {
+        if (r.GetResult(option) is OptionResult { IdentifierToken.Value: var used } && used == oldName)
+            Console.Error.WriteLine($"warning: {oldName} is now {option.Name} ({why}); the old name goes away in the next release");
+    }
+
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
 
     /// <summary>An integer in [<paramref name="min"/>, <paramref name="max"/>].</summary>

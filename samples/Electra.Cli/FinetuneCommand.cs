@@ -26,7 +26,9 @@ static class FinetuneCommand
     static readonly Option<int> Batch = CliOption.Int("--batch", Defaults.BatchSize, "training examples per step", min: 1);
     static readonly Option<int> MaxLength = CliOption.Int("--max-length", Defaults.MaxLength, "tokens per example, longer ones truncated (SQuAD: the window, default 512 capped at the model's positions)", min: 3);
     static readonly Option<int?> MaxTrain = CliOption.OptionalInt("--max-train", "use at most N training examples (default: all)", min: 1);
-    static readonly Option<double> Temperature = CliOption.Number("--temperature", Defaults.Temperature, "retrieval tasks: temperature of the in-batch contrastive loss");
+    static readonly Option<double> Temperature = CliOption.Renamed(
+        CliOption.Number("--contrastive-temperature", Defaults.Temperature, "retrieval tasks: temperature τ of the in-batch contrastive loss (formerly --temperature)"), OldTemperatureName);
+    const string OldTemperatureName = "--temperature";
 
     public static Command Create()
     {
@@ -42,6 +44,7 @@ static class FinetuneCommand
         string task = r.GetRequiredValue(Task);
         string output = r.GetRequiredValue(Out);
         string init = r.GetRequiredValue(Init);
+        CliOption.WarnIfOldName(r, Temperature, OldTemperatureName, "pretrain's --temperature is the generator's sampling temperature, a different thing");
         var options = new FineTuneOptions
         {
             Epochs = r.GetValue(Epochs),

@@ -96,6 +96,8 @@ public class CliTests
         Assert.Matches(@"--preset <tiny\|small\|base\|large> +.*\[default: tiny\]", stdout);
         Assert.Matches(@"--steps <N> +.*\[default: 400\]", stdout);
         Assert.Matches(@"--out <DIR> +.*\[default: runs/quickstart\]", stdout);
+        (_, stdout, _) = Cli.Run("finetune", "--help");
+        Assert.Matches(@"--contrastive-temperature\b.*<X> +retrieval tasks: temperature", stdout); // renamed; --temperature is pretrain's sampling temperature
 
         (code, _, stderr) = Cli.Run();
         Assert.Equal(2, code); // a bare `electra` is a usage error that shows the help

@@ -38,9 +38,11 @@ public class RetrievalCliTests
         Assert.Equal("query\tpositive", File.ReadLines(Path.Combine(tasks, "sentence-pairs/train.tsv")).First());
         Assert.Equal(31, File.ReadAllLines(Path.Combine(tasks, "sentence-pairs/train.tsv")).Length); // 70 − 20 − 20 pairs + header
 
-        (_, stdout, _) = Ok("finetune", "--model", Discriminator, "--task", Path.Combine(tasks, "sentence-pairs"), "--out", dir["bi"],
+        // finetune's --temperature was renamed --contrastive-temperature: the old name still works, with a warning.
+        (_, stdout, var stderr) = Ok("finetune", "--model", Discriminator, "--task", Path.Combine(tasks, "sentence-pairs"), "--out", dir["bi"],
             "--epochs", "1", "--batch", "8", "--max-length", "64", "--temperature", "0.1");
         Assert.Contains("dev  MRR@10 ", stdout);
+        Assert.Contains("warning: --temperature is now --contrastive-temperature", stderr);
         Assert.True(File.Exists(dir["bi/1_Pooling/config.json"]));
 
         string search = Path.Combine(tasks, "sentence-search");
