@@ -22,6 +22,9 @@ public sealed class BadInputs : IDisposable
             File.Copy(dir[task.Replace("-task", ".tsv")], Path.Combine(dir[task], "train.tsv"), overwrite: true);
         }
         SyntheticTasks.Sequence(dir["task"], train: 8, dev: 4);
+        Directory.CreateDirectory(dir["regression-task"]); // decimal labels and one word: not a 5-class task
+        File.WriteAllLines(dir["regression-task/train.tsv"], ["text\tlabel", "w100 w101\t0.5", "w102\t1.5", "w103\thigh", "w104 w105\t2.0", "w106\t3.5"]);
+        File.WriteAllLines(dir["regression-task/dev.tsv"], ["text\tlabel", "w100\t0.5", "w101\t1.5"]);
         InputValidationTests.HugeModel(dir["huge"]);
     }
 
@@ -59,6 +62,7 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
         { "export-onnx huge config", 1, "{huge}/config.json: this model needs about", ["export-onnx", "--model", "{huge}", "--out", "{out}"] },
         { "finetune binary train.tsv", 1, "{binary-task}/train.tsv:2: invalid UTF-8", ["finetune", "--model", "@fixture/discriminator", "--task", "{binary-task}", "--out", "{out}"] },
         { "finetune empty train.tsv", 1, "{empty-task}/train.tsv", ["finetune", "--model", "@fixture/discriminator", "--task", "{empty-task}", "--out", "{out}"] },
+        { "finetune regression label high", 1, "{regression-task}/train.tsv:4: label 'high' is not a number", ["finetune", "--model", "@fixture/discriminator", "--task", "{regression-task}", "--out", "{out}"] },
         { "finetune huge config", 1, "{huge}/config.json: this model needs about", ["finetune", "--model", "{huge}", "--task", "{task}", "--out", "{out}"] },
         { "finetune max length beyond positions", 2, "--max-length 4096 exceeds the model's max_position_embeddings 128", ["finetune", "--model", "@fixture/discriminator", "--task", "{task}", "--out", "{out}", "--max-length", "4096"] },
         { "predict binary tsv", 1, "{binary.tsv}:2: invalid UTF-8", ["predict", "--model", "@fixture/discriminator", "--input", "{binary.tsv}", "--output", "{out}"] },
@@ -98,18 +102,23 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
     }
 
     [Fact]
-    public void Runtime_onnx_on_an_hf_folder_and_token_types_out_of_range_on_onnx_runtime_name_what_to_do()
+    public void Runtime_onnx_on_an_hf_folder_names_the_export_command_that_works()
     {
         using var dir = new TestPaths.TempDir();
         var (code, _, stderr) = Cli.Run("logits", "--runtime", "onnx", "--discriminator", Fixture("discriminator"), "--input", inputs["types7.json"], "--output", dir["out.json"]);
         Assert.Equal(1, code);
         string export = Fixture("discriminator") + "-onnx";
         Assert.Contains($"export it with `electra export-onnx --model {Fixture("discriminator")} --out {export}` and pass {export}", stderr);
+    }
 
-        (code, _, stderr) = Cli.Run("export-onnx", "--model", Fixture("discriminator"), "--out", dir["onnx"]);
+    [Fact]
+    public void Token_types_out_of_range_on_onnx_runtime_are_named_without_a_crash()
+    {
+        using var dir = new TestPaths.TempDir();
+        var (code, _, stderr) = Cli.Run("export-onnx", "--model", Fixture("discriminator"), "--out", dir["onnx"]);
         Assert.True(code == 0, stderr);
         (code, _, stderr) = Cli.Run("logits", "--runtime", "onnx", "--discriminator", dir["onnx"], "--input", inputs["types7.json"], "--output", dir["out.json"]);
-        Assert.Equal(1, code);
+        Assert.True(code == 1, $"exit {code}, expected 1\n{stderr}");
         Assert.Contains($"{inputs["types7.json"]}: batches[0].token_type_ids holds 7, outside the segment types (type_vocab_size) [0, 2)", stderr);
         Assert.DoesNotContain("   at ", stderr);
     }
