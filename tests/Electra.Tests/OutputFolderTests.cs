@@ -95,11 +95,15 @@ public class OutputFolderTests
         new[] { "tokenizer", "train", "--corpus", Corpus, "--vocab-size", "200", "--out" },
         new[] { "make-tasks", "--corpus", Corpus, "--passages", "120", "--queries", "10", "--dev", "10", "--overlap-pairs", "30", "--out" },
         new[] { "squad-cloze", "--corpus", Corpus, "--train", "10", "--dev", "5", "--test", "5", "--out" },
+        new[] { "data", "--corpus", Corpus, "--tokenizer", TestPaths.Fixture, "--seq", "32", "--out" },
+        new[] { "vocab", "extend", "--init-from", TestPaths.Fixture, "--corpus", Corpus, "--extend-vocab", "20", "--out" },
+        new[] { "experiment", "--corpus", Corpus, "--tasks", Path.Combine(TestPaths.Tasks, "brown-genre"), "--budget-flops", "3e9", "--seeds", "1", "--batch", "8", "--seq", "32",
+            "--vocab-size", "300", "--epochs", "1", "--max-train", "16", "--threads", "1", "--out" },
     };
 
     [Theory]
     [MemberData(nameof(FolderCommands))]
-    public void Tokenizer_train_make_tasks_and_squad_cloze_refuse_the_users_files_and_replace_only_their_own(string[] command)
+    public void Commands_that_write_a_folder_refuse_the_users_files_and_replace_only_their_own(string[] command)
     {
         using var dir = new TestPaths.TempDir();
         string name = command[1].StartsWith('-') ? command[0] : $"{command[0]}-{command[1]}";
@@ -121,6 +125,32 @@ public class OutputFolderTests
         Assert.True(code == 0, $"{name} again: {stderr}");
         Assert.Equal("keep", File.ReadAllText(Path.Combine(own, "notes.md")));
         Assert.Equal(before, Listing(own));
+    }
+
+    [Fact]
+    public void Data_overwrite_writes_beside_the_users_files_but_never_into_another_commands_folder_or_an_input()
+    {
+        using var dir = new TestPaths.TempDir();
+        string[] data = ["data", "--corpus", Corpus, "--tokenizer", TestPaths.Fixture, "--seq", "32", "--overwrite", "--out"];
+        Directory.CreateDirectory(dir["mine"]);
+        File.WriteAllText(dir["mine/notes.md"], "mine");
+        var (code, _, stderr) = Cli.Run([.. data, dir["mine"]]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal("mine", File.ReadAllText(dir["mine/notes.md"]));
+        Assert.True(File.Exists(Path.Combine(dir["mine"], "dataset.json")));
+
+        (code, _, stderr) = Cli.Run("tokenizer", "train", "--corpus", Corpus, "--vocab-size", "200", "--out", dir["tok"]);
+        Assert.True(code == 0, stderr);
+        var tokenizerFiles = Listing(dir["tok"]);
+        (code, _, stderr) = Cli.Run([.. data, dir["tok"]]);
+        Assert.Equal(2, code);
+        Assert.Contains("was written by `electra tokenizer train`", stderr);
+        Assert.Equal(tokenizerFiles, Listing(dir["tok"]));
+
+        (code, _, stderr) = Cli.Run(["data", "--corpus", Corpus, "--tokenizer", dir["tok"], "--overwrite", "--out", dir["tok"]]);
+        Assert.Equal(2, code);
+        Assert.Contains("is the --tokenizer folder", stderr);
+        Assert.Equal(tokenizerFiles, Listing(dir["tok"]));
     }
 
     [Fact]
