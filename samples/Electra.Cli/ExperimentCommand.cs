@@ -83,6 +83,7 @@ static class ExperimentCommand
             pipeline.Validate(pretrain);
         });
         if (corpus.Count > 0) CorpusReader.ListFiles(corpus); // a missing file fails here (exit 1, named)
+        foreach (string task in taskDirs) FineTuningTask.Load(task); // a bad task fails here (named), not after both pre-training runs
         OutputFolder.Check(output, Owner, "--out", [.. CorpusCommand.Inputs(corpus), .. taskDirs.Select(t => ((string?)t, "--tasks"))]);
         corpus = CorpusCommand.OrDefault(corpus, Console.Out);
         OutputFolder.RemoveOwn(output, Entries); // an earlier experiment's; files put beside it stay

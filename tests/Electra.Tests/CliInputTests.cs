@@ -26,6 +26,10 @@ public sealed class BadInputs : IDisposable
         File.WriteAllLines(dir["regression-task/train.tsv"], ["text\tlabel", "w100 w101\t0.5", "w102\t1.5", "w103\thigh", "w104 w105\t2.0", "w106\t3.5"]);
         File.WriteAllLines(dir["regression-task/dev.tsv"], ["text\tlabel", "w100\t0.5", "w101\t1.5"]);
         InputValidationTests.HugeModel(dir["huge"]);
+        InputValidationTests.ModelWithConfig(dir["binary-model"], _ => { }); // a model folder whose config.json is binary
+        File.WriteAllBytes(dir["binary-model/config.json"], InputValidationTests.BinaryBytes());
+        Directory.CreateDirectory(dir["binary-vocab"]); // a tokenizer folder whose vocab.txt is binary
+        File.WriteAllBytes(dir["binary-vocab/vocab.txt"], InputValidationTests.BinaryBytes());
     }
 
     /// <summary>A path in the inputs' folder (new names are where a case writes).</summary>
@@ -79,6 +83,24 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
         { "search empty queries", 1, "{empty.tsv}: no queries", ["search", "--model", "@fixture/discriminator", "--index", "{docs.jsonl}", "--queries", "{empty.tsv}", "--output", "{out}"] },
         { "squad-cloze binary corpus", 1, "{binary.txt}:", ["squad-cloze", "--corpus", "{binary.txt}", "--out", "{out}"] },
         { "make-tasks binary corpus", 1, "{binary.txt}:", ["make-tasks", "--corpus", "{binary.txt}", "--out", "{out}"] },
+        { "pretrain binary tokenizer vocab", 1, "{binary-vocab}/vocab.txt", ["pretrain", "--corpus", "{texts.txt}", "--tokenizer", "{binary-vocab}", "--out", "{out}", "--steps", "2"] },
+        { "pretrain binary add-tokens", 2, "--add-tokens {binary.txt}:1:", ["pretrain", "--corpus", "{texts.txt}", "--init-from", "@fixture", "--add-tokens", "{binary.txt}", "--out", "{out}", "--steps", "2"] },
+        { "data binary tokenizer vocab", 1, "{binary-vocab}/vocab.txt", ["data", "--corpus", "{texts.txt}", "--tokenizer", "{binary-vocab}", "--out", "{out}"] },
+        { "data empty corpus", 1, "{empty.txt}", ["data", "--corpus", "{empty.txt}", "--tokenizer", "@fixture", "--out", "{out}"] },
+        { "tokenizer train empty corpus", 1, "{empty.txt}", ["tokenizer", "train", "--corpus", "{empty.txt}", "--vocab-size", "100", "--out", "{out}"] },
+        { "logits binary generator config", 1, "{binary-model}/config.json", ["logits", "--generator", "{binary-model}", "--input", "{types7.json}", "--output", "{out}"] },
+        { "finetune binary model config", 1, "{binary-model}/config.json", ["finetune", "--model", "{binary-model}", "--task", "{task}", "--out", "{out}"] },
+        { "predict binary model config", 1, "{binary-model}/config.json", ["predict", "--model", "{binary-model}", "--input", "{task}/dev.tsv", "--output", "{out}"] },
+        { "embed binary model config", 1, "{binary-model}/config.json", ["embed", "--model", "{binary-model}", "--input", "{texts.txt}", "--output", "{out}"] },
+        { "export-onnx binary model config", 1, "{binary-model}/config.json", ["export-onnx", "--model", "{binary-model}", "--out", "{out}"] },
+        { "search binary qrels", 1, "{binary.tsv}", ["search", "--model", "@fixture/discriminator", "--index", "{docs.jsonl}", "--queries", "{queries.tsv}", "--qrels", "{binary.tsv}", "--output", "{out}"] },
+        { "search binary rerank config", 1, "{binary-model}/config.json", ["search", "--model", "@fixture/discriminator", "--index", "{docs.jsonl}", "--queries", "{queries.tsv}", "--rerank", "{binary-model}", "--output", "{out}"] },
+        { "vocab extend binary corpus", 1, "{binary.txt}", ["vocab", "extend", "--init-from", "@fixture", "--corpus", "{binary.txt}", "--extend-vocab", "5", "--out", "{out}"] },
+        { "vocab extend binary add-tokens", 2, "--add-tokens {binary.txt}:1:", ["vocab", "extend", "--init-from", "@fixture", "--corpus", "{texts.txt}", "--add-tokens", "{binary.txt}", "--out", "{out}"] },
+        { "vocab extend steps out of range", 2, "--extend-vocab", ["vocab", "extend", "--init-from", "@fixture", "--corpus", "{texts.txt}", "--extend-vocab", "-1", "--out", "{out}"] },
+        { "experiment binary corpus", 1, "{binary.txt}", ["experiment", "--corpus", "{binary.txt}", "--tasks", "{task}", "--out", "{out}"] },
+        { "experiment binary task", 1, "{binary-task}/train.tsv:2: invalid UTF-8", ["experiment", "--corpus", "{texts.txt}", "--tasks", "{binary-task}", "--out", "{out}"] },
+        { "experiment empty task", 1, "{empty-task}/train.tsv", ["experiment", "--corpus", "{texts.txt}", "--tasks", "{empty-task}", "--out", "{out}"] },
         { "corpus task binary corpus", 1, "{binary.txt}:", ["corpus", "task", "--corpus", "{binary.txt}", "{texts.txt}", "--out", "{out}"] },
     };
 
