@@ -35,7 +35,7 @@ static class ExperimentCommand
 
     static readonly Option<string[]> Corpus = CliOption.Many("--corpus", "pre-training text or .jsonl files, or folders of them (default: the public-domain corpus)", valueName: "PATH");
     static readonly Option<string[]> Tasks = CliOption.Many("--tasks", "task folders, or folders of task folders (train/dev[/test].tsv or .conll)", required: true, valueName: "DIR");
-    static readonly Option<string> Out = CliOption.OutputFolder("--out", "new or empty folder for both runs, the fine-tuned scores and results.json/.md", required: true);
+    static readonly Option<string> Out = CliOption.OutputFolder("--out", "folder for both runs, the fine-tuned scores and results.json/.md (new, empty, or an earlier experiment's, which is replaced)", required: true);
     static readonly Option<double?> BudgetMinutes = CliOption.OptionalNumber("--budget-minutes", "ELECTRA pre-training wall time on this machine (calibrated); MLM gets the same FLOPs");
     static readonly Option<double?> BudgetFlops = CliOption.OptionalNumber("--budget-flops", "training FLOPs for each objective (default: 5e13 when no --budget-minutes)");
     static readonly Option<int> Seeds = CliOption.Int("--seeds", 3, "fine-tuning seeds per task and model", min: 1);
@@ -58,6 +58,11 @@ static class ExperimentCommand
         return command;
     }
 
+    const string Owner = "experiment";
+
+    /// <summary>What an experiment writes into --out (<see cref="OutputFolder"/>: a re-run replaces these, nothing else).</summary>
+    static readonly string[] Entries = ["tokenizer", "electra", "mlm", "results.json", "results.md"];
+
     static int Run(ParseResult parse)
     {
         IReadOnlyList<string> corpus = parse.GetValue(Corpus) ?? [];
@@ -77,10 +82,12 @@ static class ExperimentCommand
             pretrain.Validate(); // before any output is written: a bad --preset, --lr, --generator-fraction or --seq fails here, not after the tokenizer
             pipeline.Validate(pretrain);
         });
-        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
-            throw new UsageException($"{output} is not empty; choose a new --out");
         if (corpus.Count > 0) CorpusReader.ListFiles(corpus); // a missing file fails here (exit 1, named)
+        foreach (string task in taskDirs) FineTuningTask.Load(task); // a bad task fails here (named), not after both pre-training runs
+        OutputFolder.Check(output, Owner, "--out", [.. CorpusCommand.Inputs(corpus), .. taskDirs.Select(t => ((string?)t, "--tasks"))]);
         corpus = CorpusCommand.OrDefault(corpus, Console.Out);
+        OutputFolder.RemoveOwn(output, Entries); // an earlier experiment's; files put beside it stay
+        OutputFolder.Claim(output, Owner, Entries, overwrite: true);
 
         // One tokenizer for both objectives, so their datasets hold the same token ids.
         string tokenizerDir = Path.Combine(output, "tokenizer");

@@ -68,19 +68,10 @@ static class FinetuneCommand
         if (!Given(r, MaxLength)) options = options with { MaxLength = Math.Min(options.MaxLength, positions) };
         else if (options.MaxLength > positions) throw new UsageException($"--max-length {options.MaxLength} exceeds the model's max_position_embeddings {positions} ({model})");
         Console.WriteLine($"fine-tuning {model} ({init} init) on {task}");
-        using var stop = new StopSignal($"fine-tuning stops at the end of this step; nothing is written to {output}");
-        FineTuneResult result;
-        try
-        {
-            result = BiEncoderTrainer.IsRetrievalTask(task)
-                ? BiEncoderTrainer.Run(model, task, options, output, new ConsoleProgress(), stop.Token)
-                : FineTuner.Run(model, task, options, output, new ConsoleProgress(), stop.Token);
-        }
-        catch (OperationCanceledException) when (stop.Signal is not null)
-        {
-            Console.Error.WriteLine($"stopped by {stop.Signal}; {output} was not written (run the command again to fine-tune)");
-            return StopSignal.ExitCode;
-        }
+        var result = StopSignal.FineTune(output, stop => BiEncoderTrainer.IsRetrievalTask(task)
+            ? BiEncoderTrainer.Run(model, task, options, output, new ConsoleProgress(), stop)
+            : FineTuner.Run(model, task, options, output, new ConsoleProgress(), stop));
+        if (result is null) return StopSignal.ExitCode;
         if (result.Transfer is not null) Console.WriteLine($"weights {result.Transfer}");
         Console.WriteLine($"best epoch {result.BestEpoch} of {result.Epochs.Count} ({result.TrainExamples} training examples, {result.Seconds:F1} s)");
         Console.WriteLine($"dev  {result.Dev}");

@@ -56,7 +56,8 @@ static class QuestionAnsweringCommand
         });
 
         Console.WriteLine($"fine-tuning {model} ({init} init) for question answering on {task}");
-        var result = QuestionAnsweringFineTuner.Run(model, task, recipe, options, output, new ConsoleProgress(options.MaxQueryLength));
+        var result = StopSignal.FineTune(output, stop => QuestionAnsweringFineTuner.Run(model, task, recipe, options, output, new ConsoleProgress(options.MaxQueryLength), stop));
+        if (result is null) return StopSignal.ExitCode;
         if (result.Transfer is not null) Console.WriteLine($"weights {result.Transfer}");
         Console.WriteLine($"best epoch {result.BestEpoch} of {result.Epochs.Count} ({result.TrainExamples} training questions in {result.TrainWindows} windows, {result.Seconds:F1} s)");
         Console.WriteLine($"dev  {result.Dev}");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Electra.Adaptation;
+using Electra.Interop;
 using Electra.Training;
 
 namespace Electra.Cli;
@@ -10,6 +11,7 @@ namespace Electra.Cli;
 /// </summary>
 static class VocabCommand
 {
+    const string Owner = "vocab extend";
     static readonly Option<string> InitFrom = CliOption.Text("--init-from",
         "the pair to extend: DIR/discriminator and DIR/generator (HF folders, any hub layout), tokenizer from DIR", required: true, valueName: "DIR");
     static readonly Option<string[]> Corpus = CliOption.Many("--corpus",
@@ -36,11 +38,12 @@ static class VocabCommand
             if (!options.ExtendsVocabulary) throw new ArgumentException("nothing to add: give --extend-vocab N (N > 0) or --add-tokens FILE");
             new PipelineOptions { TokenizerDir = tokenizerDir }.Validate(options);
         });
-        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
-            throw new UsageException($"--out {output} is not empty: give a new folder (nothing is overwritten)");
-        var extended = PairVocabulary.Extend(initFrom, tokenizerDir, r.GetRequiredValue(Corpus), options.ExtendVocab, options.AddTokens, output,
-            new SynchronousProgress<string>(Console.WriteLine));
-        Console.WriteLine($"wrote {Path.Combine(output, "discriminator")} and {Path.Combine(output, "generator")} (vocab_size {extended.VocabSize}); " +
+        var corpus = r.GetRequiredValue(Corpus);
+        OutputFolder.Check(output, Owner, "--out", [(initFrom, "--init-from"), (tokenizerDir, "--tokenizer"), (options.AddTokens, "--add-tokens"), .. CorpusCommand.Inputs(corpus)]);
+        ExtendedPair? extended = null;
+        OutputFolder.Commit(output, Owner, staging => extended = PairVocabulary.Extend(initFrom, tokenizerDir, corpus, options.ExtendVocab, options.AddTokens, staging,
+            new SynchronousProgress<string>(line => Console.WriteLine(line.Replace(staging, output, StringComparison.Ordinal)))));
+        Console.WriteLine($"wrote {Path.Combine(output, "discriminator")} and {Path.Combine(output, "generator")} (vocab_size {extended!.VocabSize}); " +
                           $"the new tokens with their old pieces: {Path.Combine(output, PairVocabulary.AddedTokensFileName)}");
         return 0;
     }

@@ -22,7 +22,14 @@ public sealed class BadInputs : IDisposable
             File.Copy(dir[task.Replace("-task", ".tsv")], Path.Combine(dir[task], "train.tsv"), overwrite: true);
         }
         SyntheticTasks.Sequence(dir["task"], train: 8, dev: 4);
+        Directory.CreateDirectory(dir["regression-task"]); // decimal labels and one word: not a 5-class task
+        File.WriteAllLines(dir["regression-task/train.tsv"], ["text\tlabel", "w100 w101\t0.5", "w102\t1.5", "w103\thigh", "w104 w105\t2.0", "w106\t3.5"]);
+        File.WriteAllLines(dir["regression-task/dev.tsv"], ["text\tlabel", "w100\t0.5", "w101\t1.5"]);
         InputValidationTests.HugeModel(dir["huge"]);
+        InputValidationTests.ModelWithConfig(dir["binary-model"], _ => { }); // a model folder whose config.json is binary
+        File.WriteAllBytes(dir["binary-model/config.json"], InputValidationTests.BinaryBytes());
+        Directory.CreateDirectory(dir["binary-vocab"]); // a tokenizer folder whose vocab.txt is binary
+        File.WriteAllBytes(dir["binary-vocab/vocab.txt"], InputValidationTests.BinaryBytes());
     }
 
     /// <summary>A path in the inputs' folder (new names are where a case writes).</summary>
@@ -59,6 +66,7 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
         { "export-onnx huge config", 1, "{huge}/config.json: this model needs about", ["export-onnx", "--model", "{huge}", "--out", "{out}"] },
         { "finetune binary train.tsv", 1, "{binary-task}/train.tsv:2: invalid UTF-8", ["finetune", "--model", "@fixture/discriminator", "--task", "{binary-task}", "--out", "{out}"] },
         { "finetune empty train.tsv", 1, "{empty-task}/train.tsv", ["finetune", "--model", "@fixture/discriminator", "--task", "{empty-task}", "--out", "{out}"] },
+        { "finetune regression label high", 1, "{regression-task}/train.tsv:4: label 'high' is not a number", ["finetune", "--model", "@fixture/discriminator", "--task", "{regression-task}", "--out", "{out}"] },
         { "finetune huge config", 1, "{huge}/config.json: this model needs about", ["finetune", "--model", "{huge}", "--task", "{task}", "--out", "{out}"] },
         { "finetune max length beyond positions", 2, "--max-length 4096 exceeds the model's max_position_embeddings 128", ["finetune", "--model", "@fixture/discriminator", "--task", "{task}", "--out", "{out}", "--max-length", "4096"] },
         { "predict binary tsv", 1, "{binary.tsv}:2: invalid UTF-8", ["predict", "--model", "@fixture/discriminator", "--input", "{binary.tsv}", "--output", "{out}"] },
@@ -75,6 +83,24 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
         { "search empty queries", 1, "{empty.tsv}: no queries", ["search", "--model", "@fixture/discriminator", "--index", "{docs.jsonl}", "--queries", "{empty.tsv}", "--output", "{out}"] },
         { "squad-cloze binary corpus", 1, "{binary.txt}:", ["squad-cloze", "--corpus", "{binary.txt}", "--out", "{out}"] },
         { "make-tasks binary corpus", 1, "{binary.txt}:", ["make-tasks", "--corpus", "{binary.txt}", "--out", "{out}"] },
+        { "pretrain binary tokenizer vocab", 1, "{binary-vocab}/vocab.txt", ["pretrain", "--corpus", "{texts.txt}", "--tokenizer", "{binary-vocab}", "--out", "{out}", "--steps", "2"] },
+        { "pretrain binary add-tokens", 2, "--add-tokens {binary.txt}:1:", ["pretrain", "--corpus", "{texts.txt}", "--init-from", "@fixture", "--add-tokens", "{binary.txt}", "--out", "{out}", "--steps", "2"] },
+        { "data binary tokenizer vocab", 1, "{binary-vocab}/vocab.txt", ["data", "--corpus", "{texts.txt}", "--tokenizer", "{binary-vocab}", "--out", "{out}"] },
+        { "data empty corpus", 1, "{empty.txt}", ["data", "--corpus", "{empty.txt}", "--tokenizer", "@fixture", "--out", "{out}"] },
+        { "tokenizer train empty corpus", 1, "{empty.txt}", ["tokenizer", "train", "--corpus", "{empty.txt}", "--vocab-size", "100", "--out", "{out}"] },
+        { "logits binary generator config", 1, "{binary-model}/config.json", ["logits", "--generator", "{binary-model}", "--input", "{types7.json}", "--output", "{out}"] },
+        { "finetune binary model config", 1, "{binary-model}/config.json", ["finetune", "--model", "{binary-model}", "--task", "{task}", "--out", "{out}"] },
+        { "predict binary model config", 1, "{binary-model}/config.json", ["predict", "--model", "{binary-model}", "--input", "{task}/dev.tsv", "--output", "{out}"] },
+        { "embed binary model config", 1, "{binary-model}/config.json", ["embed", "--model", "{binary-model}", "--input", "{texts.txt}", "--output", "{out}"] },
+        { "export-onnx binary model config", 1, "{binary-model}/config.json", ["export-onnx", "--model", "{binary-model}", "--out", "{out}"] },
+        { "search binary qrels", 1, "{binary.tsv}", ["search", "--model", "@fixture/discriminator", "--index", "{docs.jsonl}", "--queries", "{queries.tsv}", "--qrels", "{binary.tsv}", "--output", "{out}"] },
+        { "search binary rerank config", 1, "{binary-model}/config.json", ["search", "--model", "@fixture/discriminator", "--index", "{docs.jsonl}", "--queries", "{queries.tsv}", "--rerank", "{binary-model}", "--output", "{out}"] },
+        { "vocab extend binary corpus", 1, "{binary.txt}", ["vocab", "extend", "--init-from", "@fixture", "--corpus", "{binary.txt}", "--extend-vocab", "5", "--out", "{out}"] },
+        { "vocab extend binary add-tokens", 2, "--add-tokens {binary.txt}:1:", ["vocab", "extend", "--init-from", "@fixture", "--corpus", "{texts.txt}", "--add-tokens", "{binary.txt}", "--out", "{out}"] },
+        { "vocab extend steps out of range", 2, "--extend-vocab", ["vocab", "extend", "--init-from", "@fixture", "--corpus", "{texts.txt}", "--extend-vocab", "-1", "--out", "{out}"] },
+        { "experiment binary corpus", 1, "{binary.txt}", ["experiment", "--corpus", "{binary.txt}", "--tasks", "{task}", "--out", "{out}"] },
+        { "experiment binary task", 1, "{binary-task}/train.tsv:2: invalid UTF-8", ["experiment", "--corpus", "{texts.txt}", "--tasks", "{binary-task}", "--out", "{out}"] },
+        { "experiment empty task", 1, "{empty-task}/train.tsv", ["experiment", "--corpus", "{texts.txt}", "--tasks", "{empty-task}", "--out", "{out}"] },
         { "corpus task binary corpus", 1, "{binary.txt}:", ["corpus", "task", "--corpus", "{binary.txt}", "{texts.txt}", "--out", "{out}"] },
     };
 
@@ -98,18 +124,23 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
     }
 
     [Fact]
-    public void Runtime_onnx_on_an_hf_folder_and_token_types_out_of_range_on_onnx_runtime_name_what_to_do()
+    public void Runtime_onnx_on_an_hf_folder_names_the_export_command_that_works()
     {
         using var dir = new TestPaths.TempDir();
         var (code, _, stderr) = Cli.Run("logits", "--runtime", "onnx", "--discriminator", Fixture("discriminator"), "--input", inputs["types7.json"], "--output", dir["out.json"]);
         Assert.Equal(1, code);
         string export = Fixture("discriminator") + "-onnx";
         Assert.Contains($"export it with `electra export-onnx --model {Fixture("discriminator")} --out {export}` and pass {export}", stderr);
+    }
 
-        (code, _, stderr) = Cli.Run("export-onnx", "--model", Fixture("discriminator"), "--out", dir["onnx"]);
+    [Fact]
+    public void Token_types_out_of_range_on_onnx_runtime_are_named_without_a_crash()
+    {
+        using var dir = new TestPaths.TempDir();
+        var (code, _, stderr) = Cli.Run("export-onnx", "--model", Fixture("discriminator"), "--out", dir["onnx"]);
         Assert.True(code == 0, stderr);
         (code, _, stderr) = Cli.Run("logits", "--runtime", "onnx", "--discriminator", dir["onnx"], "--input", inputs["types7.json"], "--output", dir["out.json"]);
-        Assert.Equal(1, code);
+        Assert.True(code == 1, $"exit {code}, expected 1\n{stderr}");
         Assert.Contains($"{inputs["types7.json"]}: batches[0].token_type_ids holds 7, outside the segment types (type_vocab_size) [0, 2)", stderr);
         Assert.DoesNotContain("   at ", stderr);
     }
@@ -134,11 +165,15 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
         Assert.Contains("--max-length 128 exceeds the model's max_position_embeddings 96", stderr);
     }
 
-    [Fact]
-    public async Task Finetune_stopped_by_sigterm_says_so_and_exits_130()
+    [Theory]
+    [InlineData("classification")]
+    [InlineData("question answering")]
+    public async Task Finetune_stopped_by_sigterm_says_so_and_exits_130(string kind)
     {
         using var dir = new TestPaths.TempDir();
-        string task = SyntheticTasks.Sequence(dir["task"], train: 4000, dev: 8);
+        string task = kind == "classification"
+            ? SyntheticTasks.Sequence(dir["task"], train: 4000, dev: 8)
+            : FineTuning.QuestionAnswering.QuestionAnsweringCliTests.Task(dir["task"], train: 4000, eval: 8);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { TestPaths.CliDll, "finetune", "--model", Fixture("discriminator"), "--task", task, "--out", dir["out"], "--epochs", "50", "--threads", "1" })
             psi.ArgumentList.Add(a);
@@ -152,8 +187,8 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
             await Task.Delay(2000);
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
             using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2))) await process.WaitForExitAsync(timeout.Token);
-            Assert.Equal(130, process.ExitCode);
             string errors = await stderr;
+            Assert.True(process.ExitCode == 130, $"{kind}: exit {process.ExitCode}, expected 130\n{errors}");
             Assert.Contains("SIGTERM: fine-tuning stops at the end of this step", errors);
             Assert.Contains("stopped by SIGTERM", errors);
             await stdout;

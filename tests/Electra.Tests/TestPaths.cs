@@ -20,11 +20,20 @@ static class TestPaths
     /// <summary>A folder of task folders (brown-genre TSV, brown-pos CoNLL): the first examples of each split.</summary>
     public static string Tasks => Path.Combine(Data, "tasks");
 
-    /// <summary>The built `electra` CLI (built alongside the tests, same configuration).</summary>
+    /// <summary>Names another build of the CLI for the CLI-level tests to run instead of this tree's (tests/README.md).</summary>
+    public const string CliUnderTestVariable = "ELECTRA_CLI_UNDER_TEST";
+
+    /// <summary>
+    /// The `electra` CLI the tests run: the one built alongside the tests (same configuration), or the Electra.Cli.dll
+    /// that <see cref="CliUnderTestVariable"/> names, e.g. an older commit's build to show a test fails there.
+    /// </summary>
     public static string CliDll
     {
         get
         {
+            string? other = Environment.GetEnvironmentVariable(CliUnderTestVariable);
+            if (!string.IsNullOrEmpty(other))
+                return File.Exists(other) ? Path.GetFullPath(other) : throw new FileNotFoundException($"{CliUnderTestVariable}={other}: no such file", other);
             string config = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bin/<Config>/net10.0
             return Path.Combine(RepoRoot, "samples", "Electra.Cli", "bin", config, "net10.0", "Electra.Cli.dll");
         }

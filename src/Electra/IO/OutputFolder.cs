@@ -23,7 +23,8 @@ public sealed record OutputFolderContents(bool Exists, string? Owner, IReadOnlyL
 
 /// <summary>
 /// The one rule for every folder a command writes (<c>finetune</c>, <c>tokenizer train</c>, <c>make-tasks</c>,
-/// <c>squad-cloze</c>, <c>corpus task</c>, <c>export-onnx</c>, <c>pretrain</c>): a folder is claimed by a marker
+/// <c>squad-cloze</c>, <c>corpus task</c>, <c>export-onnx</c>, <c>pretrain</c>, <c>data</c>, <c>vocab extend</c>,
+/// <c>experiment</c>): a folder is claimed by a marker
 /// (<see cref="MarkerFile"/>: the command, and the entries it wrote); a folder the same command made before may be
 /// written again, its own entries only; a folder holding files nobody recorded, a folder another command made, and any
 /// input folder (the model, the task) are refused before any work (<see cref="Check"/>). Entries are written under a

@@ -170,6 +170,34 @@ public class RunSafetyTests
         Assert.Equal(written, File.GetLastWriteTimeUtc(manifest)); // the dataset was not rebuilt
     }
 
+    [Theory]
+    [InlineData("seq")]
+    [InlineData("corpus")]
+    public void Resume_from_the_cli_with_run_json_deleted_refuses_a_changed_seq_or_corpus(string change)
+    {
+        using var dir = new TestPaths.TempDir();
+        string run = dir["run"];
+        string[] pretrain = ["pretrain", "--out", run, "--preset", "tiny", "--batch", "8", "--vocab-size", "300", "--eval-every", "0", "--threads", "1"];
+        var (code, _, stderr) = Cli.Run([.. pretrain, "--corpus", Corpus, "--seq", "64", "--steps", "2"]);
+        Assert.True(code == 0, stderr);
+        File.Delete(Path.Combine(run, RunFolder.RunFile));
+        string manifest = Path.Combine(run, "dataset", "dataset.json");
+        var written = File.GetLastWriteTimeUtc(manifest);
+        string corpus = Corpus, seq = "64";
+        if (change == "corpus")
+        {
+            corpus = dir["other.txt"];
+            File.WriteAllLines(corpus, File.ReadLines(Corpus).Take(3000));
+        }
+        else seq = "32";
+
+        (code, _, stderr) = Cli.Run([.. pretrain, "--corpus", corpus, "--seq", seq, "--steps", "3", "--resume"]);
+        Assert.True(code == 1, $"exit {code}, expected 1: --resume with a changed {change} and run.json deleted\n{stderr}");
+        Assert.Contains("cannot resume", stderr);
+        Assert.Contains(change + ":", stderr);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(manifest)); // the dataset was not rebuilt
+    }
+
     [Fact]
     public void Leftovers_of_interrupted_writes_are_removed_on_resume_and_nothing_else()
     {
@@ -202,7 +230,8 @@ public class RunSafetyTests
         Assert.Contains("holds no run to resume", e.Message);
         Assert.False(Directory.Exists(dir["misspelt"]));
 
-        var (code, _, stderr) = Cli.Run("pretrain", "--corpus", Corpus, "--out", dir["misspelt"], "--preset", "tiny", "--resume", "--threads", "1");
+        // --steps 2: a CLI that does not refuse (issue 22's main) ends soon, with exit 0
+        var (code, _, stderr) = Cli.Run("pretrain", "--corpus", Corpus, "--out", dir["misspelt"], "--preset", "tiny", "--steps", "2", "--resume", "--threads", "1");
         Assert.Equal(2, code);
         Assert.Contains($"--out {dir["misspelt"]} holds no run to resume", stderr);
         Assert.False(Directory.Exists(dir["misspelt"]));

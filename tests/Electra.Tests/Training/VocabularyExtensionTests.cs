@@ -155,9 +155,13 @@ public class VocabularyExtensionTests
         using (var grown = Pretrained.LoadGenerator(Path.Combine(dir["out"], "generator")))
             AssertGrown(start, grown, old, extended);
 
-        (code, _, stderr) = Cli.Run("vocab", "extend", "--init-from", init, "--tokenizer", TestPaths.Fixture, "--corpus", dir["corpus"], "--extend-vocab", "10", "--out", dir["out"]);
-        Assert.Equal(2, code); // never overwrites
-        Assert.Contains("not empty", stderr);
+        // The one output-folder rule: a folder of the user's files is refused (its own earlier output is replaced: OutputFolderTests).
+        Directory.CreateDirectory(dir["mine"]);
+        File.WriteAllText(dir["mine/notes.md"], "mine");
+        (code, _, stderr) = Cli.Run("vocab", "extend", "--init-from", init, "--tokenizer", TestPaths.Fixture, "--corpus", dir["corpus"], "--extend-vocab", "10", "--out", dir["mine"]);
+        Assert.Equal(2, code);
+        Assert.Contains($"--out {dir["mine"]} holds files electra did not create (notes.md)", stderr);
+        Assert.Equal(["notes.md"], Directory.EnumerateFileSystemEntries(dir["mine"]).Select(Path.GetFileName));
     }
 
     /// <summary>Eval-mode discriminator logits of <paramref name="dir"/> on ids every vocabulary holds.</summary>
