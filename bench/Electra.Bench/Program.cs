@@ -73,7 +73,7 @@ void Add(Row row)
     Print(row, rows.Count == 1);
 }
 
-var ceiling = MatmulCeiling.Measure(device, repetitions: 5);
+var ceiling = Electra.Bench.MatmulCeiling.Measure(device, repetitions: 5);
 Add(ceiling);
 if (options.DataRows)
 {

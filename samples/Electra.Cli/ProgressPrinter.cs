@@ -26,7 +26,8 @@ sealed class ProgressPrinter : IProgress<TrainingProgress>
                     barShown = live;
                     break;
                 case ProgressKind.Evaluation:
-                    Line($"  eval @ step {p.Step}: {Format(p.Values, "loss", "gen_loss", "disc_loss", "mlm_accuracy", "disc_accuracy", "disc_auc")}");
+                    var e = p.Evaluation!;
+                    Line($"  eval @ step {p.Step}: {Format(("loss", e.Loss), ("gen_loss", e.GeneratorLoss), ("disc_loss", e.DiscriminatorLoss), ("mlm_accuracy", e.MaskedLmAccuracy), ("disc_accuracy", e.DiscriminatorAccuracy), ("disc_auc", e.DiscriminatorAuc))}");
                     break;
                 case ProgressKind.Checkpoint:
                     Line($"  checkpoint: {p.Message}");
@@ -45,8 +46,9 @@ sealed class ProgressPrinter : IProgress<TrainingProgress>
         int filled = (int)(fraction * 20);
         double perStep = p.Elapsed.TotalSeconds / Math.Max(1, p.Step); // training time only (set-up excluded), across resumes
         var eta = TimeSpan.FromSeconds(perStep * (p.TotalSteps - p.Step));
+        var f = p.Train!;
         return $"[{new string('#', filled)}{new string('.', 20 - filled)}] {p.Step}/{p.TotalSteps} {fraction:P0} ETA {eta:hh\\:mm\\:ss} " +
-               Format(p.Values, "tokens_per_s", "loss", "gen_loss", "disc_loss", "lr");
+               Format(("tokens_per_s", f.TokensPerSecond), ("mfu", f.Mfu), ("loss", f.Metrics.Loss), ("gen_loss", f.Metrics.GeneratorLoss), ("disc_loss", f.Metrics.DiscriminatorLoss), ("lr", f.LearningRate));
     }
 
     void Line(string text)
@@ -63,8 +65,9 @@ sealed class ProgressPrinter : IProgress<TrainingProgress>
         barShown = false;
     }
 
-    static string Format(IReadOnlyDictionary<string, double> values, params string[] keys) =>
-        string.Join(" ", keys.Where(values.ContainsKey).Select(k => $"{k}={Number(values[k])}"));
+    /// <summary>"name=value" for each figure the objective has (the MLM baseline has no discriminator figures).</summary>
+    static string Format(params (string Name, double? Value)[] figures) =>
+        string.Join(" ", figures.Where(f => f.Value is not null).Select(f => $"{f.Name}={Number(f.Value!.Value)}"));
 
     static string Number(double v) => Math.Abs(v) >= 1000 ? v.ToString("N0", CultureInfo.InvariantCulture)
         : Math.Abs(v) < 0.01 && v != 0 ? v.ToString("0.00e0", CultureInfo.InvariantCulture) : v.ToString("0.###", CultureInfo.InvariantCulture);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Electra.IO;
+using Electra.Pretraining;
 using Electra.Training;
 
 namespace Electra.Cli;
@@ -18,21 +19,21 @@ static class TrainingPlot
         var history = MetricsLog.Read(log).ToList();
         var loss = new ScottPlot.Plot();
         var accuracy = new ScottPlot.Plot();
-        void Series(ScottPlot.Plot plot, string split, string key, string label)
+        void Series(ScottPlot.Plot plot, string split, Func<PretrainingMetrics, double?> figure, string label)
         {
-            var points = history.Where(h => h.Split == split && h.Values.ContainsKey(key)).ToList();
+            var points = history.Where(h => h.Split == split && figure(h.Metrics) is double v && double.IsFinite(v)).ToList(); // a non-finite loss is a gap
             if (points.Count == 0) return;
-            var line = plot.Add.Scatter(points.Select(p => (double)p.Step).ToArray(), points.Select(p => p.Values[key]).ToArray());
+            var line = plot.Add.Scatter(points.Select(p => (double)p.Step).ToArray(), points.Select(p => figure(p.Metrics)!.Value).ToArray());
             line.LegendText = label;
             line.MarkerSize = split == "train" ? 0 : 5;
         }
         foreach (string split in new[] { "train", "validation" })
         {
-            Series(loss, split, "gen_loss", $"{split} generator/MLM loss");
-            Series(loss, split, "disc_loss", $"{split} discriminator loss");
-            Series(accuracy, split, "mlm_accuracy", $"{split} masked-LM accuracy");
-            Series(accuracy, split, "disc_accuracy", $"{split} discriminator accuracy");
-            Series(accuracy, split, "disc_auc", $"{split} discriminator AUC");
+            Series(loss, split, m => m.GeneratorLoss, $"{split} generator/MLM loss");
+            Series(loss, split, m => m.DiscriminatorLoss, $"{split} discriminator loss");
+            Series(accuracy, split, m => m.MaskedLmAccuracy, $"{split} masked-LM accuracy");
+            Series(accuracy, split, m => m.DiscriminatorAccuracy, $"{split} discriminator accuracy");
+            Series(accuracy, split, m => m.DiscriminatorAuc, $"{split} discriminator AUC");
         }
         loss.Title(Title(runDir));
         loss.XLabel("step");

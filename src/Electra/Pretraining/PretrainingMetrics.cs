@@ -39,20 +39,50 @@ public sealed record PretrainingMetrics
     {
         var values = new Dictionary<string, double>
         {
-            ["loss"] = Loss,
-            ["gen_loss"] = GeneratorLoss,
-            ["mlm_accuracy"] = MaskedLmAccuracy,
-            ["sampled_mlm_accuracy"] = SampledMaskedLmAccuracy,
+            [Key.Loss] = Loss,
+            [Key.GeneratorLoss] = GeneratorLoss,
+            [Key.MaskedLmAccuracy] = MaskedLmAccuracy,
+            [Key.SampledMaskedLmAccuracy] = SampledMaskedLmAccuracy,
         };
         void Add(string key, double? value)
         {
             if (value is { } v) values[key] = v;
         }
-        Add("disc_loss", DiscriminatorLoss);
-        Add("disc_accuracy", DiscriminatorAccuracy);
-        Add("disc_precision", DiscriminatorPrecision);
-        Add("disc_recall", DiscriminatorRecall);
-        Add("disc_auc", DiscriminatorAuc);
+        Add(Key.DiscriminatorLoss, DiscriminatorLoss);
+        Add(Key.DiscriminatorAccuracy, DiscriminatorAccuracy);
+        Add(Key.DiscriminatorPrecision, DiscriminatorPrecision);
+        Add(Key.DiscriminatorRecall, DiscriminatorRecall);
+        Add(Key.DiscriminatorAuc, DiscriminatorAuc);
         return values;
+    }
+
+    /// <summary>
+    /// The figures of a <c>metrics.jsonl</c> record, read back under <see cref="ToDictionary"/>'s names: a generator
+    /// figure that is missing (written as null: it was not finite) reads as NaN, a missing discriminator figure as null.
+    /// </summary>
+    public static PretrainingMetrics FromDictionary(IReadOnlyDictionary<string, double> values)
+    {
+        double Required(string key) => values.TryGetValue(key, out double v) ? v : double.NaN;
+        double? Optional(string key) => values.TryGetValue(key, out double v) ? v : null;
+        return new PretrainingMetrics
+        {
+            Loss = Required(Key.Loss),
+            GeneratorLoss = Required(Key.GeneratorLoss),
+            MaskedLmAccuracy = Required(Key.MaskedLmAccuracy),
+            SampledMaskedLmAccuracy = Required(Key.SampledMaskedLmAccuracy),
+            DiscriminatorLoss = Optional(Key.DiscriminatorLoss),
+            DiscriminatorAccuracy = Optional(Key.DiscriminatorAccuracy),
+            DiscriminatorPrecision = Optional(Key.DiscriminatorPrecision),
+            DiscriminatorRecall = Optional(Key.DiscriminatorRecall),
+            DiscriminatorAuc = Optional(Key.DiscriminatorAuc),
+        };
+    }
+
+    /// <summary>The <c>metrics.jsonl</c> name of each figure, written once.</summary>
+    static class Key
+    {
+        public const string Loss = "loss", GeneratorLoss = "gen_loss", MaskedLmAccuracy = "mlm_accuracy", SampledMaskedLmAccuracy = "sampled_mlm_accuracy",
+            DiscriminatorLoss = "disc_loss", DiscriminatorAccuracy = "disc_accuracy", DiscriminatorPrecision = "disc_precision",
+            DiscriminatorRecall = "disc_recall", DiscriminatorAuc = "disc_auc";
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Electra.IO;
+using Electra.Pretraining;
 using TorchSharp;
 
 namespace Electra.Training;
@@ -40,11 +41,10 @@ public sealed class MetricsLog : IDisposable
             if (double.IsFinite(v)) events.add_scalar($"{split}/{k}", (float)v, (int)Math.Min(step, int.MaxValue));
     }
 
-    /// <summary>The records of a <c>metrics.jsonl</c> file, in order; lines cut short by a kill are skipped.</summary>
-    public static IEnumerable<(long Step, string Split, Dictionary<string, double> Values)> Read(string path) =>
-        File.ReadLines(path).Select(Parse).OfType<(long, string, Dictionary<string, double>)>();
+    /// <summary>The records of a <c>metrics.jsonl</c> file, in order, as the figures they hold; lines cut short by a kill are skipped.</summary>
+    public static IEnumerable<MetricsRecord> Read(string path) => File.ReadLines(path).Select(Parse).OfType<MetricsRecord>();
 
-    static (long Step, string Split, Dictionary<string, double> Values)? Parse(string line)
+    static MetricsRecord? Parse(string line)
     {
         try
         {
@@ -52,7 +52,7 @@ public sealed class MetricsLog : IDisposable
             if (obj?["step"] is not JsonValue s || obj["split"] is not JsonValue sp) return null;
             var values = obj.Where(kv => kv.Key is not "step" and not "split" && kv.Value is JsonValue)
                 .ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>());
-            return (s.GetValue<long>(), sp.GetValue<string>(), values);
+            return new MetricsRecord(s.GetValue<long>(), sp.GetValue<string>(), PretrainingMetrics.FromDictionary(values));
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
@@ -66,3 +66,9 @@ public sealed class MetricsLog : IDisposable
         writer.Dispose();
     }
 }
+
+/// <summary>One record of <c>metrics.jsonl</c>: the step, the split (train or validation) and its figures.</summary>
+/// <param name="Step">The optimizer step the figures are of.</param>
+/// <param name="Split"><c>train</c> (a log interval) or <c>validation</c> (a held-out evaluation).</param>
+/// <param name="Metrics">The objective's figures.</param>
+public sealed record MetricsRecord(long Step, string Split, PretrainingMetrics Metrics);

@@ -117,6 +117,8 @@ public sealed class Trainer
         var device = RankDevice(options.Device, mpi); // an unavailable device fails here, before anything is written
         using var runLock = IsRoot ? RunLock.Acquire(outputDir) : null;
         if (IsRoot) identity = PrepareOutput(resume, vocabulary.Fingerprint, device, data.VocabSize, data.MaxSeqLength);
+        bool bf16 = options.Bf16 ?? device.type == DeviceType.CUDA;
+        double ceilingGflops = MatmulCeiling.MeasureGflops(device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32); // MFU's denominator, per rank
         torch.manual_seed(options.Seed);
         using var model = options.CreateObjective(data.VocabSize, new SpecialTokens(data.PadId, data.ClsId, data.SepId, maskId));
         if (data.MaxSeqLength > model.Encoder.Config.MaxPositionEmbeddings)
@@ -130,7 +132,7 @@ public sealed class Trainer
         int micro = options.EffectiveBatchSize / (options.GradientAccumulation * ranks);
         using var loader = new PretrainingLoader(datasetDir, new LoaderOptions { BatchSize = micro, Seed = options.Seed, Rank = rank, WorldSize = ranks }, state.Data);
         using var metrics = IsRoot ? new MetricsLog(outputDir, state.Step, writeEvents: true) : null;
-        using var trainStep = new PretrainingStep(model, optimizer, device, options.Seed, options.Bf16 ?? device.type == DeviceType.CUDA, mpi);
+        using var trainStep = new PretrainingStep(model, optimizer, device, options.Seed, bf16, mpi);
         double flopsPerStep = model.TrainingFlops(micro, data.MaxSeqLength) * options.GradientAccumulation * ranks;
 
         long step = state.Step, tokensSeen = state.TokensSeen, sessionTokens = 0;
@@ -155,16 +157,14 @@ public sealed class Trainer
             bool last = step == options.Steps;
             if (step % options.LogEvery == 0 || last)
             {
-                var values = trainStep.Metrics.Read(model.HasDiscriminator, mpi: mpi).ToDictionary(); // sync: log interval (and an all-reduce of the sums)
+                var read = trainStep.Metrics.Read(model.HasDiscriminator, mpi: mpi); // sync: log interval (and an all-reduce of the sums)
                 var lap = interval.Lap();
-                values["lr"] = schedule.At(step - 1);
-                values["tokens_per_s"] = lap.TokensPerSecond;
-                values["gflops_per_s"] = flopsPerStep * lap.Steps / Math.Max(lap.Seconds, 1e-9) / 1e9;
-                values["tokens_seen"] = tokensSeen;
-                if (ranks > 1) values["communication_ms"] = trainStep.Communication.Elapsed.TotalMilliseconds / lap.Steps;
+                double gflops = flopsPerStep * lap.Steps / Math.Max(lap.Seconds, 1e-9) / 1e9;
+                var figures = new TrainingFigures(read, schedule.At(step - 1), lap.TokensPerSecond, gflops, gflops / (ceilingGflops * ranks), tokensSeen,
+                    ranks > 1 ? trainStep.Communication.Elapsed.TotalMilliseconds / lap.Steps : null);
                 trainStep.Communication.Reset();
-                metrics?.Write(step, "train", values);
-                Report(ProgressKind.Train, step, values, Elapsed());
+                metrics?.Write(step, "train", figures.ToDictionary());
+                Report(ProgressKind.Train, step, Elapsed(), train: figures);
                 CheckNonFinite(optimizer, step, lastCheckpoint);
             }
             if (((options.EvalEvery > 0 && step % options.EvalEvery == 0) || last) && IsRoot)
@@ -206,21 +206,21 @@ public sealed class Trainer
             catch (InvalidDataException e)
             {
                 damaged.Add(candidate);
-                Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, $"warning: skipping damaged checkpoint {candidate}: {e.Message}");
+                Report(ProgressKind.Notice, 0, TimeSpan.Zero, $"warning: skipping damaged checkpoint {candidate}: {e.Message}");
             }
         }
         if (existing.Count > 0 && state is null)
             throw new InvalidDataException($"no intact checkpoint in {checkpoints} to resume from (damaged: {string.Join(", ", damaged)}); " +
                 "move them away to start over, or restore them from a copy");
         if (state is not null)
-            Report(ProgressKind.Notice, state.Step, new Dictionary<string, double>(), TimeSpan.FromSeconds(state.ElapsedSeconds),
+            Report(ProgressKind.Notice, state.Step, TimeSpan.FromSeconds(state.ElapsedSeconds),
                 damaged.Count > 0 ? $"resumed from {restored}, the newest intact checkpoint" : $"resumed from {restored}");
         else if (resume)
-            Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, $"no checkpoint in {checkpoints}: starting from step 0");
+            Report(ProgressKind.Notice, 0, TimeSpan.Zero, $"no checkpoint in {checkpoints}: starting from step 0");
         if (state is null && options.InitFrom is not null) // a checkpoint supersedes the weights it started from
         {
-            model.LoadPretrained(options.InitFrom, note => Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, note));
-            Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, $"initialised from {options.InitFrom} (discriminator and generator; fresh optimizer)");
+            model.LoadPretrained(options.InitFrom, note => Report(ProgressKind.Notice, 0, TimeSpan.Zero, note));
+            Report(ProgressKind.Notice, 0, TimeSpan.Zero, $"initialised from {options.InitFrom} (discriminator and generator; fresh optimizer)");
         }
         mpi?.BroadcastParameters(model); // every rank starts from rank 0's weights (identical already: same seed, same checkpoint)
         if (state is null || state.Ranks != ranks)
@@ -230,7 +230,7 @@ public sealed class Trainer
             ulong stream = DeterministicHash.Combine(options.Seed, rank);
             torch.manual_seed((long)((state is not null ? DeterministicHash.Combine((long)stream, state.Step) : stream) >> 1));
             if (state is not null)
-                Report(ProgressKind.Notice, state.Step, new Dictionary<string, double>(), TimeSpan.FromSeconds(state.ElapsedSeconds),
+                Report(ProgressKind.Notice, state.Step, TimeSpan.FromSeconds(state.ElapsedSeconds),
                     $"the checkpoint was written by {state.Ranks} rank(s), this job has {ranks}: continuing from the same global sample " +
                     "with the same masking, with fresh per-rank dropout streams (not bit-identical to an uninterrupted run unless dropout is 0)");
         }
@@ -245,7 +245,7 @@ public sealed class Trainer
     {
         long skipped = optimizer.SkippedSteps.item<long>(), consecutive = optimizer.ConsecutiveSkips.item<long>();
         if (consecutive == 0) return;
-        Report(ProgressKind.Notice, step, new Dictionary<string, double>(), TimeSpan.Zero,
+        Report(ProgressKind.Notice, step, TimeSpan.Zero,
             $"skipped step(s) with a non-finite loss or gradient: {consecutive} in a row up to step {step} ({skipped} in total)");
         if (consecutive >= options.MaxNonFiniteSteps)
             throw new NonFiniteTrainingException($"the loss or gradient was not finite for {consecutive} consecutive steps (up to step {step}, limit " +
@@ -257,7 +257,7 @@ public sealed class Trainer
     string Save(PretrainingObjective model, AdamWeightDecay optimizer, TrainerState state)
     {
         string path = Checkpoint.Save(Path.Combine(outputDir, RunFolder.Checkpoints), model, optimizer, state, options.KeepCheckpoints, mpi, identity);
-        Report(ProgressKind.Checkpoint, state.Step, new Dictionary<string, double>(), TimeSpan.FromSeconds(state.ElapsedSeconds), path);
+        Report(ProgressKind.Checkpoint, state.Step, TimeSpan.FromSeconds(state.ElapsedSeconds), path);
         return path;
     }
 
@@ -274,9 +274,8 @@ public sealed class Trainer
         });
         var result = Evaluation.Run(model, validation, device, options.EvalBatches, options.Seed);
         if (result is null) return null;
-        var values = result.ToDictionary();
-        metrics.Write(step, "validation", values);
-        Report(ProgressKind.Evaluation, step, values, TimeSpan.Zero);
+        metrics.Write(step, "validation", result.ToDictionary());
+        Report(ProgressKind.Evaluation, step, TimeSpan.Zero, evaluation: result);
         return result;
     }
 
@@ -292,7 +291,7 @@ public sealed class Trainer
         Directory.CreateDirectory(outputDir);
         foreach (string dir in new[] { outputDir, Path.Combine(outputDir, RunFolder.Checkpoints) })
             foreach (string stale in AtomicFile.RemoveStale(dir))
-                Report(ProgressKind.Notice, 0, new Dictionary<string, double>(), TimeSpan.Zero, $"removed {stale}, left by an interrupted write");
+                Report(ProgressKind.Notice, 0, TimeSpan.Zero, $"removed {stale}, left by an interrupted write");
         var run = new Dictionary<string, string>(DataIdentity);
         foreach (var (key, value) in RunIdentity.Of(options)) run[key] = value;
         run["dataset"] = RunFolder.DatasetKey(outputDir, datasetDir);
@@ -306,9 +305,9 @@ public sealed class Trainer
         return run;
     }
 
-    void Report(ProgressKind kind, long step, IReadOnlyDictionary<string, double> values, TimeSpan elapsed, string? message = null)
+    void Report(ProgressKind kind, long step, TimeSpan elapsed, string? message = null, TrainingFigures? train = null, PretrainingMetrics? evaluation = null)
     {
-        if (IsRoot) progress?.Report(new TrainingProgress(kind, step, options.Steps, values, elapsed, message));
+        if (IsRoot) progress?.Report(new TrainingProgress(kind, step, options.Steps, elapsed, message, train, evaluation));
     }
 }
 

@@ -20,7 +20,9 @@ public enum ProgressKind
 /// <param name="Kind">What happened.</param>
 /// <param name="Step">Optimizer steps completed.</param>
 /// <param name="TotalSteps">Steps the run will take.</param>
-/// <param name="Values">Named figures (loss, gen_loss, disc_loss, lr, tokens_per_s, …), empty for notices.</param>
 /// <param name="Elapsed">Training wall time so far.</param>
 /// <param name="Message">Text for notices and checkpoints (a path).</param>
-public sealed record TrainingProgress(ProgressKind Kind, long Step, long TotalSteps, IReadOnlyDictionary<string, double> Values, TimeSpan Elapsed, string? Message = null);
+/// <param name="Train">The interval's figures (<see cref="ProgressKind.Train"/> reports).</param>
+/// <param name="Evaluation">The held-out figures (<see cref="ProgressKind.Evaluation"/> reports).</param>
+public sealed record TrainingProgress(ProgressKind Kind, long Step, long TotalSteps, TimeSpan Elapsed, string? Message = null,
+    TrainingFigures? Train = null, Pretraining.PretrainingMetrics? Evaluation = null);
