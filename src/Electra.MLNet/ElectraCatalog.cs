@@ -1,4 +1,5 @@
 using Electra.FineTuning;
+using Electra.FineTuning.QuestionAnswering;
 using Electra.MLNet.Scoring;
 using Microsoft.ML;
 
@@ -6,7 +7,7 @@ namespace Electra.MLNet;
 
 /// <summary>
 /// Electra's trainers in ML.NET's catalogs, shaped like ML.NET's own TorchSharp trainers (<c>TextClassification</c>,
-/// <c>SentenceSimilarity</c>, <c>NamedEntityRecognition</c>) with their default column names, but starting from any Electra or HF ELECTRA
+/// <c>SentenceSimilarity</c>, <c>NamedEntityRecognition</c>, <c>QuestionAnswer</c>) with their default column names, but starting from any Electra or HF ELECTRA
 /// discriminator folder and fine-tuning with Electra's recipe (<see cref="FineTuner"/>).
 /// </summary>
 public static class ElectraCatalog
@@ -84,6 +85,40 @@ public static class ElectraCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         return new(modelPath, TaskKind.Token, labelColumnName, new PipelineColumns(sentence1ColumnName, null, null, outputColumnName),
             validationSet, Recipe(options, batchSize, maxEpochs));
+    }
+
+    /// <summary>
+    /// Fine-tunes the ELECTRA folder <paramref name="modelPath"/> for extractive question answering, shaped like ML.NET's
+    /// <c>QuestionAnswer</c> trainer: each row a context, a question, the answer's text and the index of its first
+    /// character in the context (an empty answer marks an unanswerable question, SQuAD 2.0). Runs
+    /// <c>electra finetune</c>'s SQuAD recipe (<see cref="QuestionAnsweringFineTuner"/>): doc-stride windows, HF's
+    /// start/end loss, google's n-best decoding. Adds <paramref name="predictedAnswerColumnName"/> (the
+    /// <paramref name="topK"/> best answers, best first, a vector of text) and <paramref name="scoreColumnName"/>
+    /// (each answer's start + end logit; "" = no answer, for SQuAD 2.0 data, scores its [CLS] logits minus the no-answer
+    /// threshold chosen on the validation set, and comes first exactly when that beats the best span).
+    /// </summary>
+    /// <param name="catalog">The multiclass trainers of an <see cref="MLContext"/> (where ML.NET puts its own).</param>
+    /// <param name="modelPath">An Electra or HF ELECTRA discriminator folder.</param>
+    /// <param name="contextColumnName">The paragraph the answer is cut from, text.</param>
+    /// <param name="questionColumnName">The question, text.</param>
+    /// <param name="trainingAnswerColumnName">The answer as written in the context, text ("" for no answer).</param>
+    /// <param name="answerIndexColumnName">The answer's first character in the context, Int32 (0-based).</param>
+    /// <param name="predictedAnswerColumnName">The answers to add.</param>
+    /// <param name="scoreColumnName">Their scores to add.</param>
+    /// <param name="topK">Answers per question.</param>
+    /// <param name="batchSize">Training windows per step; null keeps <paramref name="options"/>' (32, google's).</param>
+    /// <param name="maxEpochs">Passes over the training data; null keeps <paramref name="options"/>', or without them 2, <c>electra finetune</c>'s for question answering (google's for SQuAD).</param>
+    /// <param name="validationSet">Rows that choose the best epoch (dev F1) and SQuAD 2.0's no-answer threshold; null chooses on the training rows.</param>
+    /// <param name="options">The rest of the recipe (learning rate, seed, …); null for the defaults of <c>electra finetune</c>.</param>
+    /// <param name="questionAnswering">Windowing and decoding (max sequence length, doc stride, max query and answer lengths); null for <c>electra finetune</c>'s (windows of 512 pieces, capped at the model's positions).</param>
+    public static ElectraQuestionAnswerTrainer ElectraQuestionAnswer(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string modelPath, string contextColumnName = "Context", string questionColumnName = "Question", string trainingAnswerColumnName = "TrainingAnswer",
+        string answerIndexColumnName = "AnswerIndex", string predictedAnswerColumnName = "Answer", string scoreColumnName = "Score", int topK = 3,
+        int? batchSize = null, int? maxEpochs = null, IDataView? validationSet = null, FineTuneOptions? options = null, QuestionAnsweringOptions? questionAnswering = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new(modelPath, new QuestionAnswerColumns(contextColumnName, questionColumnName, trainingAnswerColumnName, answerIndexColumnName, predictedAnswerColumnName, scoreColumnName),
+            topK, validationSet, Recipe(options, batchSize, maxEpochs ?? (options is null ? 2 : null)), questionAnswering);
     }
 
     static FineTuneOptions Recipe(FineTuneOptions? options, int? batchSize, int? maxEpochs)

@@ -140,7 +140,8 @@ public sealed class ElectraTextTrainer : IEstimator<ElectraTransformer>
         return kind == TaskKind.Token ? TaskSplit.FromSentences(source, sentences) : TaskSplit.FromTexts(source, texts);
     }
 
-    static DataViewSchema.Column TextColumn(DataViewSchema schema, string name, string source)
+    /// <summary>The text column <paramref name="name"/>; errors name <paramref name="source"/>.</summary>
+    internal static DataViewSchema.Column TextColumn(DataViewSchema schema, string name, string source)
     {
         var column = schema.GetColumnOrNull(name) ?? throw new ArgumentException($"{source}: no text column '{name}'");
         return column.Type is TextDataViewType ? column : throw new ArgumentException($"{source}: the column '{name}' is {column.Type}, not text");

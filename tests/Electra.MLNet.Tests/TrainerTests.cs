@@ -1,4 +1,5 @@
 using Electra.FineTuning;
+using Electra.FineTuning.QuestionAnswering;
 using Electra.Tests;
 using Electra.Tests.FineTuning;
 using Microsoft.ML;
@@ -133,6 +134,83 @@ public class TrainerTests
         var gold = Sentences(Path.Combine(task, "dev.conll")).Select(s => s.Label).ToList();
         double accuracy = (double)before.Zip(gold).Sum(p => p.First.Zip(p.Second).Count(t => t.First == t.Second)) / gold.Sum(g => g.Length);
         Assert.Equal(((ClassificationMetrics)cli.Dev).Accuracy, accuracy, 12);
+    }
+
+    public sealed class QuestionRow
+    {
+        public string Context = "";
+        public string Question = "";
+        public string TrainingAnswer = "";
+        public int AnswerIndex;
+    }
+
+    public sealed class Answers
+    {
+        public string[] Answer = Array.Empty<string>();
+        public float[] Score = Array.Empty<float>();
+    }
+
+    /// <summary>The questions of a SQuAD file as ML.NET's QuestionAnswer trainer takes them (an unanswerable one with an empty answer).</summary>
+    static IEnumerable<QuestionRow> Questions(string squad) => SquadDataset.Read(squad).Examples.Select(e => new QuestionRow
+    {
+        Context = e.Context, Question = e.Question, TrainingAnswer = e.Answers.Count > 0 ? e.Answers[0].Text : "", AnswerIndex = e.Answers.Count > 0 ? e.Answers[0].Start : 0,
+    });
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Question_answering_is_electra_finetunes_squad_recipe_and_round_trips_through_model_zip(bool version2)
+    {
+        using var dir = new TestPaths.TempDir();
+        string task = SyntheticTasks.Squad(dir["task"], train: 256, eval: 24, unanswerable: version2 ? 0.3 : 0, seed: 3);
+        // Windows of 24 pieces with stride 8: most contexts span several windows.
+        var windows = new QuestionAnsweringOptions { MaxSeqLength = 24, DocStride = 8, MaxQueryLength = 4 };
+        var recipe = Quick with { LearningRate = 5e-3 };
+        var cli = QuestionAnsweringFineTuner.Run(Discriminator, task, recipe, windows, dir["cli"]);
+
+        var ml = new MLContext();
+        var train = ml.Data.LoadFromEnumerable(Questions(Path.Combine(task, "train.json")));
+        var dev = ml.Data.LoadFromEnumerable(Questions(Path.Combine(task, "dev.json")));
+        var model = ml.MulticlassClassification.Trainers.ElectraQuestionAnswer(Discriminator, topK: 3, validationSet: dev, options: recipe, questionAnswering: windows).Fit(train);
+        Assert.Equal(cli.Epochs.Select(e => (e.TrainLoss, e.Dev)), model.Result.Epochs.Select(e => (e.TrainLoss, e.Dev)));
+        Assert.True(cli.Dev.F1 > 50, $"dev F1 {cli.Dev.F1}");
+
+        // The first answer is electra predict's on the folder electra finetune wrote, a question at a time as ML.NET
+        // scores (batched, a question whose null-score difference is the threshold itself can flip on float noise);
+        // then two more, scores descending.
+        var before = ml.Data.CreateEnumerable<Answers>(model.Transform(dev), reuseRowObject: false).ToList();
+        var questions = SquadDataset.Read(Path.Combine(task, "dev.json")).Examples;
+        using (var predictor = QuestionAnsweringPredictor.Load(dir["cli"]))
+            Assert.Equal(questions.Select(q => predictor.Predict(new[] { q }, "dev.json")[q.Id]), before.Select(p => p.Answer[0]));
+        Assert.All(before, p =>
+        {
+            Assert.Equal(3, p.Answer.Length);
+            Assert.Equal(p.Score.OrderByDescending(x => x), p.Score);
+        });
+
+        string zip = dir["model.zip"];
+        ml.Model.Save(model, train.Schema, zip);
+        var loaded = new MLContext().Model.Load(zip, out _);
+        var after = ml.Data.CreateEnumerable<Answers>(loaded.Transform(dev), reuseRowObject: false).ToList();
+        Assert.Equal(before.Select(p => p.Answer), after.Select(p => p.Answer));
+        Assert.Equal(before.Select(p => p.Score), after.Select(p => p.Score));
+        var engine = ml.Model.CreatePredictionEngine<QuestionRow, Answers>(loaded);
+        Assert.Equal(before[0].Answer, engine.Predict(Questions(Path.Combine(task, "dev.json")).First()).Answer);
+    }
+
+    [Fact]
+    public void An_answer_index_that_misses_its_answer_is_refused_naming_the_row()
+    {
+        var ml = new MLContext();
+        var rows = new[]
+        {
+            new QuestionRow { Context = "w101 w60 w102", Question = "w58 w59", TrainingAnswer = "w60", AnswerIndex = 5 },
+            new QuestionRow { Context = "w101 w61 w102", Question = "w58 w59", TrainingAnswer = "w61", AnswerIndex = 4 },
+        };
+        var trainer = ml.MulticlassClassification.Trainers.ElectraQuestionAnswer(Discriminator, maxEpochs: 1, options: Quick);
+        var e = Assert.Throws<InvalidDataException>(() => trainer.Fit(ml.Data.LoadFromEnumerable(rows)));
+        Assert.Contains("row 2", e.Message);
+        Assert.Contains("AnswerIndex", e.Message);
     }
 
     [Fact]

@@ -20,6 +20,8 @@ static class Columns
     public const string Scores = "ElectraScores";
     public const string Value = "ElectraValue";
     public const string Tags = "ElectraTags";
+    public const string Answers = "ElectraAnswers";
+    public const string AnswerScores = "ElectraAnswerScores";
 
     /// <summary>The one key of the value map that holds the model package.</summary>
     public const string ModelKey = "model";
@@ -86,6 +88,16 @@ public sealed class TagOutput
     [ColumnName(Columns.Tags)] public string[] Tags = Array.Empty<string>();
 }
 
+/// <summary>A question-answering model's output: the top-K answers, best first, and their scores.</summary>
+public sealed class AnswerOutput
+{
+    /// <summary>The answers, cut from the context ("" = no answer, SQuAD 2.0 models).</summary>
+    [ColumnName(Columns.Answers)] public string[] Answers = Array.Empty<string>();
+
+    /// <summary>Each answer's start + end logit (for "", the [CLS] position's minus the no-answer threshold).</summary>
+    [ColumnName(Columns.AnswerScores)] public float[] Scores = Array.Empty<float>();
+}
+
 /// <summary>Adds the constant key <c>model</c>, which the value map turns into the model package.</summary>
 [CustomMappingFactoryAttribute("Electra.MLNet.ModelKey")]
 public sealed class ModelKeyMapping : CustomMappingFactory<TextRow, ModelKeyRow>
@@ -139,4 +151,17 @@ public sealed class TagMapping : CustomMappingFactory<ScoringInput, TagOutput>
 {
     /// <inheritdoc/>
     public override Action<ScoringInput, TagOutput> GetMapping() => (input, output) => output.Tags = ModelPackage.Get(input.Model).Tag(input.Text);
+}
+
+/// <summary>Answers one question (<see cref="PairScoringInput.TextB"/>) from its context (<see cref="ScoringInput.Text"/>) with the packaged model.</summary>
+[CustomMappingFactoryAttribute("Electra.MLNet.Answer")]
+public sealed class AnswerMapping : CustomMappingFactory<PairScoringInput, AnswerOutput>
+{
+    /// <inheritdoc/>
+    public override Action<PairScoringInput, AnswerOutput> GetMapping() => (input, output) =>
+    {
+        var answers = ModelPackage.Get(input.Model).Answer(input.Text, input.TextB);
+        output.Answers = answers.Select(a => a.Text).ToArray();
+        output.Scores = answers.Select(a => (float)a.Score).ToArray();
+    };
 }

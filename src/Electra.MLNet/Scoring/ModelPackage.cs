@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Electra.FineTuning;
+using Electra.FineTuning.QuestionAnswering;
 using Electra.Native;
 using Electra.Tokenization;
 
@@ -21,14 +22,22 @@ sealed class ModelPackage
     /// <summary>Decoded packages by the object that backs the column value, so each is unpacked once per loaded model.</summary>
     static readonly ConditionalWeakTable<object, ModelPackage> Loaded = new();
 
-    ModelPackage(ElectraClassifier model, WordPieceTokenizer tokenizer, ScoringSettings settings)
+    readonly ElectraClassifier? classifier;
+    readonly QuestionAnsweringPredictor? reader;
+
+    ModelPackage(ElectraClassifier? classifier, QuestionAnsweringPredictor? reader, WordPieceTokenizer tokenizer, ScoringSettings settings)
     {
-        Model = model;
+        this.classifier = classifier;
+        this.reader = reader;
         Tokenizer = tokenizer;
         Settings = settings;
     }
 
-    public ElectraClassifier Model { get; }
+    /// <summary>The classifier, regression model or tagger (every package but question answering's).</summary>
+    public ElectraClassifier Model => classifier ?? throw new InvalidOperationException("this Electra model answers questions; it has no labels or values to predict");
+
+    /// <summary>The question-answering model.</summary>
+    QuestionAnsweringPredictor Reader => reader ?? throw new InvalidOperationException("this Electra model is not a question-answering model");
 
     public WordPieceTokenizer Tokenizer { get; }
 
@@ -79,8 +88,13 @@ sealed class ModelPackage
             var settings = JsonSerializer.Deserialize<ScoringSettings>(File.ReadAllText(Path.Combine(dir, SettingsFile)))
                 ?? throw new InvalidDataException($"the Electra model in this ML.NET model has an empty {SettingsFile}");
             TorchRuntime.EnsureLoaded();
+            if (File.Exists(Path.Combine(dir, QuestionAnsweringOptions.FileName)))
+            {
+                var predictor = QuestionAnsweringPredictor.Load(dir);
+                return new ModelPackage(null, predictor, predictor.Tokenizer, settings);
+            }
             var model = ElectraClassifier.Load(dir);
-            return new ModelPackage(model, ElectraClassifier.LoadTokenizer(dir, model.Config), settings);
+            return new ModelPackage(model, null, ElectraClassifier.LoadTokenizer(dir, model.Config), settings);
         }
         finally
         {
@@ -120,6 +134,16 @@ sealed class ModelPackage
         return ids.Select(id => id < 0 ? "" : Model.Labels.Names[id]).ToArray();
     }
 
+    /// <summary>
+    /// The <see cref="ScoringSettings.TopK"/> best answers to <paramref name="question"/> in <paramref name="context"/>,
+    /// best first, decoded as <c>electra predict</c> decodes (windows, n-best, SQuAD 2.0 threshold).
+    /// </summary>
+    public IReadOnlyList<AnswerPrediction> Answer(string context, string question)
+    {
+        var example = new SquadExample("1", question, context, Array.Empty<SquadAnswer>(), false);
+        lock (this) return Reader.PredictTopK(new[] { example }, "input", Settings.TopK)[0];
+    }
+
     /// <summary>The words of a sentence for tagging: split on whitespace, as ML.NET's NER trainer splits them.</summary>
     public static string[] Words(string sentence) => sentence.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
 
@@ -130,4 +154,5 @@ sealed class ModelPackage
 /// <summary>What scoring needs besides the HF folder.</summary>
 /// <param name="MaxLength">Word pieces per example, as in training (<see cref="FineTuneOptions.MaxLength"/>).</param>
 /// <param name="KeyNames">The label column's key values in key order (classification), so scores line up with ML.NET's keys.</param>
-sealed record ScoringSettings(int MaxLength, IReadOnlyList<string> KeyNames);
+/// <param name="TopK">Answers per question (question answering).</param>
+sealed record ScoringSettings(int MaxLength, IReadOnlyList<string> KeyNames, int TopK = 1);

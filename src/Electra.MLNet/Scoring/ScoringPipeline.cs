@@ -7,8 +7,8 @@ namespace Electra.MLNet.Scoring;
 /// <summary>The user's column names for one trainer: its inputs and what it adds.</summary>
 /// <param name="Sentence1">The (first) text.</param>
 /// <param name="Sentence2">The second text of a pair, or null.</param>
-/// <param name="Score">Class probabilities (a vector in the label's key order) or the predicted value; null for tagging.</param>
-/// <param name="PredictedLabel">The predicted class (a key of the label's type) or tags (a vector of them); null for regression.</param>
+/// <param name="Score">Class probabilities (a vector in the label's key order), the predicted value, or the answers' scores; null for tagging.</param>
+/// <param name="PredictedLabel">The predicted class (a key of the label's type), tags (a vector of them) or answers; null for regression.</param>
 sealed record PipelineColumns(string Sentence1, string? Sentence2, string? Score, string? PredictedLabel);
 
 /// <summary>
@@ -25,14 +25,17 @@ sealed record PipelineColumns(string Sentence1, string? Sentence2, string? Score
 /// <item>classifiers: a value-to-key map gives <c>PredictedLabel</c> the label column's key type and names, and a
 /// count-based slot selection cuts the scores to the number of classes (a saved custom mapping only has fixed-size
 /// vectors); taggers: a value-to-key map makes the tag names a vector of keys; regression: the value is copied to
-/// <c>Score</c>;</item>
+/// <c>Score</c>; question answering: the answers and their scores are copied to their columns;</item>
 /// <item>the working columns are dropped.</item>
 /// </list>
 /// </summary>
 static class ScoringPipeline
 {
-    /// <summary>The fitted pipeline for <paramref name="package"/>, whose classes (if any) are <paramref name="keyNames"/> in key order.</summary>
-    public static ITransformer Fit(MLContext ml, TaskKind kind, PipelineColumns columns, string package, IReadOnlyList<string>? keyNames, IDataView input)
+    /// <summary>
+    /// The fitted pipeline for <paramref name="package"/>, whose classes (if any) are <paramref name="keyNames"/> in key
+    /// order. <paramref name="kind"/> null is question answering (fine-tuned by its own trainer, with no <see cref="TaskKind"/>).
+    /// </summary>
+    public static ITransformer Fit(MLContext ml, TaskKind? kind, PipelineColumns columns, string package, IReadOnlyList<string>? keyNames, IDataView input)
     {
         var selectedScores = kind != TaskKind.Sequence ? null : ml.Data.LoadFromEnumerable(new[]
         {
@@ -51,10 +54,10 @@ static class ScoringPipeline
     }
 
     /// <summary>The columns the pipeline adds to <paramref name="input"/>, checking that it has the text columns.</summary>
-    public static SchemaShape OutputSchema(MLContext ml, TaskKind kind, PipelineColumns columns, SchemaShape input) =>
+    public static SchemaShape OutputSchema(MLContext ml, TaskKind? kind, PipelineColumns columns, SchemaShape input) =>
         Estimators(ml, kind, columns, "", new[] { "" }).Aggregate((IEstimator<ITransformer>)new EstimatorChain<ITransformer>(), (chain, next) => chain.Append(next)).GetOutputSchema(input);
 
-    static IEnumerable<IEstimator<ITransformer>> Estimators(MLContext ml, TaskKind kind, PipelineColumns columns, string package, IReadOnlyList<string>? keyNames)
+    static IEnumerable<IEstimator<ITransformer>> Estimators(MLContext ml, TaskKind? kind, PipelineColumns columns, string package, IReadOnlyList<string>? keyNames)
     {
         bool pair = columns.Sentence2 is not null;
         yield return ml.Transforms.CopyColumns(Columns.Text, columns.Sentence1);
@@ -80,6 +83,12 @@ static class ScoringPipeline
                     : ml.Transforms.CustomMapping(new RegressMapping().GetMapping(), "Electra.MLNet.Regress");
                 yield return ml.Transforms.CopyColumns(columns.Score!, Columns.Value);
                 working.Add(Columns.Value);
+                break;
+            case null:
+                yield return ml.Transforms.CustomMapping(new AnswerMapping().GetMapping(), "Electra.MLNet.Answer");
+                yield return ml.Transforms.CopyColumns(columns.PredictedLabel!, Columns.Answers);
+                yield return ml.Transforms.CopyColumns(columns.Score!, Columns.AnswerScores);
+                working.AddRange(new[] { Columns.Answers, Columns.AnswerScores });
                 break;
             case TaskKind.Token:
                 yield return ml.Transforms.CustomMapping(new TagMapping().GetMapping(), "Electra.MLNet.Tag");

@@ -27,7 +27,19 @@ public static class AnswerDecoder
     /// <paramref name="run"/> is the runtime: a padded batch in, its start and end logits out, row-major [B, T] each.
     /// </summary>
     public static AnswerPrediction[] Predict(IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows, QuestionAnsweringOptions options,
-        int padId, int batchSize, Func<BatchEncoding, (float[] Start, float[] End)> run)
+        int padId, int batchSize, Func<BatchEncoding, (float[] Start, float[] End)> run) =>
+        Decode(examples, windows, Logits(windows, padId, batchSize, run), options);
+
+    /// <summary>
+    /// As <see cref="Predict"/>, but each example's <paramref name="topK"/> best distinct spans, best first (fewer when
+    /// its windows offer fewer valid spans); each prediction's <see cref="AnswerPrediction.NullScoreDiff"/> is against its own score.
+    /// </summary>
+    public static AnswerPrediction[][] PredictTopK(IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows, QuestionAnsweringOptions options,
+        int padId, int batchSize, int topK, Func<BatchEncoding, (float[] Start, float[] End)> run) =>
+        DecodeTopK(examples, windows, Logits(windows, padId, batchSize, run), options, topK);
+
+    /// <summary>Every window's start and end logits, cut to its length: the windows run <paramref name="batchSize"/> at a time through <paramref name="run"/>.</summary>
+    static (float[] Start, float[] End)[] Logits(IReadOnlyList<QuestionAnsweringWindow> windows, int padId, int batchSize, Func<BatchEncoding, (float[] Start, float[] End)> run)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be ≥ 1");
         var logits = new (float[] Start, float[] End)[windows.Count];
@@ -43,37 +55,48 @@ public static class AnswerDecoder
                 logits[batch[r]] = (start.AsSpan(r * T, n).ToArray(), end.AsSpan(r * T, n).ToArray());
             }
         }
-        return Decode(examples, windows, logits, options);
+        return logits;
     }
 
     /// <summary>Decodes every example from its windows' start and end logits (one pair of arrays per window).</summary>
     public static AnswerPrediction[] Decode(IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows,
-        IReadOnlyList<(float[] Start, float[] End)> logits, QuestionAnsweringOptions options)
+        IReadOnlyList<(float[] Start, float[] End)> logits, QuestionAnsweringOptions options) =>
+        DecodeTopK(examples, windows, logits, options, 1).Select((top, i) => top.Length > 0 ? top[0]
+            : new AnswerPrediction("", double.NegativeInfinity, double.PositiveInfinity)).ToArray();
+
+    /// <summary>
+    /// Each example's <paramref name="topK"/> best spans with distinct character ranges, best first (the first is
+    /// <see cref="Decode"/>'s; on equal scores the span met first wins, window by window).
+    /// </summary>
+    public static AnswerPrediction[][] DecodeTopK(IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows,
+        IReadOnlyList<(float[] Start, float[] End)> logits, QuestionAnsweringOptions options, int topK)
     {
         if (logits.Count != windows.Count) throw new ArgumentException($"{logits.Count} logit rows for {windows.Count} windows");
-        var best = new (string Text, double Score, double Null, int Start, int End)[examples.Count];
-        Array.Fill(best, ("", double.NegativeInfinity, double.PositiveInfinity, 0, 0));
+        if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "must be ≥ 1");
+        var nullScore = new double[examples.Count];
+        Array.Fill(nullScore, double.PositiveInfinity);
+        var spans = examples.Select(_ => new List<(double Score, int Start, int End)>()).ToArray();
         for (int w = 0; w < windows.Count; w++)
         {
             var window = windows[w];
             var (start, end) = logits[w];
-            ref var b = ref best[window.Example];
-            b.Null = Math.Min(b.Null, (double)start[0] + end[0]);
+            nullScore[window.Example] = Math.Min(nullScore[window.Example], (double)start[0] + end[0]);
             foreach (int s in Top(start, window.Length, options.NBestSize))
             {
                 if (!window.IsContext(s) || !window.IsMaxContext[s]) continue;
                 foreach (int e in Top(end, window.Length, options.NBestSize))
                 {
                     if (!window.IsContext(e) || e < s || e - s + 1 > options.MaxAnswerLength) continue;
-                    double score = (double)start[s] + end[e];
-                    if (score <= b.Score) continue;
-                    string context = examples[window.Example].Context;
-                    var (first, last) = (window.Offsets[s].Start, window.Offsets[e].End);
-                    b = (context[first..last], score, b.Null, first, last);
+                    spans[window.Example].Add(((double)start[s] + end[e], window.Offsets[s].Start, window.Offsets[e].End));
                 }
             }
         }
-        return best.Select(b => new AnswerPrediction(b.Text, b.Score, b.Null - b.Score, b.Start, b.End)).ToArray();
+        return spans.Select((candidates, i) => candidates
+            .OrderByDescending(c => c.Score) // stable: on equal scores the span met first stays first
+            .DistinctBy(c => (c.Start, c.End))
+            .Take(topK)
+            .Select(c => new AnswerPrediction(examples[i].Context[c.Start..c.End], c.Score, nullScore[i] - c.Score, c.Start, c.End))
+            .ToArray()).ToArray();
     }
 
     /// <summary>Indices of the <paramref name="n"/> highest of the first <paramref name="length"/> logits, best first.</summary>

@@ -1,3 +1,5 @@
+using Electra.FineTuning.QuestionAnswering;
+
 namespace Electra.Tests.FineTuning;
 
 /// <summary>
@@ -78,6 +80,37 @@ static class SyntheticTasks
                 lines.Add("");
             }
             File.WriteAllLines(Path.Combine(dir, name + ".conll"), lines);
+        }
+        return dir;
+    }
+
+    /// <summary>
+    /// Writes train/dev/test.json, a SQuAD task: the context is 10–30 words from w100 … w199 with one keyword from
+    /// w60 … w69 somewhere, the question is "w58 w59", the answer is the keyword; an unanswerable question's context
+    /// has no keyword.
+    /// </summary>
+    public static string Squad(string dir, int train, int eval, double unanswerable = 0, int seed = 0)
+    {
+        Directory.CreateDirectory(dir);
+        var rng = new Random(seed);
+        foreach (var (name, count) in new[] { ("train", train), ("dev", eval), ("test", eval) })
+        {
+            var examples = new List<SquadExample>();
+            for (int i = 0; i < count; i++)
+            {
+                var words = Enumerable.Range(0, rng.Next(10, 31)).Select(_ => $"w{rng.Next(100, 200)}").ToList();
+                string id = $"{name}-{i}";
+                if (rng.NextDouble() < unanswerable)
+                {
+                    examples.Add(new SquadExample(id, "w58 w59", string.Join(' ', words), Array.Empty<SquadAnswer>(), true));
+                    continue;
+                }
+                int k = rng.Next(words.Count + 1);
+                words.Insert(k, $"w{rng.Next(60, 70)}");
+                int start = words.Take(k).Sum(w => w.Length + 1);
+                examples.Add(new SquadExample(id, "w58 w59", string.Join(' ', words), new[] { new SquadAnswer(words[k], start) }, false));
+            }
+            SquadDataset.Write(Path.Combine(dir, name + ".json"), examples, unanswerable > 0);
         }
         return dir;
     }

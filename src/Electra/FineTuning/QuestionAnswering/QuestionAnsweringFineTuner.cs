@@ -30,7 +30,20 @@ public static class QuestionAnsweringFineTuner
         recipe.Validate();
         options.Validate();
         if (outputDir is not null) FineTuner.CheckOutput(outputDir, modelDir, taskDir);
-        var task = SquadTask.Load(taskDir);
+        return Run(modelDir, SquadTask.Load(taskDir), recipe, options, outputDir, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="Run(string, string, FineTuneOptions, QuestionAnsweringOptions, string?, IProgress{QuestionAnsweringProgress}?, CancellationToken)"/>
+    /// on questions already in memory (<see cref="SquadDataset"/>s built in code, as the ML.NET trainer does): the same
+    /// recipe, so the same questions and seed give the same model.
+    /// </summary>
+    public static QuestionAnsweringResult Run(string modelDir, SquadTask task, FineTuneOptions recipe, QuestionAnsweringOptions options,
+        string? outputDir = null, IProgress<QuestionAnsweringProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        recipe.Validate();
+        options.Validate();
+        if (outputDir is not null) FineTuner.CheckOutput(outputDir, modelDir, null);
         var config = Pretrained.ReadConfig(modelDir);
         var tokenizer = ElectraClassifier.LoadTokenizer(modelDir, config);
         if (options.MaxSeqLength > config.MaxPositionEmbeddings)

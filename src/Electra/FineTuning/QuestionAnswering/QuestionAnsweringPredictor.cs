@@ -55,20 +55,40 @@ public sealed class QuestionAnsweringPredictor : IDisposable
         return AnswerDecoder.Answers(examples, predictions, Options.Version2WithNegative, Options.NullScoreDiffThreshold);
     }
 
+    /// <summary>
+    /// Each question's <paramref name="topK"/> best distinct spans, best first (<see cref="AnswerDecoder.DecodeTopK"/>),
+    /// with SQuAD 2.0 settings preceded by "" (no answer) where the threshold says the question has none; the score of
+    /// "" is the [CLS] score minus the threshold, so it exceeds the best span's exactly then and the list stays in
+    /// score order.
+    /// </summary>
+    public IReadOnlyList<AnswerPrediction>[] PredictTopK(IReadOnlyList<SquadExample> examples, string source, int topK, int batchSize = 128)
+    {
+        var windows = QuestionAnsweringWindow.Build(examples, Tokenizer, Options, source);
+        using var noGrad = no_grad();
+        Model.eval();
+        var spans = AnswerDecoder.PredictTopK(examples, windows, Options, Tokenizer.PadId, batchSize, topK, Run(Model));
+        return spans.Select(top => Options.Version2WithNegative && (top.Length == 0 || top[0].NullScoreDiff > Options.NullScoreDiffThreshold)
+            ? (IReadOnlyList<AnswerPrediction>)top.Prepend(new AnswerPrediction("", top.Length == 0 ? double.NegativeInfinity : top[0].Score + top[0].NullScoreDiff - Options.NullScoreDiffThreshold, 0)).Take(topK).ToArray()
+            : top).ToArray();
+    }
+
     /// <summary>Runs <paramref name="model"/> over <paramref name="windows"/> in eval mode and decodes each example's best span (<see cref="AnswerDecoder.Predict"/>).</summary>
     public static AnswerPrediction[] Decode(ElectraForQuestionAnswering model, IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows,
         QuestionAnsweringOptions options, int padId, int batchSize = 128)
     {
         model.eval();
         using var noGrad = no_grad();
-        return AnswerDecoder.Predict(examples, windows, options, padId, batchSize, batch =>
-        {
-            using var scope = NewDisposeScope();
-            var (ids, mask, types) = Tensors(batch);
-            var (start, end) = model.call(ids, mask, types); // [B, T] each
-            return (start.data<float>().ToArray(), end.data<float>().ToArray()); // sync: decoding reads the logits
-        });
+        return AnswerDecoder.Predict(examples, windows, options, padId, batchSize, Run(model));
     }
+
+    /// <summary>The model as the decoder's runtime: a padded batch in, its start and end logits out.</summary>
+    static Func<BatchEncoding, (float[] Start, float[] End)> Run(ElectraForQuestionAnswering model) => batch =>
+    {
+        using var scope = NewDisposeScope();
+        var (ids, mask, types) = Tensors(batch);
+        var (start, end) = model.call(ids, mask, types); // [B, T] each
+        return (start.data<float>().ToArray(), end.data<float>().ToArray()); // sync: decoding reads the logits
+    };
 
     /// <summary>A padded batch as int64 tensors [B, T]: ids, attention mask, segment ids.</summary>
     static (Tensor Ids, Tensor Mask, Tensor Types) Tensors(BatchEncoding batch)

@@ -9,7 +9,7 @@ public class QuestionAnsweringApiTests
     public void Fine_tuner_and_predictor_agree_through_the_library_api()
     {
         using var dir = new TestPaths.TempDir();
-        string task = QuestionAnsweringCliTests.Task(dir["task"], train: 64, eval: 24, unanswerable: 0.3, seed: 2);
+        string task = SyntheticTasks.Squad(dir["task"], train: 64, eval: 24, unanswerable: 0.3, seed: 2);
         var reports = new List<QuestionAnsweringProgress>();
         var result = QuestionAnsweringFineTuner.Run(Path.Combine(TestPaths.Fixture, "discriminator"), task,
             new FineTuneOptions { Epochs = 2, LearningRate = 5e-3, BatchSize = 16, Seed = 4, MaxTrainExamples = 48, LogEvery = 2 },

@@ -7,44 +7,13 @@ public class QuestionAnsweringCliTests
 {
     static string Discriminator => Path.Combine(TestPaths.Fixture, "discriminator");
 
-    /// <summary>
-    /// A SQuAD task over the fixture vocabulary, learnable in seconds: the context is 10–30 words from w100 … w199 with
-    /// one keyword from w60 … w69 somewhere, the question is "w58 w59", the answer is the keyword; an unanswerable
-    /// question's context has no keyword.
-    /// </summary>
-    internal static string Task(string dir, int train, int eval, double unanswerable = 0, int seed = 0)
-    {
-        Directory.CreateDirectory(dir);
-        var rng = new Random(seed);
-        foreach (var (name, count) in new[] { ("train", train), ("dev", eval), ("test", eval) })
-        {
-            var examples = new List<SquadExample>();
-            for (int i = 0; i < count; i++)
-            {
-                var words = Enumerable.Range(0, rng.Next(10, 31)).Select(_ => $"w{rng.Next(100, 200)}").ToList();
-                string id = $"{name}-{i}";
-                if (rng.NextDouble() < unanswerable)
-                {
-                    examples.Add(new SquadExample(id, "w58 w59", string.Join(' ', words), Array.Empty<SquadAnswer>(), true));
-                    continue;
-                }
-                int k = rng.Next(words.Count + 1);
-                words.Insert(k, $"w{rng.Next(60, 70)}");
-                int start = words.Take(k).Sum(w => w.Length + 1);
-                examples.Add(new SquadExample(id, "w58 w59", string.Join(' ', words), new[] { new SquadAnswer(words[k], start) }, false));
-            }
-            SquadDataset.Write(Path.Combine(dir, name + ".json"), examples, unanswerable > 0);
-        }
-        return dir;
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Finetune_then_predict_a_squad_task_end_to_end(bool version2)
     {
         using var dir = new TestPaths.TempDir();
-        string task = Task(dir["task"], train: 256, eval: 48, unanswerable: version2 ? 0.3 : 0);
+        string task = SyntheticTasks.Squad(dir["task"], train: 256, eval: 48, unanswerable: version2 ? 0.3 : 0);
         // Two test questions longer than --max-query-length 4: truncated to "w58 w59 w60 w61" (google's rule), with one warning.
         string testFile = Path.Combine(task, "test.json");
         var withLong = SquadDataset.Read(testFile).Examples.Select((e, i) => i < 2 ? e with { Question = "w58 w59 w60 w61 w62 w63" } : e).ToList();
@@ -101,7 +70,7 @@ public class QuestionAnsweringCliTests
     public void Bad_squad_input_fails_before_training_naming_file_and_question()
     {
         using var dir = new TestPaths.TempDir();
-        string task = Task(dir["task"], train: 4, eval: 2);
+        string task = SyntheticTasks.Squad(dir["task"], train: 4, eval: 2);
         string train = File.ReadAllText(Path.Combine(task, "train.json"));
         File.WriteAllText(Path.Combine(task, "train.json"), train.Replace("\"answer_start\":", "\"answer_start\":1"));
         var (code, _, stderr) = Cli.Run("finetune", "--model", Discriminator, "--task", task, "--out", dir["out"]);
