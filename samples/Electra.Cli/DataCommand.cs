@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Electra.Data;
 using Electra.Interop;
+using Electra.IO;
 using Electra.Tokenization;
 
 namespace Electra.Cli;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Electra.Adaptation;
 using Electra.Interop;
+using Electra.IO;
 using Electra.Training;
 
 namespace Electra.Cli;

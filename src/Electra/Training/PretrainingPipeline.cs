@@ -88,8 +88,8 @@ public static class PretrainingPipeline
             ? Prepare(files, outputDir, options, pipeline, identity, extendedDir, tokenizerDir, datasetDir, log, resume, cancellationToken)
             : null;
         mpi?.Barrier("waiting for rank 0 to prepare the tokenizer and the dataset");
-        if (extendedDir is not null) options = options with { InitFrom = extendedDir, ExtendVocab = 0, AddTokens = null };
-        return new Trainer(options, datasetDir, tokenizerDir, outputDir, progress, mpi) { DataIdentity = identity }.Run(resume, cancellationToken);
+        var extended = extendedDir is null ? options : options with { InitFrom = extendedDir, ExtendVocab = 0, AddTokens = null };
+        return new Trainer(extended, datasetDir, tokenizerDir, outputDir, progress, mpi) { DataIdentity = identity, RecordedOptions = options }.Run(resume, cancellationToken);
     }
 
     static RunLock Prepare(IReadOnlyList<string> files, string outputDir, PretrainingOptions options, PipelineOptions pipeline, IReadOnlyDictionary<string, string> identity,

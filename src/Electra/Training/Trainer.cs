@@ -48,6 +48,13 @@ public sealed class Trainer
     /// <summary>What shaped the dataset (sequence length, corpus, vocabulary request): run.json keys a resume must match.</summary>
     internal IReadOnlyDictionary<string, string> DataIdentity { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The options run.json and options.json record when they differ from those this trainer runs with: a run that
+    /// extends a vocabulary trains the extended pair in <c>OUT/init</c> but records <c>--init-from</c> and
+    /// <c>--extend-vocab</c> as given, so that its options.json, loaded as <c>--config</c>, trains the same run again.
+    /// </summary>
+    internal PretrainingOptions? RecordedOptions { get; init; }
+
     /// <summary>Prepares a run; nothing is read or written until <see cref="Run"/>.</summary>
     /// <param name="options">The run's configuration.</param>
     /// <param name="datasetDir">A folder written by <see cref="DatasetBuilder"/>.</param>
@@ -293,7 +300,7 @@ public sealed class Trainer
             foreach (string stale in AtomicFile.RemoveStale(dir))
                 Report(ProgressKind.Notice, 0, TimeSpan.Zero, $"removed {stale}, left by an interrupted write");
         var run = new Dictionary<string, string>(DataIdentity);
-        foreach (var (key, value) in RunIdentity.Of(options)) run[key] = value;
+        foreach (var (key, value) in RunIdentity.Of(RecordedOptions ?? options)) run[key] = value;
         run["dataset"] = RunFolder.DatasetKey(outputDir, datasetDir);
         run["vocabulary"] = vocabularyFingerprint;
         string runFile = Path.Combine(outputDir, RunFolder.RunFile);
@@ -301,7 +308,7 @@ public sealed class Trainer
             throw new OutputFolderException($"--out {outputDir} already holds a pre-training run ({runFile}); pass --resume to continue it, or choose another --out");
         RunIdentity.EnsureSame(outputDir, run);
         AtomicFile.WriteAllText(runFile, RunIdentity.ToJson(run));
-        AtomicFile.WriteAllText(Path.Combine(outputDir, RunFolder.OptionsFile), options.Resolve(device.type == DeviceType.CUDA, options.Pipeline.VocabSize ?? vocabularySize, sequenceLength).ToJson());
+        AtomicFile.WriteAllText(Path.Combine(outputDir, RunFolder.OptionsFile), (RecordedOptions ?? options).Resolve(device.type == DeviceType.CUDA, options.Pipeline.VocabSize ?? vocabularySize, sequenceLength).ToJson());
         return run;
     }
 

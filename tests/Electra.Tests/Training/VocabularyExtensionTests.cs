@@ -73,6 +73,26 @@ public class VocabularyExtensionTests
         Assert.True(grownTables > 0, "no table grew");
     }
 
+    /// <summary>
+    /// The contract on an extended pair <paramref name="output"/> of the pair <paramref name="start"/> whose vocabulary is
+    /// <paramref name="startVocabulary"/>'s: <c>discriminator/vocab.txt</c> starts with the starting lines in order, and
+    /// the model folders (<paramref name="parts"/>, both by default) hold the starting tensors with the new rows after the
+    /// old ones (<see cref="AssertGrown"/>).
+    /// </summary>
+    static void AssertExtendedPair(string start, string startVocabulary, string output, double tolerance = 0, string[]? parts = null)
+    {
+        var old = WordPieceTokenizer.Load(startVocabulary);
+        var extended = WordPieceTokenizer.Load(Path.Combine(output, "discriminator"));
+        Assert.Equal(File.ReadAllLines(Path.Combine(startVocabulary, "vocab.txt")), File.ReadAllLines(Path.Combine(output, "discriminator", "vocab.txt")).Take(old.VocabSize));
+        Assert.True(extended.VocabSize > old.VocabSize, "nothing was added");
+        foreach (string part in parts ?? ["discriminator", "generator"])
+        {
+            using nn.Module before = part == "discriminator" ? Pretrained.LoadDiscriminator(Path.Combine(start, part), _ => { }) : Pretrained.LoadGenerator(Path.Combine(start, part), _ => { });
+            using nn.Module after = part == "discriminator" ? Pretrained.LoadDiscriminator(Path.Combine(output, part)) : Pretrained.LoadGenerator(Path.Combine(output, part));
+            AssertGrown(before, after, old, extended, tolerance);
+        }
+    }
+
     [Fact]
     public void Extension_appends_frequent_new_pieces_and_tokenizes_text_without_them_as_before()
     {
@@ -132,7 +152,7 @@ public class VocabularyExtensionTests
     [InlineData("untied")]
     [InlineData("legacy")]
     [InlineData("half")]
-    public void Vocab_extend_grows_hub_layouts_into_folders_hf_and_our_loader_read(string layout)
+    public void Vocab_extend_and_pretrain_at_lr_0_grow_hub_layouts_into_folders_hf_and_our_loader_read(string layout)
     {
         using var dir = new TestPaths.TempDir();
         string init = Path.Combine(Layouts, layout);
@@ -140,20 +160,12 @@ public class VocabularyExtensionTests
             "--extend-vocab", "10", "--add-tokens", WriteLines(dir["tokens.txt"], "<dose>"), "--out", dir["out"]);
         Assert.True(code == 0, stderr + stdout);
 
-        var old = WordPieceTokenizer.Load(TestPaths.Fixture);
         var extended = WordPieceTokenizer.Load(dir["out"]);
-        Assert.Equal(File.ReadAllLines(Path.Combine(TestPaths.Fixture, "vocab.txt")), File.ReadAllLines(Path.Combine(dir["out"], "discriminator", "vocab.txt")).Take(old.VocabSize));
         Assert.Equal(["<dose>"], extended.Options.NeverSplit);
         Assert.Contains("\"never_split\"", File.ReadAllText(Path.Combine(dir["out"], "generator", "tokenizer_config.json")));
         foreach (string part in new[] { "discriminator", "generator" })
             Assert.Equal(extended.VocabSize, Pretrained.ReadConfig(Path.Combine(dir["out"], part)).VocabSize);
-
-        using (var start = Pretrained.LoadDiscriminator(Path.Combine(init, "discriminator"), _ => { }))
-        using (var grown = Pretrained.LoadDiscriminator(Path.Combine(dir["out"], "discriminator")))
-            AssertGrown(start, grown, old, extended);
-        using (var start = Pretrained.LoadGenerator(Path.Combine(init, "generator"), _ => { }))
-        using (var grown = Pretrained.LoadGenerator(Path.Combine(dir["out"], "generator")))
-            AssertGrown(start, grown, old, extended);
+        AssertExtendedPair(init, TestPaths.Fixture, dir["out"]);
 
         // The one output-folder rule: a folder of the user's files is refused (its own earlier output is replaced: OutputFolderTests).
         Directory.CreateDirectory(dir["mine"]);
@@ -162,6 +174,13 @@ public class VocabularyExtensionTests
         Assert.Equal(2, code);
         Assert.Contains($"--out {dir["mine"]} holds files electra did not create (notes.md)", stderr);
         Assert.Equal(["notes.md"], Directory.EnumerateFileSystemEntries(dir["mine"]).Select(Path.GetFileName));
+
+        // The contract of `pretrain --extend-vocab`: at --lr 0 OUT/discriminator is the extended, untrained one. (The
+        // generator shares the discriminator's tables, which in `half` are the fp16 ones, not its own fp32 copy.)
+        (code, stdout, stderr) = Cli.Run("pretrain", "--init-from", init, "--tokenizer", TestPaths.Fixture, "--extend-vocab", "10", "--corpus", dir["corpus"],
+            "--out", dir["trained"], "--lr", "0", "--steps", "1", "--batch", "8", "--seq", "32", "--eval-every", "0", "--seed", "5", "--device", "cpu");
+        Assert.True(code == 0, stderr + stdout);
+        AssertExtendedPair(init, TestPaths.Fixture, dir["trained"], parts: ["discriminator"]);
     }
 
     /// <summary>Eval-mode discriminator logits of <paramref name="dir"/> on ids every vocabulary holds.</summary>
@@ -195,14 +214,16 @@ public class VocabularyExtensionTests
         Assert.True(code == 0, stderr + stdout);
         Assert.Contains("extended vocabulary: 1024 + 10", stdout);
         string output = Path.Combine(dir["frozen"], "discriminator");
-        Assert.Equal(File.ReadAllLines(Path.Combine(TestPaths.Fixture, "vocab.txt")), File.ReadAllLines(Path.Combine(output, "vocab.txt")).Take(1024));
-        var old = WordPieceTokenizer.Load(TestPaths.Fixture);
-        using (var start = Pretrained.LoadDiscriminator(Path.Combine(TestPaths.Fixture, "discriminator"), _ => { }))
-        using (var trained = Pretrained.LoadDiscriminator(output))
-            AssertGrown(start, trained, old, WordPieceTokenizer.Load(output));
+        AssertExtendedPair(TestPaths.Fixture, Path.Combine(TestPaths.Fixture, "discriminator"), dir["frozen"]);
         AssertSameLogits(Path.Combine(TestPaths.Fixture, "discriminator"), output);
         (code, stdout, stderr) = Cli.Run("logits", "--discriminator", output, "--input", WriteLines(dir["ids.json"], "{\"batches\": [{\"input_ids\": [[2, 1030, 1031, 3]]}]}"), "--output", dir["logits.json"]);
         Assert.True(code == 0, stderr + stdout);
+
+        // options.json records --init-from and --extend-vocab as given: as --config it trains the same run again.
+        (code, stdout, stderr) = Cli.Run("pretrain", "--config", Path.Combine(dir["frozen"], "options.json"), "--corpus", corpus, "--out", dir["again"]);
+        Assert.True(code == 0, stderr + stdout);
+        foreach (string file in new[] { "vocab.txt", "model.safetensors" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(output, file)), File.ReadAllBytes(Path.Combine(dir["again"], "discriminator", file)));
 
         (code, _, stderr) = Cli.Run(Args(dir["straight"]));
         Assert.True(code == 0, stderr);
@@ -233,12 +254,7 @@ public class VocabularyExtensionTests
         var extended = WordPieceTokenizer.Load(Path.Combine(dir["out"], "discriminator"));
         Assert.InRange(extended.VocabSize - old.VocabSize, 1, 12); // up to 12: the pieces a 300-token vocabulary of the domain text has that Moby-Dick's lacks
         double tolerance = mode == EmbeddingSharing.Gdes ? 1e-6 : 0; // GDES trains Δ = E_D − E_G and exports E_G + Δ
-        foreach (string part in new[] { "discriminator", "generator" })
-        {
-            using nn.Module start = part == "discriminator" ? Pretrained.LoadDiscriminator(Path.Combine(dir["pair"], part)) : Pretrained.LoadGenerator(Path.Combine(dir["pair"], part));
-            using nn.Module grown = part == "discriminator" ? Pretrained.LoadDiscriminator(Path.Combine(dir["out"], part)) : Pretrained.LoadGenerator(Path.Combine(dir["out"], part));
-            AssertGrown(start, grown, old, extended, tolerance);
-        }
+        AssertExtendedPair(dir["pair"], Path.Combine(dir["pair"], "discriminator"), dir["out"], tolerance);
         AssertSameLogits(Path.Combine(dir["pair"], "discriminator"), Path.Combine(dir["out"], "discriminator"));
     }
 }
