@@ -96,7 +96,7 @@ public static class FineTuner
             rows => Loss(model, rows, tokenizer.PadId),
             () => Evaluate(model, dev, tokenizer.PadId, options.EvalBatchSize), metrics => metrics.Score,
             progress is null ? null : (epoch, step, total, loss, metrics, elapsed) => progress.Report(new FineTuneProgress(epoch, step, total, loss, metrics, elapsed)),
-            cancellationToken);
+            cancellationToken, e => e.Length);
         var testMetrics = test is null ? null : Evaluate(model, test, tokenizer.PadId, options.EvalBatchSize);
         var best = epochs[bestEpoch - 1];
         return new FineTuneResult(task.Name, task.Kind, task.Labels.Names, train.Length, best.Dev, testMetrics,
