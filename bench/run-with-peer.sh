@@ -6,16 +6,19 @@
 # the CPU, can leave the peer on generic kernels). Runs
 # alternate (ours, then each peer configuration) --repeat times; the table compares medians, ours against the
 # peer's best configuration, and reports the CPU, its vector extensions and each side's BLAS kernel.
+# With --texts, inference only on real-length text: a task's texts tokenized with --vocab (truncated to --seq) and cut
+# into length-sorted batches as predict/embed/Electra.Onnx batch them; both sides time one pass over exactly those
+# padded [B, L] shapes (the peer through bench/peer-shapes.py, which imports electra_ref.py unchanged); --steps passes.
 #
 # usage: bench/run-with-peer.sh [--preset tiny|small]... [--batch B]... [--seq L] [--steps N] [--warmup N]
-#                               [--threads N] [--repeat N] [--out DIR]
+#                               [--threads N] [--repeat N] [--out DIR] [--texts FILE.tsv --vocab DIR]
 # env:   PEER_DIR (default: ../shared/peer beside the repository), PYTHON (default /usr/bin/python3),
 #        OPENBLAS_DIR (default ${TMPDIR:-/tmp}/openblas: fetched there with apt-get download if missing),
 #        OTHER_MAX (default 0.15: a run during which other processes used more cores than this is flagged CONTENDED)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-presets=() batches=() seq=128 steps=6 warmup=2 threads=2 repeat=2 out=""
+presets=() batches=() seq=128 steps=6 warmup=2 threads=2 repeat=2 out="" texts="" vocab=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --preset) presets+=("$2"); shift 2 ;;
@@ -26,10 +29,13 @@ while [[ $# -gt 0 ]]; do
     --threads) threads="$2"; shift 2 ;;
     --repeat) repeat="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --texts) texts="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
+    --vocab) vocab="$(cd "$2" && pwd)"; shift 2 ;;
+    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "run-with-peer.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+[[ -z $texts || -n $vocab ]] || { echo "run-with-peer.sh: --texts needs --vocab DIR (the tokenizer's folder)" >&2; exit 2; }
 [[ ${#presets[@]} -gt 0 ]] || presets=(tiny small)
 [[ ${#batches[@]} -gt 0 ]] || batches=(32 8)
 peer_dir="${PEER_DIR:-$repo/../shared/peer}"
@@ -119,8 +125,11 @@ for preset in "${presets[@]}"; do
     for r in $(seq "$repeat"); do
       tag="$preset-b$batch-r$r"
       echo "running $tag: ours"
+      real=(); [[ -n $texts ]] && real=(--texts "$texts" --vocab "$vocab")
       timed "$out/ours-$tag.json.stdout" "${bench[@]}" --preset "$preset" --batch "$batch" --seq "$seq" --steps "$steps" \
-        --warmup "$warmup" --threads "$threads" --device cpu --json "$out/ours-$tag.json"
+        --warmup "$warmup" --threads "$threads" --device cpu --json "$out/ours-$tag.json" "${real[@]}"
+      [[ -n $texts ]] && shapes=$("$python" -c 'import json, sys; print(next(r["shapes"] for r in json.load(open(sys.argv[1]))["rows"] if r["name"] == sys.argv[2]))' \
+        "$out/ours-$tag.json" "inference/$preset/b$batch/texts-sorted")
       for coretype in "${blas_configs[@]}"; do
         for wait in default PASSIVE SPIN; do
           # env: every -u before the first assignment
@@ -131,12 +140,14 @@ for preset in "${presets[@]}"; do
             SPIN) e+=(OMP_WAIT_POLICY=ACTIVE GOMP_SPINCOUNT=20000) ;;
           esac
           [[ $coretype == best && $best_coretype != unset ]] && e+=(OPENBLAS_CORETYPE=$best_coretype)
-          for mode in train inference; do
+          modes=(train inference); [[ -n $texts ]] && modes=(inference)
+          for mode in "${modes[@]}"; do
             flag=(); [[ $mode == inference ]] && flag=(--inference)
             echo "running $tag: peer $mode, OpenBLAS $coretype, OMP_WAIT_POLICY $wait"
-            (cd "$peer_dir" && timed "$out/peer-$mode-$coretype-$wait-$tag.json" env "${e[@]}" \
-              LD_LIBRARY_PATH="$blas_lib" "$python" electra_ref.py bench --config "$out/$preset.json" --batch "$batch" \
-              --seq "$seq" --steps "$steps" --warmup "$warmup" --threads "$threads" "${flag[@]}")
+            peer=(electra_ref.py bench --config "$out/$preset.json" --batch "$batch" --seq "$seq" --steps "$steps" --warmup "$warmup" --threads "$threads" "${flag[@]}")
+            [[ -n $texts ]] && peer=("$repo/bench/peer-shapes.py" "$peer_dir" --config "$out/$preset.json" --shapes "$shapes" --order sorted \
+              --steps "$steps" --warmup "$warmup" --threads "$threads")
+            (cd "$peer_dir" && timed "$out/peer-$mode-$coretype-$wait-$tag.json" env "${e[@]}" LD_LIBRARY_PATH="$blas_lib" "$python" "${peer[@]}")
           done
         done
       done
@@ -165,7 +176,7 @@ for path in glob.glob(f"{out}/peer-*.json"):
         print(f"note: {path} has no result (see {path}.log)"); continue
     p = json.loads(lines[-1]); p["other"] = other(path)
     mode, coretype, wait, preset, batch = m.groups()
-    name = f'{"pretrain" if mode == "train" else "inference"}/{preset}/b{batch}/s{p["seq"]}'
+    name = f'{"pretrain" if mode == "train" else "inference"}/{preset}/b{batch}/' + (f'texts-{p["order"]}' if "order" in p else f's{p["seq"]}')
     # our ONNX Runtime rows (the same discriminator exported, fp32 and int8, run without libtorch) are compared with the peer's inference too
     onnx = [name.replace("inference/", f"inference-onnx{kind}/", 1) for kind in ("", "-int8")] if mode == "inference" else []
     for row in [name] + onnx:

@@ -28,6 +28,10 @@ sealed record BenchOptions
           --no-onnx               skip the ONNX Runtime inference rows (inference-onnx/... and, exported with
                                   --quantize int8, inference-onnx-int8/...; timed in a child process without
                                   libtorch, on the discriminator exported by export-onnx)
+          --texts FILE.tsv        instead of the model rows: inference on the padded shapes of a task's texts
+                                  (tokenized with --vocab, truncated to --seq), batched in input order and
+                                  sorted by length (inference[-onnx[-int8]]/<preset>/b<B>/texts-input|sorted)
+          --vocab DIR             folder with the vocab.txt that --texts is tokenized with
           --json FILE             also write the results as JSON
           --leak-check            instead: train Tiny and fail (exit 1) if RSS grows
           --leak-steps N          steps of the leak check (default 1000)
@@ -64,6 +68,12 @@ sealed record BenchOptions
 
     /// <summary>Time the exported discriminator on ONNX Runtime next to each TorchSharp inference row.</summary>
     public bool Onnx { get; init; } = true;
+
+    /// <summary>A TSV task file whose texts' padded shapes the inference rows time (<see cref="RealTextBench"/>).</summary>
+    public string? Texts { get; init; }
+
+    /// <summary>The tokenizer folder of <see cref="Texts"/>.</summary>
+    public string? Vocab { get; init; }
 
     /// <summary>JSON output file.</summary>
     public string? Json { get; init; }
@@ -109,6 +119,8 @@ sealed record BenchOptions
                 "--omp-wait" => o with { OmpWait = WaitPolicy(Value()) },
                 "--corpus" => o with { Corpus = Value() },
                 "--json" => o with { Json = Value() },
+                "--texts" => o with { Texts = Value(), DataRows = false },
+                "--vocab" => o with { Vocab = Value() },
                 "--no-onnx" => o with { Onnx = false },
                 "--leak-check" => o with { LeakCheck = true },
                 "--leak-steps" => o with { LeakSteps = Int(1) },
@@ -120,6 +132,7 @@ sealed record BenchOptions
         static OpenMpWait WaitPolicy(string v) => Enum.TryParse<OpenMpWait>(v, ignoreCase: true, out var wait) && !int.TryParse(v, out _)
             ? wait : throw new ArgumentException($"--omp-wait: expected spin, passive or active, got '{v}'");
         if (o.PeerConfig is not null && o.Presets.Count != 1) throw new ArgumentException("--peer-config needs --preset");
+        if ((o.Texts is null) != (o.Vocab is null)) throw new ArgumentException("--texts and --vocab go together");
         return o;
     }
 }

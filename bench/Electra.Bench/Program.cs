@@ -91,9 +91,21 @@ if (options.DataRows)
 }
 try
 {
+    var lengths = options.Texts is { } texts ? RealTextBench.Lengths(texts, options.Vocab!, options.Seq) : null;
     foreach (var preset in options.Presets)
         foreach (int batch in options.Batches)
         {
+            if (lengths is not null)
+            {
+                foreach (string order in RealTextBench.Orders)
+                {
+                    Add(RealTextBench.Inference(preset, batch, order, lengths, device, options.Warmup, options.Steps, ceiling.Gflops));
+                    if (options.Onnx)
+                        foreach (var quantization in new[] { Electra.Onnx.Export.OnnxQuantization.None, Electra.Onnx.Export.OnnxQuantization.Int8 })
+                            Add(OnnxBench.Texts(preset, batch, order, lengths, options.Threads, options.Warmup, options.Steps, ceiling.Gflops, quantization));
+                }
+                continue;
+            }
             var pretrain = ModelBench.Pretrain(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops);
             Add(pretrain);
             Add(MatmulBound.Measure(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops, pretrain));

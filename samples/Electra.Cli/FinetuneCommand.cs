@@ -26,6 +26,7 @@ static class FinetuneCommand
     static readonly Option<int> Batch = CliOption.Int("--batch", Defaults.BatchSize, "training examples per step", min: 1);
     static readonly Option<int> MaxLength = CliOption.Int("--max-length", Defaults.MaxLength, "tokens per example, longer ones truncated (SQuAD: the window, default 512 capped at the model's positions)", min: 3);
     static readonly Option<int?> MaxTrain = CliOption.OptionalInt("--max-train", "use at most N training examples (default: all)", min: 1);
+    static readonly Option<bool> GroupByLength = CliOption.Flag("--group-by-length", "batch training examples of similar length together (HF Trainer's group_by_length: faster, other batches than the default run at the same seed, so other results)");
     static readonly Option<double> Temperature = CliOption.Renamed(
         CliOption.Number("--contrastive-temperature", Defaults.Temperature, "retrieval tasks: temperature τ of the in-batch contrastive loss (formerly --temperature)"), OldTemperatureName);
     const string OldTemperatureName = "--temperature";
@@ -33,7 +34,7 @@ static class FinetuneCommand
     public static Command Create()
     {
         var command = CliOption.Command("finetune", "fine-tune a pre-trained discriminator on a task folder; prints and saves dev/test metrics and the best model", Run,
-            Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain, Temperature, EmbedCommand.Pooling);
+            Model, Task, Out, Init, Epochs, Lr, LayerDecay, Seed, Batch, MaxLength, MaxTrain, GroupByLength, Temperature, EmbedCommand.Pooling);
         QuestionAnsweringCommand.AddFinetuneOptions(command);
         return command;
     }
@@ -57,6 +58,7 @@ static class FinetuneCommand
             Temperature = r.GetValue(Temperature),
             Pooling = EmbedCommand.PoolingOf(r) ?? Defaults.Pooling,
             RandomInit = init == "random",
+            GroupByLength = r.GetValue(GroupByLength),
         };
         if (SquadTask.IsSquadFolder(task))
             return QuestionAnsweringCommand.Finetune(r, model, task, output, init, options, epochsGiven: Given(r, Epochs), lengthGiven: Given(r, MaxLength));

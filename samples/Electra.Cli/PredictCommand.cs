@@ -126,14 +126,13 @@ static class PredictCommand
     /// <summary>
     /// The ONNX graph's logits at each scored position of every example ([CLS] for texts, each word's first piece for
     /// sentences; null where the word is not in the encoding): the same encodings as the TorchSharp path, batched
-    /// shortest first and padded (<see cref="BatchEncoding.Pad"/>).
+    /// shortest first (<see cref="LengthBatching"/>) and padded (<see cref="BatchEncoding.Pad"/>).
     /// </summary>
     static float[]?[][] PredictOnnx(ElectraOnnxModel model, IReadOnlyList<EncodedExample> examples, int batchSize)
     {
         var result = new float[]?[examples.Count][];
-        var order = Enumerable.Range(0, examples.Count).OrderBy(i => examples[i].Length).ToArray();
         int classes = model.Labels.Count;
-        foreach (var rows in order.Chunk(batchSize))
+        foreach (var rows in LengthBatching.Batches(examples.Select(e => e.Length).ToArray(), batchSize))
         {
             var input = BatchEncoding.Pad(rows.Select(i => examples[i].Ids).ToList(), rows.Select(i => examples[i].TypeIds).ToList(), model.Tokenizer.PadId);
             var output = model.Run(input)[0]; // [B, C] or [B, T, C]

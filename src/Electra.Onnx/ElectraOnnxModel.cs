@@ -354,7 +354,7 @@ public sealed class ElectraOnnxModel : IEmbeddingGenerator<string, Embedding<flo
     public float[][] Embed(IReadOnlyList<string> texts)
     {
         Require(OnnxHead.SentenceEmbedding);
-        return Batched(texts, null, (_, _, rows) => rows[0]).ToArray();
+        return Batched(texts, null, (_, _, rows) => rows[0]);
     }
 
     /// <summary>Microsoft.Extensions.AI: <see cref="Embed"/> as embeddings; runs synchronously on the calling thread.</summary>
@@ -429,25 +429,25 @@ public sealed class ElectraOnnxModel : IEmbeddingGenerator<string, Embedding<flo
 
     /// <summary>
     /// Encodes texts (and pairs) with <see cref="MaxLength"/>, runs them <see cref="OnnxModelOptions.BatchSize"/> at a
-    /// time padded to each batch's longest, and maps every row through <paramref name="read"/> with the text's index,
-    /// its encoding and its slice of each output ([T] or [T, C] flattened, or [C]).
+    /// time sorted by length (<see cref="LengthBatching"/>) and padded to each batch's longest, and maps every row
+    /// through <paramref name="read"/> with the text's index, its encoding and its slice of each output ([T] or [T, C]
+    /// flattened, or [C]); the results come back in input order.
     /// </summary>
-    List<T> Batched<T>(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, Func<int, Encoding, float[][], T> read)
+    T[] Batched<T>(IReadOnlyList<string> texts, IReadOnlyList<string>? pairs, Func<int, Encoding, float[][], T> read)
     {
         ArgumentNullException.ThrowIfNull(texts);
         if (pairs is not null && pairs.Count != texts.Count) throw new ArgumentException($"{pairs.Count} second texts for {texts.Count} texts", nameof(pairs));
         var encodeOptions = new EncodeOptions { MaxLength = MaxLength, Truncation = TruncationStrategy.LongestFirst };
-        var result = new List<T>(texts.Count);
-        for (int start = 0; start < texts.Count; start += options.BatchSize)
+        var encodings = Enumerable.Range(0, texts.Count)
+            .Select(i => Tokenizer.Encode(texts[i] ?? throw new ArgumentException($"text {i} is null"), pairs?[i], encodeOptions)).ToArray();
+        var result = new T[texts.Count];
+        foreach (var batch in LengthBatching.Batches(encodings.Select(e => e.Length).ToArray(), options.BatchSize))
         {
-            int count = Math.Min(options.BatchSize, texts.Count - start);
-            var encodings = Enumerable.Range(start, count)
-                .Select(i => Tokenizer.Encode(texts[i] ?? throw new ArgumentException($"text {i} is null"), pairs?[i], encodeOptions)).ToArray();
-            var outputs = Run(BatchEncoding.Pad(encodings.Select(e => e.Ids).ToList(), encodings.Select(e => e.TypeIds).ToList(), Tokenizer.PadId));
-            for (int r = 0; r < count; r++)
+            var outputs = Run(BatchEncoding.Pad(batch.Select(i => encodings[i].Ids).ToList(), batch.Select(i => encodings[i].TypeIds).ToList(), Tokenizer.PadId));
+            for (int r = 0; r < batch.Length; r++)
             {
-                var rows = outputs.Select(o => { int per = o.Values.Length / count; return o.Values.AsSpan(r * per, per).ToArray(); }).ToArray();
-                result.Add(read(start + r, encodings[r], rows));
+                var rows = outputs.Select(o => { int per = o.Values.Length / batch.Length; return o.Values.AsSpan(r * per, per).ToArray(); }).ToArray();
+                result[batch[r]] = read(batch[r], encodings[batch[r]], rows);
             }
         }
         return result;

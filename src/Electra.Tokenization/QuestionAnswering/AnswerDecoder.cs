@@ -22,8 +22,7 @@ public sealed record AnswerPrediction(string Text, double Score, double NullScor
 public static class AnswerDecoder
 {
     /// <summary>
-    /// Runs <paramref name="windows"/> through a model <paramref name="batchSize"/> at a time, shortest first (little
-    /// padding), each batch padded to its longest (<see cref="BatchEncoding.Pad"/>), and decodes every example.
+    /// Runs <paramref name="windows"/> through a model <paramref name="batchSize"/> at a time, shortest first (<see cref="LengthBatching"/>), each batch padded to its longest (<see cref="BatchEncoding.Pad"/>), and decodes every example.
     /// <paramref name="run"/> is the runtime: a padded batch in, its start and end logits out, row-major [B, T] each.
     /// </summary>
     public static AnswerPrediction[] Predict(IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows, QuestionAnsweringOptions options,
@@ -41,10 +40,8 @@ public static class AnswerDecoder
     /// <summary>Every window's start and end logits, cut to its length: the windows run <paramref name="batchSize"/> at a time through <paramref name="run"/>.</summary>
     static (float[] Start, float[] End)[] Logits(IReadOnlyList<QuestionAnsweringWindow> windows, int padId, int batchSize, Func<BatchEncoding, (float[] Start, float[] End)> run)
     {
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be ≥ 1");
         var logits = new (float[] Start, float[] End)[windows.Count];
-        var order = Enumerable.Range(0, windows.Count).OrderBy(i => windows[i].Length).ToArray();
-        foreach (var batch in order.Chunk(batchSize))
+        foreach (var batch in LengthBatching.Batches(windows.Select(w => w.Length).ToArray(), batchSize))
         {
             var input = BatchEncoding.Pad(batch.Select(i => windows[i].Ids).ToList(), batch.Select(i => windows[i].TypeIds).ToList(), padId);
             var (start, end) = run(input); // [B, T] each

@@ -25,6 +25,14 @@ public sealed record FineTuneOptions
     /// <summary>Training examples per step (google: 32); a batch is padded to its longest example.</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// Group training examples of similar length into batches (HF Trainer's <c>group_by_length</c>, off by default as
+    /// there): each epoch's shuffle is cut into megabatches of 50 batches, each sorted longest first
+    /// (<see cref="Tokenization.LengthBatching.GroupByLength"/>). Less padding, so faster steps; but the batches hold
+    /// other examples than the default run's at the same seed, so the results differ from it.
+    /// </summary>
+    public bool GroupByLength { get; init; }
+
     /// <summary>Examples per evaluation batch (no gradients, so larger than training's; not in google's recipe).</summary>
     public int EvalBatchSize { get; init; } = 128;
 

@@ -96,7 +96,7 @@ public static class FineTuner
             rows => Loss(model, rows, tokenizer.PadId),
             () => Evaluate(model, dev, tokenizer.PadId, options.EvalBatchSize), metrics => metrics.Score,
             progress is null ? null : (epoch, step, total, loss, metrics, elapsed) => progress.Report(new FineTuneProgress(epoch, step, total, loss, metrics, elapsed)),
-            cancellationToken);
+            cancellationToken, e => e.Length);
         var testMetrics = test is null ? null : Evaluate(model, test, tokenizer.PadId, options.EvalBatchSize);
         var best = epochs[bestEpoch - 1];
         return new FineTuneResult(task.Name, task.Kind, task.Labels.Names, train.Length, best.Dev, testMetrics,
@@ -204,12 +204,10 @@ public static class FineTuner
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be ≥ 1");
         CheckMaxLength(model, examples.Count == 0 ? 0 : examples.Max(e => e.Length));
         model.eval();
-        var order = Enumerable.Range(0, examples.Count).OrderBy(i => examples[i].Length).ToArray();
         using var noGrad = no_grad();
-        for (int start = 0; start < order.Length; start += batchSize)
+        foreach (var batch in LengthBatching.Batches(examples.Select(e => e.Length).ToArray(), batchSize))
         {
             using var scope = NewDisposeScope();
-            var batch = order.Skip(start).Take(batchSize).ToArray();
             var rows = batch.Select(i => examples[i]).ToList();
             var (ids, mask, types, _) = Collate(rows, padId, model.Kind);
             read(batch, rows, model.call(ids, mask, types));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Electra.Native;
 using Electra.Optimization;
+using Electra.Tokenization;
 using static TorchSharp.torch;
 
 namespace Electra.FineTuning;
@@ -21,12 +22,15 @@ internal static class FineTuningLoop
     /// <paramref name="train"/>; <paramref name="loss"/> maps a batch to its mean loss, <paramref name="evaluate"/>
     /// scores dev and <paramref name="score"/> ranks the epochs. <paramref name="report"/> gets (epoch, step, total
     /// steps, mean loss so far, dev score at an epoch's end or null, elapsed). A batch of fewer than
-    /// <paramref name="minBatch"/> examples (the last of an epoch; in-batch negatives need two) is skipped. Seed torch first.
+    /// <paramref name="minBatch"/> examples (the last of an epoch; in-batch negatives need two) is skipped. With
+    /// <see cref="FineTuneOptions.GroupByLength"/>, <paramref name="length"/> gives each example's length in word pieces.
+    /// Seed torch first.
     /// </summary>
     public static (IReadOnlyList<Epoch<TScore>> Epochs, int BestEpoch) Run<TExample, TScore>(nn.Module model, int numLayers, IReadOnlyList<TExample> train,
         FineTuneOptions options, Func<IReadOnlyList<TExample>, Tensor> loss, Func<TScore> evaluate, Func<TScore, double> score,
-        Action<int, long, long, double, TScore?, TimeSpan>? report, CancellationToken cancellationToken, int minBatch = 1) where TScore : class
+        Action<int, long, long, double, TScore?, TimeSpan>? report, CancellationToken cancellationToken, Func<TExample, int> length, int minBatch = 1) where TScore : class
     {
+        var lengths = options.GroupByLength ? train.Select(length).ToArray() : null;
         var clock = Stopwatch.StartNew();
         var rng = new Random(options.Seed);
         long stepsPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
@@ -51,6 +55,7 @@ internal static class FineTuningLoop
                 long trained = 0;
                 var order = Enumerable.Range(0, train.Count).ToArray();
                 rng.Shuffle(order);
+                if (lengths is not null) order = LengthBatching.GroupByLength(lengths, order, options.BatchSize);
                 for (long b = 0; b < stepsPerEpoch; b++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();

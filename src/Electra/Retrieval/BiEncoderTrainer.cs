@@ -3,6 +3,7 @@ using Electra.FineTuning;
 using Electra.IO;
 using Electra.Interop;
 using Electra.Native;
+using Electra.Tokenization;
 using Electra.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -87,11 +88,14 @@ public static class BiEncoderTrainer
         var (epochs, bestEpoch) = FineTuningLoop.Run(encoder, encoder.Config.NumHiddenLayers, train, options,
             rows => ContrastiveLoss(encoder, rows, options), () => Evaluate(encoder, dev, options.MaxLength, options.EvalBatchSize), metrics => metrics.Score,
             progress is null ? null : (epoch, step, total, loss, metrics, elapsed) => progress.Report(new FineTuneProgress(epoch, step, total, loss, metrics, elapsed)),
-            cancellationToken, minBatch: 2);
+            cancellationToken, p => Math.Max(Pieces(encoder, p.Query, options.MaxLength), Pieces(encoder, p.Positive, options.MaxLength)), minBatch: 2);
         var testMetrics = test is null ? null : Evaluate(encoder, test, options.MaxLength, options.EvalBatchSize);
         return new FineTuneResult(taskName, TaskKind.Retrieval, Array.Empty<string>(), train.Count, epochs[bestEpoch - 1].Dev, testMetrics,
             bestEpoch, epochs.Select(e => new EpochResult(e.Number, e.TrainLoss, e.Dev, e.Seconds)).ToList(), options, null, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>Word pieces of <paramref name="text"/> as <see cref="SentenceEncoder.Tokenize"/> encodes it (for grouping by length).</summary>
+    static int Pieces(SentenceEncoder encoder, string text, int maxLength) => encoder.Tokenizer.Encode(text, options: new EncodeOptions { MaxLength = maxLength }).Length;
 
     /// <summary>The in-batch contrastive loss of <paramref name="rows"/>: each query against every positive of the batch.</summary>
     static Tensor ContrastiveLoss(SentenceEncoder encoder, IReadOnlyList<QueryPair> rows, FineTuneOptions options)

@@ -45,23 +45,27 @@ public sealed class CrossEncoder
     /// <summary>The underlying classifier (dispose it when done).</summary>
     public ElectraClassifier Model => model;
 
-    /// <summary>The relevance of each passage to <paramref name="query"/> (higher is more relevant), in eval mode without gradients.</summary>
+    /// <summary>
+    /// The relevance of each passage to <paramref name="query"/> (higher is more relevant), in eval mode without
+    /// gradients; the pairs run in batches sorted by length (<see cref="LengthBatching"/>).
+    /// </summary>
     public double[] Score(string query, IReadOnlyList<string> passages, int maxLength = 128, int batchSize = 64)
     {
         if (maxLength > model.Config.MaxPositionEmbeddings) throw new ArgumentException($"max length {maxLength} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
         model.eval();
         var scores = new double[passages.Count];
+        var encodeOptions = new EncodeOptions { MaxLength = maxLength };
+        var pairs = passages.Select(p => tokenizer.Encode(query, p, encodeOptions)).ToArray();
         using var noGrad = no_grad();
-        for (int start = 0; start < passages.Count; start += batchSize)
+        foreach (var rows in LengthBatching.Batches(pairs.Select(e => e.Length).ToArray(), batchSize))
         {
             using var scope = NewDisposeScope();
-            var chunk = passages.Skip(start).Take(batchSize).ToList();
-            var batch = tokenizer.EncodeBatch(Enumerable.Repeat(query, chunk.Count).ToList(), chunk, new EncodeOptions { MaxLength = maxLength });
+            var batch = BatchEncoding.Pad(rows.Select(i => pairs[i].Ids).ToList(), rows.Select(i => pairs[i].TypeIds).ToList(), tokenizer.PadId);
             long[] shape = { batch.BatchSize, batch.SequenceLength };
             var logits = model.call(tensor(batch.InputIds, shape), tensor(batch.AttentionMask, shape), tensor(batch.TokenTypeIds, shape)); // [B, C]
             var relevance = model.Kind == TaskKind.Regression ? logits.select(1, 0) : logits.softmax(-1).select(1, relevantLabel); // [B]
             var host = relevance.data<float>().ToArray(); // sync: the scores are the output
-            for (int i = 0; i < host.Length; i++) scores[start + i] = host[i];
+            for (int r = 0; r < rows.Length; r++) scores[rows[r]] = host[r];
         }
         return scores;
     }

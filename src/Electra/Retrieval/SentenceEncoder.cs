@@ -190,16 +190,18 @@ public sealed class SentenceEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>,
     /// Tokenizes <paramref name="texts"/> as single texts truncated to <paramref name="maxLength"/> word pieces and
     /// pads them to the longest: ids/mask/types [B, T].
     /// </summary>
-    public (Tensor Ids, Tensor Mask, Tensor Types) Tokenize(IReadOnlyList<string> texts, int maxLength)
+    public (Tensor Ids, Tensor Mask, Tensor Types) Tokenize(IReadOnlyList<string> texts, int maxLength) =>
+        Tensors(Tokenizer.EncodeBatch(texts, options: new EncodeOptions { MaxLength = maxLength }));
+
+    static (Tensor Ids, Tensor Mask, Tensor Types) Tensors(BatchEncoding batch)
     {
-        var batch = Tokenizer.EncodeBatch(texts, options: new EncodeOptions { MaxLength = maxLength });
         long[] shape = { batch.BatchSize, batch.SequenceLength };
         return (tensor(batch.InputIds, shape), tensor(batch.AttentionMask, shape), tensor(batch.TokenTypeIds, shape));
     }
 
     /// <summary>
     /// One vector per text, in eval mode without gradients, in batches of <paramref name="batchSize"/> texts sorted
-    /// by length (little padding); <paramref name="normalize"/> scales each to unit L2 norm (dot product = cosine).
+    /// by length in word pieces (<see cref="LengthBatching"/>); <paramref name="normalize"/> scales each to unit L2 norm (dot product = cosine).
     /// Reports the number of texts done after each batch.
     /// </summary>
     public float[][] Embed(IReadOnlyList<string> texts, bool normalize = false, int batchSize = 64, int maxLength = DefaultMaxLength,
@@ -209,22 +211,22 @@ public sealed class SentenceEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>,
         if (maxLength < 3 || maxLength > Config.MaxPositionEmbeddings)
             throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, $"max length must be in [3, {Config.MaxPositionEmbeddings}] (the model's max_position_embeddings)");
         eval();
-        var lengths = texts.Select(t => t.Length).ToArray();
-        var order = Enumerable.Range(0, texts.Count).OrderBy(i => lengths[i]).ToArray();
+        var encodeOptions = new EncodeOptions { MaxLength = maxLength };
+        var encodings = texts.Select(t => Tokenizer.Encode(t, options: encodeOptions)).ToArray();
         var result = new float[texts.Count][];
+        int done = 0;
         using var noGrad = no_grad();
-        for (int start = 0; start < order.Length; start += batchSize)
+        foreach (var batch in LengthBatching.Batches(encodings.Select(e => e.Length).ToArray(), batchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var batch = order.Skip(start).Take(batchSize).ToArray();
-            var (ids, mask, types) = Tokenize(batch.Select(i => texts[i]).ToList(), maxLength);
+            var (ids, mask, types) = Tensors(BatchEncoding.Pad(batch.Select(i => encodings[i].Ids).ToList(), batch.Select(i => encodings[i].TypeIds).ToList(), Tokenizer.PadId));
             var vectors = call(ids, mask, types); // [B, H]
             if (normalize) vectors = nn.functional.normalize(vectors, dim: 1);
             var host = vectors.data<float>().ToArray(); // sync: the vectors are the output
             int h = (int)vectors.shape[1];
             for (int r = 0; r < batch.Length; r++) result[batch[r]] = host.AsSpan(r * h, h).ToArray();
-            progress?.Report(Math.Min(start + batchSize, order.Length));
+            progress?.Report(done += batch.Length);
         }
         return result;
     }

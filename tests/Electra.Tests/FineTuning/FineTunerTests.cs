@@ -45,6 +45,19 @@ public class FineTunerTests
     }
 
     [Fact]
+    public void Grouping_by_length_learns_as_well_on_other_batches_than_the_default_run()
+    {
+        using var dir = new TestPaths.TempDir();
+        string task = SyntheticTasks.Token(dir["task"]);
+        var options = Quick with { Epochs = 4, MaxTrainExamples = 100, Seed = 3 };
+        var grouped = FineTuner.Run(Discriminator, task, options with { GroupByLength = true }, dir["out"]);
+        var plain = FineTuner.Run(Discriminator, task, options);
+        Assert.True(((ClassificationMetrics)grouped.Dev).Accuracy > 0.8, $"dev {grouped.Dev} (chance 1/2)");
+        Assert.NotEqual(plain.Epochs[0].TrainLoss, grouped.Epochs[0].TrainLoss); // the same examples, batched otherwise
+        Assert.Contains("\"group_by_length\": true", File.ReadAllText(dir["out/results.json"]));
+    }
+
+    [Fact]
     public void The_model_keeps_the_best_epochs_weights_and_saves_them_with_results()
     {
         using var dir = new TestPaths.TempDir();

@@ -117,7 +117,7 @@ public static class QuestionAnsweringFineTuner
             },
             () => EvaluateDev(model, task.Dev, windows.Dev, options, tokenizer.PadId, recipe.EvalBatchSize), scores => scores.F1,
             progress is null ? null : (epoch, step, total, loss, dev, elapsed) => progress.Report(new QuestionAnsweringProgress(epoch, step, total, loss, dev, elapsed, windows.TruncatedQuestions)),
-            cancellationToken);
+            cancellationToken, w => w.Length);
         var best = epochs[bestEpoch - 1].Dev;
         options = options with { NullScoreDiffThreshold = best.NullScoreDiffThreshold ?? 0 };
         SquadScores? test = null;
