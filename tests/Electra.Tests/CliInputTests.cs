@@ -173,7 +173,7 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
         using var dir = new TestPaths.TempDir();
         string task = kind == "classification"
             ? SyntheticTasks.Sequence(dir["task"], train: 4000, dev: 8)
-            : FineTuning.QuestionAnswering.QuestionAnsweringCliTests.Task(dir["task"], train: 4000, eval: 8);
+            : SyntheticTasks.Squad(dir["task"], train: 4000, eval: 8);
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { TestPaths.CliDll, "finetune", "--model", Fixture("discriminator"), "--task", task, "--out", dir["out"], "--epochs", "50", "--threads", "1" })
             psi.ArgumentList.Add(a);
