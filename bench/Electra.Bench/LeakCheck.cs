@@ -1,4 +1,5 @@
 using Electra.Modeling;
+using Electra.Training;
 using static TorchSharp.torch;
 
 namespace Electra.Bench;
@@ -28,7 +29,7 @@ static class LeakCheck
     const int SampleEvery = 25;
 
     /// <summary>Trains <paramref name="steps"/> Tiny steps of B × L and reports the RSS trend, printing a line per 100 steps.</summary>
-    public static LeakReport Run(int steps, int batch, int seq, Device device, double thresholdMb)
+    public static LeakReport Run(int steps, int batch, int seq, TrainingDevice device, double thresholdMb)
     {
         using var step = new TrainingStep(ElectraPreset.Tiny, batch, seq, device);
         for (int i = 0; i < WarmupSteps; i++) step.Run();

@@ -18,7 +18,7 @@ static class ModelBench
     public const int FirstRegularId = 5;
 
     /// <summary>Times joint training steps (forward, backward, AdamW) of <paramref name="preset"/>; MFU against <paramref name="ceilingGflops"/>.</summary>
-    public static Row Pretrain(ElectraPreset preset, int batch, int seq, Device device, int warmup, int steps, double? ceilingGflops)
+    public static Row Pretrain(ElectraPreset preset, int batch, int seq, TrainingDevice device, int warmup, int steps, double? ceilingGflops)
     {
         Memory.ResetPeak();
         using var step = new TrainingStep(preset, batch, seq, device);
@@ -98,16 +98,16 @@ sealed class TrainingStep : IDisposable
     long next;
 
     /// <summary>Builds the objective of <paramref name="preset"/> (paper defaults, seed 0) on <paramref name="device"/>.</summary>
-    public TrainingStep(ElectraPreset preset, int batch, int seq, Device device)
+    public TrainingStep(ElectraPreset preset, int batch, int seq, TrainingDevice device)
     {
         if (seq > preset.Discriminator.MaxPositionEmbeddings)
             throw new ArgumentException($"--seq {seq} exceeds the {preset.Name} preset's max_position_embeddings {preset.Discriminator.MaxPositionEmbeddings}");
         var options = new PretrainingOptions { Preset = preset, BatchSize = batch, Seed = 0, Steps = 1_000_000 };
         torch.manual_seed(0);
         model = options.CreateObjective(preset.Discriminator.VocabSize, SpecialTokens.Default);
-        model.to(device).train();
+        model.to(device.Device).train();
         optimizer = options.CreateOptimizer(model);
-        step = new PretrainingStep(model, optimizer, device, options.Seed, bf16: device.type == DeviceType.CUDA);
+        step = new PretrainingStep(model, optimizer, device, options.Seed);
         batches = Enumerable.Range(0, 4).Select(i => ModelBench.RandomBatch(preset.Discriminator.VocabSize, batch, seq, seed: i)).ToArray();
         FlopsPerStep = model.TrainingFlops(batch, seq);
         rate = preset.LearningRate;

@@ -37,16 +37,17 @@ string waitPolicy = OpenMp.ApplyWaitPolicy(options.OmpWait);
 string mklCbwr = Mkl.PinReproducibility(); // as the CLI runs; MKL_CBWR set by hand wins (docs/performance.md, "Bit-exact runs")
 TorchRuntime.EnsureLoaded();
 torch.set_num_threads(options.Threads);
-torch.Device device;
+TrainingDevice training; // the trainer's device and bf16 rule
 try
 {
-    device = Trainer.ResolveDevice(options.Device);
+    training = TrainingDevice.Resolve(options.Device);
 }
 catch (ArgumentException e)
 {
     Console.Error.WriteLine($"error: --device {options.Device}: {e.Message}");
     return 1;
 }
+var device = training.Device;
 string command = "dotnet run -c Release --project bench/Electra.Bench -- " + string.Join(' ', args);
 var machine = Machine.Describe(command, device.ToString());
 machine["omp_wait_policy"] = waitPolicy;
@@ -60,7 +61,7 @@ Console.WriteLine($"command: {command}");
 if (options.LeakCheck)
 {
     Console.WriteLine($"leak check: {options.LeakSteps} Tiny steps, batch 8 × seq {options.Seq}, threshold {options.LeakThresholdMb} MB");
-    var leak = LeakCheck.Run(options.LeakSteps, batch: 8, options.Seq, device, options.LeakThresholdMb);
+    var leak = LeakCheck.Run(options.LeakSteps, batch: 8, options.Seq, training, options.LeakThresholdMb);
     Console.WriteLine($"rss start {leak.StartRssMb:F1} MB, end {leak.EndRssMb:F1} MB, growth {leak.EndRssMb - leak.StartRssMb:F1} MB, " +
                       $"slope {leak.SlopeMbPer1000Steps:F2} MB / 1000 steps: {(leak.Passed ? "PASS" : "FAIL")}");
     return leak.Passed ? 0 : 1;
@@ -106,7 +107,7 @@ try
                 }
                 continue;
             }
-            var pretrain = ModelBench.Pretrain(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops);
+            var pretrain = ModelBench.Pretrain(preset, batch, options.Seq, training, options.Warmup, options.Steps, ceiling.Gflops);
             Add(pretrain);
             Add(MatmulBound.Measure(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops, pretrain));
             Add(ModelBench.Inference(preset, batch, options.Seq, device, options.Warmup, options.Steps, ceiling.Gflops));

@@ -10,6 +10,7 @@ using Electra.Modeling;
 using Electra.Pretraining;
 using Electra.Tokenization;
 using Electra.Training;
+using TorchSharp;
 
 namespace Electra.Cli;
 
@@ -158,22 +159,28 @@ static class ExperimentCommand
         return model.TrainingFlops(options.EffectiveBatchSize, seq);
     }
 
-    /// <summary>ELECTRA steps that fit in the wall-time budget on this machine, from a short timed run of the trainer's step on random batches.</summary>
+    /// <summary>
+    /// ELECTRA steps that fit in the wall-time budget on this machine, from a short timed run of the trainer's step on
+    /// random batches, on the device and at the precision the runs will train with (<see cref="PretrainingOptions.ResolveDevice"/>).
+    /// </summary>
     static long CalibrateSteps(PretrainingOptions options, int vocab, SpecialTokens special, int seq, double minutes)
     {
+        var device = options.ResolveDevice();
         using var model = options.CreateObjective(vocab, special);
+        model.to(device.Device);
         using var optimizer = options.CreateOptimizer(model);
-        using var step = new PretrainingStep(model, optimizer, TorchSharp.torch.CPU, options.Seed, bf16: false);
+        using var step = new PretrainingStep(model, optimizer, device, options.Seed);
         var batch = RandomBatch(options.EffectiveBatchSize, seq, vocab, special);
         double seconds = 0;
         for (int s = 0; s < 8; s++)
         {
             var clock = Stopwatch.StartNew();
             step.Run(s, 1e-5, [batch]);
+            device.Synchronize(); // CUDA queues the step: wait for it before reading the clock
             if (s >= 3) seconds += clock.Elapsed.TotalSeconds; // after warm-up
         }
         double perStep = seconds / 5;
-        Console.WriteLine($"calibration: {perStep * 1000:F0} ms per ELECTRA step → {minutes} min ≈ {(long)(minutes * 60 / perStep)} steps");
+        Console.WriteLine($"calibration on {device.Device}{(device.Bf16 ? " (bf16)" : "")}: {perStep * 1000:F0} ms per ELECTRA step → {minutes} min ≈ {(long)(minutes * 60 / perStep)} steps");
         return Math.Max(1, (long)(minutes * 60 / perStep));
     }
 

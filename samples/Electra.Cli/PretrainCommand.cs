@@ -95,7 +95,7 @@ static class PretrainCommand
             options.Validate(mpi.Size);
             pipeline.Validate(options);
             Electra.Native.TorchRuntime.EnsureLoaded();
-            Trainer.ResolveDevice(options.Device); // --device cuda on a CPU-only build: refused before anything is written
+            options.ResolveDevice(); // --device cuda on a CPU-only build: refused before anything is written
         });
         if (resume && run.Force) throw new UsageException("--resume continues the run in --out, --force replaces it: give one of them");
         if (corpus.Count > 0) CorpusReader.ListFiles(corpus); // a missing file fails here (exit 1, named), before any work

@@ -101,14 +101,15 @@ static class PretrainOptionGroups
     /// </summary>
     public static int Print(PretrainingOptions options)
     {
+        Electra.Native.TorchRuntime.EnsureLoaded();
+        TrainingDevice? device = null;
         CliOption.Validate(() =>
         {
             options.Validate();
             options.Pipeline.Validate(options);
+            device = options.ResolveDevice(); // --device cuda where there is none: a usage error, as for a run
         });
-        Electra.Native.TorchRuntime.EnsureLoaded();
-        bool cuda = options.Device != "cpu" && TorchSharp.torch.cuda.is_available();
-        Console.WriteLine(options.Resolve(cuda, options.Pipeline.EffectiveVocabSize(options.Preset), options.Pipeline.SequenceLength).ToJson());
+        Console.WriteLine(options.Resolve(device!, options.Pipeline.EffectiveVocabSize(options.Preset), options.Pipeline.SequenceLength).ToJson());
         return 0;
     }
 

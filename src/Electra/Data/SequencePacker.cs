@@ -44,7 +44,7 @@ public sealed record PackingOptions
 /// B, which reorders the text; here once B has started every later sentence goes to B, keeping the text in order.
 /// Sentences that encode to no tokens are skipped. Deterministic for a seed (own <see cref="Random"/> stream).
 /// </remarks>
-public sealed class SequencePacker
+internal sealed class SequencePacker
 {
     readonly PackingOptions options;
     readonly int clsId, sepId;

@@ -135,7 +135,7 @@ public static class Doctor
         try
         {
             using var scope = torch.NewDisposeScope();
-            var d = Trainer.ResolveDevice(device);
+            var d = TrainingDevice.Parse(device);
             var a = torch.ones(4, 4, dtype: torch.bfloat16, device: d);
             float sum = a.matmul(a).sum().to(torch.float32).cpu().item<float>(); // 16 entries of 4
             return sum == 64f

@@ -14,7 +14,7 @@ namespace Electra.Interop;
 /// <c>map_location="cpu"</c>). Each view is checked against its storage before a tensor is made, so a malformed or
 /// truncated file is an <see cref="InvalidDataException"/> naming the file, never a native crash.
 /// </summary>
-public static class PyTorchFile
+internal static class PyTorchFile
 {
     static readonly Dictionary<string, (ScalarType Type, int Size)> StorageTypes = new()
     {

@@ -9,7 +9,7 @@ namespace Electra.Modeling;
 /// (bf16 on CUDA) from fp32 master weights, while LayerNorm, softmax-based losses and sampling stay fp32.
 /// Outside it (and always on CPU by default) everything is fp32.
 /// </summary>
-public static class Autocast
+internal static class Autocast
 {
     [ThreadStatic] static ScalarType? current;
 

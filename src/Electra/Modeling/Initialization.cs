@@ -10,7 +10,7 @@ namespace Electra.Modeling;
 /// TorchSharp 0.107's <c>nn.init.trunc_normal_</c> fills a constant (measured: std 0), so the truncated
 /// normal is drawn here by inverse CDF, as PyTorch's Python implementation does.
 /// </summary>
-public static class Initialization
+internal static class Initialization
 {
     /// <summary>Initialises every Linear, Embedding and LayerNorm under <paramref name="root"/>, except those under <paramref name="skip"/>.</summary>
     public static void Apply(nn.Module root, ElectraConfig config, nn.Module? skip = null)

@@ -9,7 +9,7 @@ namespace Electra.Modeling;
 /// <c>named_parameters()</c>, and a tied weight (the LM head) appears as a second Parameter object over the
 /// same storage; an optimizer given both would step that tensor twice.
 /// </summary>
-public static class UniqueParameters
+internal static class UniqueParameters
 {
     /// <summary>The first name of each distinct parameter tensor, in registration order.</summary>
     public static IReadOnlyList<(string Name, Parameter Parameter)> UniqueNamedParameters(this nn.Module module)

@@ -182,11 +182,11 @@ public sealed record PretrainingOptions
 
     /// <summary>
     /// These options with every default decided: the preset's batch, learning rate, generator fraction, dropout and mask
-    /// probability, the warmup, bias correction, the device (<paramref name="cuda"/>: auto resolved) and bf16, and the
+    /// probability, the warmup, bias correction, the device (auto resolved by <paramref name="device"/>) and bf16, and the
     /// sequence length and vocabulary size the run's dataset has. What a run writes as <c>options.json</c>, loadable as
     /// <c>--config</c>.
     /// </summary>
-    public PretrainingOptions Resolve(bool cuda, int vocabSize, int sequenceLength) => this with
+    public PretrainingOptions Resolve(TrainingDevice device, int vocabSize, int sequenceLength) => this with
     {
         BatchSize = EffectiveBatchSize,
         LearningRate = EffectiveLearningRate,
@@ -195,10 +195,14 @@ public sealed record PretrainingOptions
         Dropout = Dropout ?? (InitFrom is null ? Preset.Discriminator.HiddenDropoutProb : null),
         MaskProbability = MaskProbability ?? Preset.MaskProbability,
         Optimizer = Optimizer.ForWarmup(EffectiveWarmup),
-        Device = Device == "auto" ? (cuda ? "cuda" : "cpu") : Device,
-        Bf16 = Bf16 ?? cuda,
+        Device = Device == "auto" ? (device.IsCuda ? "cuda" : "cpu") : Device,
+        Bf16 = device.Bf16,
         Pipeline = Pipeline with { SequenceLength = sequenceLength, VocabSize = vocabSize },
     };
+
+    /// <summary>Where this run trains and at which precision (<see cref="TrainingDevice.Resolve"/> of <see cref="Device"/> and <see cref="Bf16"/>).</summary>
+    /// <exception cref="ArgumentException">An unknown device, or CUDA asked for where it is not available.</exception>
+    public TrainingDevice ResolveDevice(Distributed.Mpi? mpi = null) => TrainingDevice.Resolve(Device, Bf16, mpi);
 
     /// <summary>The optimizer of <paramref name="model"/>: weight decay on matrices only, bias correction decided by the warmup.</summary>
     public AdamWeightDecay CreateOptimizer(PretrainingObjective model) =>

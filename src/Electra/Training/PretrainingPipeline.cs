@@ -78,7 +78,7 @@ public static class PretrainingPipeline
         // The run's options.json records the vocabulary size asked for (what a --config of it trains again).
         options = options with { Pipeline = pipeline with { VocabSize = pipeline.TokenizerDir is null ? pipeline.EffectiveVocabSize(options.Preset) : pipeline.VocabSize } };
         TorchRuntime.EnsureLoaded();
-        Trainer.ResolveDevice(options.Device); // an unavailable device fails before the tokenizer and dataset are written
+        options.ResolveDevice(); // an unavailable device fails before the tokenizer and dataset are written
         string? extendedDir = options.ExtendsVocabulary ? Path.Combine(outputDir, RunFolder.ExtendedPair) : null;
         string tokenizerDir = extendedDir ?? pipeline.TokenizerDir ?? Path.Combine(outputDir, RunFolder.Tokenizer);
         string datasetDir = Path.Combine(outputDir, RunFolder.Dataset);

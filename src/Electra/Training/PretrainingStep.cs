@@ -38,25 +38,24 @@ public sealed class PretrainingStep : IDisposable
     readonly GradientAllReduce? gradients;
     readonly Generator batchRng;
 
-    /// <summary>Prepares the step of <paramref name="model"/> (already on <paramref name="device"/>) and its optimizer.</summary>
+    /// <summary>Prepares the step of <paramref name="model"/> (already on <paramref name="device"/>'s device) and its optimizer.</summary>
     /// <param name="model">The objective trained.</param>
     /// <param name="optimizer">Its optimizer.</param>
-    /// <param name="device">Where the batches go.</param>
+    /// <param name="device">Where the batches go, and whether the forward pass runs under bf16 autocast.</param>
     /// <param name="seed">The run's seed (masking and sampling streams derive from it).</param>
-    /// <param name="bf16">bf16 autocast of the forward pass.</param>
     /// <param name="mpi">The data-parallel job; null or a world of 1 trains alone.</param>
-    public PretrainingStep(PretrainingObjective model, AdamWeightDecay optimizer, Device device, int seed, bool bf16, Mpi? mpi = null)
+    public PretrainingStep(PretrainingObjective model, AdamWeightDecay optimizer, TrainingDevice device, int seed, Mpi? mpi = null)
     {
         this.model = model;
         this.optimizer = optimizer;
-        this.device = device;
+        this.device = device.Device;
         this.seed = seed;
-        this.bf16 = bf16;
+        bf16 = device.Bf16;
         this.mpi = mpi;
         rank = mpi?.Rank ?? 0;
         ranks = mpi?.Size ?? 1;
         gradients = ranks > 1 ? new GradientAllReduce(mpi!, model.UniqueNamedParameters().Select(p => p.Parameter)) : null;
-        batchRng = new Generator((ulong)seed, device);
+        batchRng = new Generator((ulong)seed, this.device);
     }
 
     /// <summary>The metrics of the steps run since they were last read.</summary>

@@ -77,32 +77,6 @@ public sealed class Trainer
         this.progress = progress;
     }
 
-    /// <summary>cpu, cuda, cuda:N or auto.</summary>
-    public static Device ResolveDevice(string name)
-    {
-        if (name == "auto") return cuda.is_available() ? CUDA : CPU;
-        if (name.StartsWith("cuda", StringComparison.Ordinal) && !cuda.is_available())
-            throw new ArgumentException($"device '{name}' requested but CUDA is not available (build with -p:ElectraBackend=cuda on a machine with an NVIDIA GPU)");
-        try
-        {
-            return torch.device(name);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            throw new ArgumentException($"unknown device '{name}' (expected cpu, cuda, cuda:N or auto)", e);
-        }
-    }
-
-    /// <summary>
-    /// This rank's device: <see cref="ResolveDevice"/>, except that cuda and auto mean <c>cuda:{LocalRank}</c> in a
-    /// data-parallel job (one GPU per rank); an explicit cuda:N is kept.
-    /// </summary>
-    static Device RankDevice(string name, Mpi? mpi)
-    {
-        var device = ResolveDevice(name);
-        return mpi is { Size: > 1 } && device.type == DeviceType.CUDA && !name.Contains(':') ? torch.device(DeviceType.CUDA, mpi.LocalRank) : device;
-    }
-
     bool IsRoot => rank == 0;
 
     /// <summary>
@@ -121,11 +95,11 @@ public sealed class Trainer
         var data = DatasetManifest.Read(datasetDir);
         if (data.MaskId is not { } maskId)
             throw new InvalidDataException($"{Path.Combine(datasetDir, DatasetManifest.FileName)} does not record the [MASK] id (built by an older version): rebuild the dataset");
-        var device = RankDevice(options.Device, mpi); // an unavailable device fails here, before anything is written
+        var training = options.ResolveDevice(mpi); // an unavailable device fails here, before anything is written
+        var device = training.Device;
         using var runLock = IsRoot ? RunLock.Acquire(outputDir) : null;
-        if (IsRoot) identity = PrepareOutput(resume, vocabulary.Fingerprint, device, data.VocabSize, data.MaxSeqLength);
-        bool bf16 = options.Bf16 ?? device.type == DeviceType.CUDA;
-        double ceilingGflops = MatmulCeiling.MeasureGflops(device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32); // MFU's denominator, per rank
+        if (IsRoot) identity = PrepareOutput(resume, vocabulary.Fingerprint, training, data.VocabSize, data.MaxSeqLength);
+        double ceilingGflops = MatmulCeiling.MeasureGflops(training); // MFU's denominator, per rank
         torch.manual_seed(options.Seed);
         using var model = options.CreateObjective(data.VocabSize, new SpecialTokens(data.PadId, data.ClsId, data.SepId, maskId));
         if (data.MaxSeqLength > model.Encoder.Config.MaxPositionEmbeddings)
@@ -139,7 +113,7 @@ public sealed class Trainer
         int micro = options.EffectiveBatchSize / (options.GradientAccumulation * ranks);
         using var loader = new PretrainingLoader(datasetDir, new LoaderOptions { BatchSize = micro, Seed = options.Seed, Rank = rank, WorldSize = ranks }, state.Data);
         using var metrics = IsRoot ? new MetricsLog(outputDir, state.Step, writeEvents: true) : null;
-        using var trainStep = new PretrainingStep(model, optimizer, device, options.Seed, bf16, mpi);
+        using var trainStep = new PretrainingStep(model, optimizer, training, options.Seed, mpi);
         double flopsPerStep = model.TrainingFlops(micro, data.MaxSeqLength) * options.GradientAccumulation * ranks;
 
         long step = state.Step, tokensSeen = state.TokensSeen, sessionTokens = 0;
@@ -292,7 +266,7 @@ public sealed class Trainer
     /// resume needs a run to continue. Leftovers of a run killed mid-write are removed first. options.json records the
     /// session's resolved options. Returns the identity, which every checkpoint carries.
     /// </summary>
-    IReadOnlyDictionary<string, string> PrepareOutput(bool resume, string vocabularyFingerprint, Device device, int vocabularySize, int sequenceLength)
+    IReadOnlyDictionary<string, string> PrepareOutput(bool resume, string vocabularyFingerprint, TrainingDevice device, int vocabularySize, int sequenceLength)
     {
         if (resume) RunFolder.CheckResumable(outputDir);
         Directory.CreateDirectory(outputDir);
@@ -308,7 +282,7 @@ public sealed class Trainer
             throw new OutputFolderException($"--out {outputDir} already holds a pre-training run ({runFile}); pass --resume to continue it, or choose another --out");
         RunIdentity.EnsureSame(outputDir, run);
         AtomicFile.WriteAllText(runFile, RunIdentity.ToJson(run));
-        AtomicFile.WriteAllText(Path.Combine(outputDir, RunFolder.OptionsFile), (RecordedOptions ?? options).Resolve(device.type == DeviceType.CUDA, options.Pipeline.VocabSize ?? vocabularySize, sequenceLength).ToJson());
+        AtomicFile.WriteAllText(Path.Combine(outputDir, RunFolder.OptionsFile), (RecordedOptions ?? options).Resolve(device, options.Pipeline.VocabSize ?? vocabularySize, sequenceLength).ToJson());
         return run;
     }
 
