@@ -20,6 +20,8 @@ static class DoctorCommand
 
     static int Run(ParseResult r)
     {
+        if (r.GetValue(Corpus) is { } corpus && File.Exists(corpus))
+            throw new UsageException($"--corpus {corpus}: a file; doctor checks a corpus cache folder (pretrain reads files, `electra corpus fetch --out DIR` fills a cache)");
         var report = Doctor.Run(new DoctorOptions
         {
             Device = r.GetRequiredValue(Device),

@@ -61,6 +61,10 @@ public class DoctorTests
             Assert.Contains(" " + name, stdout);
         Assert.Contains($"fix: electra corpus fetch --out {dir["no-corpus"]}", stdout);
         Assert.Contains("can run", stdout);
+        File.WriteAllText(dir["corpus.txt"], "a corpus file, not a cache folder\n");
+        (code, _, stderr) = Cli.Run("doctor", "--corpus", dir["corpus.txt"]);
+        Assert.Equal(2, code); // a usage error naming the option, not a "not there" line and exit 0
+        Assert.Contains($"--corpus {dir["corpus.txt"]}: a file", stderr);
         if (torch.cuda.is_available()) return;
         (code, stdout, _) = Cli.Run("doctor", "--device", "cuda", "--corpus", dir["no-corpus"]);
         Assert.Equal(1, code);
