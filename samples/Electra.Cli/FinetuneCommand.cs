@@ -66,7 +66,7 @@ static class FinetuneCommand
         CliOption.Validate(() => options.Validate(Interop.Pretrained.ReadConfig(model)));
 
         TorchRuntime.EnsureLoaded();
-        Console.WriteLine($"fine-tuning {model} ({init} init) on {task}");
+        Console.WriteLine($"fine-tuning {model} ({init} init) for {TaskKinds.Detect(task).Name.Replace('_', ' ')} on {task}");
         var result = StopSignal.FineTune(output, stop => FineTune.Run(model, task, options, output, new ConsoleProgress(options.QuestionAnswering.MaxQueryLength), stop));
         if (result is null) return StopSignal.ExitCode;
         if (result.Transfer is not null) Console.WriteLine($"weights {result.Transfer}");

@@ -70,8 +70,8 @@ public sealed class TaskSplit
         foreach (var (label, line) in GoldLabels()) labels.IdOf(label, Path, line);
     }
 
-    /// <summary>At most <paramref name="count"/> examples (<see cref="FineTuning.Subsample.Of{T}"/>; all of them for null).</summary>
-    internal TaskSplit Subsample(int? count, int seed) =>
+    /// <summary>At most <paramref name="count"/> examples (<see cref="FineTuning.Subsample.Of{T}"/>); this split when none is left out.</summary>
+    internal TaskSplit Subsample(int? count, int seed) => count is not int n || n >= Count ? this :
         new(Path, Texts is null ? null : FineTuning.Subsample.Of(Texts, count, seed), Sentences is null ? null : FineTuning.Subsample.Of(Sentences, count, seed));
 
     /// <summary>
