@@ -8,6 +8,7 @@ using Electra.FineTuning;
 using Electra.IO;
 using Electra.Modeling;
 using Electra.Pretraining;
+using Electra.Tasks;
 using Electra.Tokenization;
 using Electra.Training;
 using TorchSharp;
@@ -84,7 +85,7 @@ static class ExperimentCommand
             pipeline.Validate(pretrain);
         });
         if (corpus.Count > 0) CorpusReader.ListFiles(corpus); // a missing file fails here (exit 1, named)
-        foreach (string task in taskDirs) FineTuningTask.Load(task); // a bad task fails here (named), not after both pre-training runs
+        foreach (string task in taskDirs) TaskKinds.Load(task); // a bad task fails here (named), not after both pre-training runs
         OutputFolder.Check(output, Owner, "--out", [.. CorpusCommand.Inputs(corpus), .. taskDirs.Select(t => ((string?)t, "--tasks"))]);
         corpus = CorpusCommand.OrDefault(corpus, Console.Out);
         OutputFolder.RemoveOwn(output, Entries); // an earlier experiment's; files put beside it stay
@@ -129,7 +130,7 @@ static class ExperimentCommand
             foreach (string model in Models)
                 for (int seed = 1; seed <= seeds; seed++)
                 {
-                    var r = FineTuner.Run(modelDirs[model], task, finetune with { Seed = seed, RandomInit = model == "none" });
+                    var r = FineTune.Run(modelDirs[model], task, finetune with { Seed = seed, RandomInit = model == "none" });
                     double score = r.Test?.Score ?? r.Dev.Score;
                     scores[name][model].Add(score);
                     Console.WriteLine($"  {name} {model} seed {seed}: test {score:F4} (dev {r.Dev.Score:F4}, best epoch {r.BestEpoch}, {r.Seconds:F0} s)");

@@ -1,16 +1,15 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Electra.FineTuning;
-using Electra.FineTuning.QuestionAnswering;
 using Electra.Modeling;
 using Electra.Native;
-using Electra.Retrieval;
+using Electra.Tasks;
 
 namespace Electra.Cli;
 
 /// <summary>
-/// `electra finetune`: google's fine-tuning recipe on a task folder; prints and saves dev/test metrics and the best
-/// model. A folder whose train.tsv starts with the header query&lt;TAB&gt;positive trains a bi-encoder (retrieval).
+/// `electra finetune`: google's fine-tuning recipe on a task folder of any kind (<see cref="FineTune.Run(string, string, FineTuneOptions, string?, IProgress{FineTuneProgress}?, CancellationToken)"/>
+/// detects it: classification, regression, tagging, SQuAD, a bi-encoder); prints and saves dev/test metrics and the best model.
 /// </summary>
 static class FinetuneCommand
 {
@@ -46,54 +45,59 @@ static class FinetuneCommand
         string output = r.GetRequiredValue(Out);
         string init = r.GetRequiredValue(Init);
         CliOption.WarnIfOldName(r, Temperature, OldTemperatureName, "pretrain's --temperature is the generator's sampling temperature, a different thing");
-        var options = new FineTuneOptions
+        // The task kind's defaults (SQuAD: 2 epochs, windows of 512) with the length capped at the model's positions;
+        // an explicit --max-length beyond them is a usage error.
+        var defaults = FineTune.DefaultOptions(model, task);
+        var options = defaults with
         {
-            Epochs = r.GetValue(Epochs),
+            Epochs = Given(r, Epochs) ? r.GetValue(Epochs) : defaults.Epochs,
             LearningRate = r.GetValue(Lr),
             LayerDecay = r.GetValue(LayerDecay),
             Seed = r.GetValue(Seed),
             BatchSize = r.GetValue(Batch),
-            MaxLength = r.GetValue(MaxLength),
+            MaxLength = Given(r, MaxLength) ? r.GetValue(MaxLength) : defaults.MaxLength,
             MaxTrainExamples = r.GetValue(MaxTrain),
             Temperature = r.GetValue(Temperature),
             Pooling = EmbedCommand.PoolingOf(r) ?? Defaults.Pooling,
             RandomInit = init == "random",
             GroupByLength = r.GetValue(GroupByLength),
+            QuestionAnswering = QuestionAnsweringCommand.FinetuneOptions(r),
         };
-        if (SquadTask.IsSquadFolder(task))
-            return QuestionAnsweringCommand.Finetune(r, model, task, output, init, options, epochsGiven: Given(r, Epochs), lengthGiven: Given(r, MaxLength));
-        CliOption.Validate(() => options.Validate());
+        CliOption.Validate(() => options.Validate(Interop.Pretrained.ReadConfig(model)));
 
         TorchRuntime.EnsureLoaded();
-        // As for SQuAD: the default length is capped at the model's positions; an explicit value beyond them is a usage error.
-        int positions = Interop.Pretrained.ReadConfig(model).MaxPositionEmbeddings;
-        if (!Given(r, MaxLength)) options = options with { MaxLength = Math.Min(options.MaxLength, positions) };
-        else if (options.MaxLength > positions) throw new UsageException($"--max-length {options.MaxLength} exceeds the model's max_position_embeddings {positions} ({model})");
-        Console.WriteLine($"fine-tuning {model} ({init} init) on {task}");
-        var result = StopSignal.FineTune(output, stop => BiEncoderTrainer.IsRetrievalTask(task)
-            ? BiEncoderTrainer.Run(model, task, options, output, new ConsoleProgress(), stop)
-            : FineTuner.Run(model, task, options, output, new ConsoleProgress(), stop));
+        Console.WriteLine($"fine-tuning {model} ({init} init) for {TaskKinds.Detect(task).Name.Replace('_', ' ')} on {task}");
+        var result = StopSignal.FineTune(output, stop => FineTune.Run(model, task, options, output, new ConsoleProgress(options.QuestionAnswering.MaxQueryLength), stop));
         if (result is null) return StopSignal.ExitCode;
         if (result.Transfer is not null) Console.WriteLine($"weights {result.Transfer}");
-        Console.WriteLine($"best epoch {result.BestEpoch} of {result.Epochs.Count} ({result.TrainExamples} training examples, {result.Seconds:F1} s)");
+        string examples = result.TrainWindows is int windows ? $"{result.TrainExamples} training questions in {windows} windows" : $"{result.TrainExamples} training examples";
+        Console.WriteLine($"best epoch {result.BestEpoch} of {result.Epochs.Count} ({examples}, {result.Seconds:F1} s)");
         Console.WriteLine($"dev  {result.Dev}");
         if (result.Test is not null) Console.WriteLine($"test {result.Test}");
-        Console.WriteLine($"wrote {output} (model, tokenizer, results.json)");
+        var written = Directory.EnumerateFileSystemEntries(output).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order(StringComparer.Ordinal);
+        Console.WriteLine($"wrote {output} ({string.Join(", ", written)})");
         return 0;
     }
 
     static bool Given(ParseResult r, Option option) => r.GetResult(option) is OptionResult { IdentifierToken: not null };
 
-    /// <summary>Prints reports as they come, on the training thread (Progress&lt;T&gt; would post them out of order).</summary>
-    sealed class ConsoleProgress : IProgress<FineTuneProgress>
+    /// <summary>
+    /// Prints reports as they come, on the training thread (Progress&lt;T&gt; would post them out of order), and the
+    /// warning about questions cut to the max query length once, with the first.
+    /// </summary>
+    sealed class ConsoleProgress(int maxQueryLength) : IProgress<FineTuneProgress>
     {
-        public void Report(FineTuneProgress p) => Print(p.Epoch, p.Step, p.TotalSteps, p.TrainLoss, p.Dev, p.Elapsed);
-    }
+        bool warned;
 
-    /// <summary>One progress line of any fine-tuning run; <paramref name="dev"/> (an epoch's dev scores) only at an epoch's end.</summary>
-    public static void Print(int epoch, long step, long totalSteps, double trainLoss, object? dev, TimeSpan elapsed)
-    {
-        string line = FormattableString.Invariant($"epoch {epoch} step {step}/{totalSteps} loss {trainLoss:F4} ({elapsed.TotalSeconds:F1} s)");
-        Console.WriteLine(dev is null ? line : $"{line} dev {dev}");
+        public void Report(FineTuneProgress p)
+        {
+            if (!warned)
+            {
+                warned = true;
+                QuestionAnsweringCommand.WarnTruncated(p.TruncatedQuestions, maxQueryLength);
+            }
+            string line = FormattableString.Invariant($"epoch {p.Epoch} step {p.Step}/{p.TotalSteps} loss {p.TrainLoss:F4} ({p.Elapsed.TotalSeconds:F1} s)");
+            Console.WriteLine(p.Dev is null ? line : $"{line} dev {p.Dev}");
+        }
     }
 }

@@ -8,7 +8,7 @@ namespace Electra.MLNet;
 /// <summary>
 /// Electra's trainers in ML.NET's catalogs, shaped like ML.NET's own TorchSharp trainers (<c>TextClassification</c>,
 /// <c>SentenceSimilarity</c>, <c>NamedEntityRecognition</c>, <c>QuestionAnswer</c>) with their default column names, but starting from any Electra or HF ELECTRA
-/// discriminator folder and fine-tuning with Electra's recipe (<see cref="FineTuner"/>).
+/// discriminator folder and fine-tuning with Electra's recipe (<see cref="Tasks.FineTune"/>).
 /// </summary>
 public static class ElectraCatalog
 {
@@ -91,7 +91,7 @@ public static class ElectraCatalog
     /// Fine-tunes the ELECTRA folder <paramref name="modelPath"/> for extractive question answering, shaped like ML.NET's
     /// <c>QuestionAnswer</c> trainer: each row a context, a question, the answer's text and the index of its first
     /// character in the context (an empty answer marks an unanswerable question, SQuAD 2.0). Runs
-    /// <c>electra finetune</c>'s SQuAD recipe (<see cref="QuestionAnsweringFineTuner"/>): doc-stride windows, HF's
+    /// <c>electra finetune</c>'s SQuAD recipe (<see cref="Tasks.FineTune"/> on a <see cref="SquadTask"/>): doc-stride windows, HF's
     /// start/end loss, google's n-best decoding. Adds <paramref name="predictedAnswerColumnName"/> (the
     /// <paramref name="topK"/> best answers, best first, a vector of text) and <paramref name="scoreColumnName"/>
     /// (each answer's start + end logit; "" = no answer, for SQuAD 2.0 data, scores its [CLS] logits minus the no-answer

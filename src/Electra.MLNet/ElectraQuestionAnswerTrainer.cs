@@ -2,6 +2,7 @@ using Electra.FineTuning;
 using Electra.FineTuning.QuestionAnswering;
 using Electra.Interop;
 using Electra.MLNet.Scoring;
+using Electra.Tasks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -10,7 +11,7 @@ namespace Electra.MLNet;
 /// <summary>
 /// Fine-tunes an ELECTRA discriminator folder for extractive question answering on the rows of an
 /// <see cref="IDataView"/> (a context, a question, the answer's text and its character index in the context) with
-/// Electra's recipe (<see cref="QuestionAnsweringFineTuner"/>: the same run as <c>electra finetune</c> on the same
+/// Electra's recipe (<see cref="FineTune"/> on a <see cref="SquadTask"/>: the same run as <c>electra finetune</c> on the same
 /// questions in a SQuAD folder and seed). Made by <see cref="ElectraCatalog"/>.
 /// </summary>
 public sealed class ElectraQuestionAnswerTrainer : IEstimator<ElectraQuestionAnswerTransformer>
@@ -49,7 +50,7 @@ public sealed class ElectraQuestionAnswerTrainer : IEstimator<ElectraQuestionAns
         try
         {
             string folder = Path.Combine(work, "model");
-            var result = QuestionAnsweringFineTuner.Run(modelPath, task, recipe, options, folder);
+            var result = FineTune.Run(modelPath, task, recipe with { MaxLength = options.MaxSeqLength, QuestionAnswering = options }, folder);
             string package = ModelPackage.Pack(folder, new ScoringSettings(options.MaxSeqLength, Array.Empty<string>(), topK));
             return new ElectraQuestionAnswerTransformer(ScoringPipeline.Fit(ml, null, Pipeline, package, null, input), result);
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Electra.FineTuning;
 using Electra.MLNet.Scoring;
+using Electra.Tasks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -8,7 +9,7 @@ namespace Electra.MLNet;
 
 /// <summary>
 /// Fine-tunes an ELECTRA discriminator folder on the rows of an <see cref="IDataView"/> with Electra's recipe
-/// (<see cref="FineTuner"/>, the same run as <c>electra finetune</c> on the same rows and seed): text
+/// (<see cref="FineTune"/>, the same run as <c>electra finetune</c> on the same rows and seed): text
 /// classification of single texts or pairs (the label a key column, as in ML.NET's trainers), regression on a
 /// float label (sentence similarity), or word tagging (named-entity recognition: the label a vector of keys, one per
 /// whitespace-separated word). Made by <see cref="ElectraCatalog"/>.
@@ -46,12 +47,12 @@ public sealed class ElectraTextTrainer : IEstimator<ElectraTransformer>
         if (kind == TaskKind.Sequence && keyNames!.Length > Columns.MaxClasses)
             throw new ArgumentException($"the label column '{labelColumnName}' has {keyNames.Length} classes; a saved Electra.MLNet classifier holds at most {Columns.MaxClasses} (see the README's ML.NET section)");
         var labels = kind == TaskKind.Regression ? LabelSet.Regression : LabelSet.FromTraining(train.GoldLabels().Select(g => g.Label));
-        var task = new FineTuningTask("ML.NET data", kind, labels, train, dev, null);
+        var task = new ClassificationTask("ML.NET data", kind, labels, train, dev, null);
         string work = Path.Combine(Path.GetTempPath(), "electra-mlnet-" + Guid.NewGuid().ToString("N"));
         try
         {
             string folder = Path.Combine(work, "model");
-            var result = FineTuner.Run(modelPath, task, options, folder);
+            var result = FineTune.Run(modelPath, task, options, folder);
             string package = ModelPackage.Pack(folder, new ScoringSettings(options.MaxLength, keyNames ?? Array.Empty<string>()));
             return new ElectraTransformer(ScoringPipeline.Fit(ml, kind, columns, package, keyNames, input), result);
         }

@@ -48,8 +48,8 @@ public sealed class ElectraTransformer : ElectraScoringTransformer
 /// <summary>A fine-tuned extractive question-answering model: adds <c>Answer</c> (the top-K answers) and <c>Score</c> (theirs).</summary>
 public sealed class ElectraQuestionAnswerTransformer : ElectraScoringTransformer
 {
-    internal ElectraQuestionAnswerTransformer(ITransformer scoring, QuestionAnsweringResult result) : base(scoring) => Result = result;
+    internal ElectraQuestionAnswerTransformer(ITransformer scoring, FineTuneResult result) : base(scoring) => Result = result;
 
     /// <summary>What fine-tuning measured: dev exact match and F1 per epoch and the best epoch (whose weights the model holds).</summary>
-    public QuestionAnsweringResult Result { get; }
+    public FineTuneResult Result { get; }
 }

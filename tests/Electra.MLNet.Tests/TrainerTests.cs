@@ -4,6 +4,7 @@ using Electra.Tests;
 using Electra.Tests.FineTuning;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Electra.Tasks;
 
 namespace Electra.MLNet.Tests;
 
@@ -39,7 +40,7 @@ public class TrainerTests
     {
         using var dir = new TestPaths.TempDir();
         string task = SyntheticTasks.Sequence(dir["task"], train: 160, dev: 40);
-        var cli = FineTuner.Run(Discriminator, task, Quick with { Epochs = 6 });
+        var cli = FineTune.Run(Discriminator, task, Quick with { Epochs = 6 });
 
         var ml = new MLContext(seed: 1);
         var train = Read<TextRow>(ml, Path.Combine(task, "train.tsv"));
@@ -79,7 +80,7 @@ public class TrainerTests
     {
         using var dir = new TestPaths.TempDir();
         string task = SyntheticTasks.Regression(dir["task"], train: 160, dev: 40);
-        var cli = FineTuner.Run(Discriminator, task, Quick);
+        var cli = FineTune.Run(Discriminator, task, Quick);
 
         var ml = new MLContext(seed: 1);
         var trainer = ml.Regression.Trainers.ElectraSentenceSimilarity(Discriminator, validationSet: Read<PairRow>(ml, Path.Combine(task, "dev.tsv")), options: Quick);
@@ -116,7 +117,7 @@ public class TrainerTests
     {
         using var dir = new TestPaths.TempDir();
         string task = SyntheticTasks.Token(dir["task"], train: 60, dev: 20);
-        var cli = FineTuner.Run(Discriminator, task, Quick);
+        var cli = FineTune.Run(Discriminator, task, Quick);
 
         var ml = new MLContext();
         var train = ml.Data.LoadFromEnumerable(Sentences(Path.Combine(task, "train.conll")));
@@ -166,14 +167,14 @@ public class TrainerTests
         // Windows of 24 pieces with stride 8: most contexts span several windows.
         var windows = new QuestionAnsweringOptions { MaxSeqLength = 24, DocStride = 8, MaxQueryLength = 4 };
         var recipe = Quick with { LearningRate = 5e-3 };
-        var cli = QuestionAnsweringFineTuner.Run(Discriminator, task, recipe, windows, dir["cli"]);
+        var cli = FineTune.Run(Discriminator, task, recipe with { MaxLength = windows.MaxSeqLength, QuestionAnswering = windows }, dir["cli"]);
 
         var ml = new MLContext();
         var train = ml.Data.LoadFromEnumerable(Questions(Path.Combine(task, "train.json")));
         var dev = ml.Data.LoadFromEnumerable(Questions(Path.Combine(task, "dev.json")));
         var model = ml.MulticlassClassification.Trainers.ElectraQuestionAnswer(Discriminator, topK: 3, validationSet: dev, options: recipe, questionAnswering: windows).Fit(train);
         Assert.Equal(cli.Epochs.Select(e => (e.TrainLoss, e.Dev)), model.Result.Epochs.Select(e => (e.TrainLoss, e.Dev)));
-        Assert.True(cli.Dev.F1 > 50, $"dev F1 {cli.Dev.F1}");
+        Assert.True(cli.Dev.Score > 50, $"dev F1 {cli.Dev.Score}");
 
         // The first answer is electra predict's on the folder electra finetune wrote, a question at a time as ML.NET
         // scores (batched, a question whose null-score difference is the threshold itself can flip on float noise);

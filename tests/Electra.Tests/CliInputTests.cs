@@ -68,7 +68,7 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
         { "finetune empty train.tsv", 1, "{empty-task}/train.tsv", ["finetune", "--model", "@fixture/discriminator", "--task", "{empty-task}", "--out", "{out}"] },
         { "finetune regression label high", 1, "{regression-task}/train.tsv:4: label 'high' is not a number", ["finetune", "--model", "@fixture/discriminator", "--task", "{regression-task}", "--out", "{out}"] },
         { "finetune huge config", 1, "{huge}/config.json: this model needs about", ["finetune", "--model", "{huge}", "--task", "{task}", "--out", "{out}"] },
-        { "finetune max length beyond positions", 2, "--max-length 4096 exceeds the model's max_position_embeddings 128", ["finetune", "--model", "@fixture/discriminator", "--task", "{task}", "--out", "{out}", "--max-length", "4096"] },
+        { "finetune max length beyond positions", 2, "max length 4096 exceeds the model's max_position_embeddings 128", ["finetune", "--model", "@fixture/discriminator", "--task", "{task}", "--out", "{out}", "--max-length", "4096"] },
         { "predict binary tsv", 1, "{binary.tsv}:2: invalid UTF-8", ["predict", "--model", "@fixture/discriminator", "--input", "{binary.tsv}", "--output", "{out}"] },
         { "predict empty tsv", 1, "{empty.tsv}:1: header ''", ["predict", "--model", "@fixture/discriminator", "--input", "{empty.tsv}", "--output", "{out}"] },
         { "predict binary squad json", 1, "{binary.json}:2: invalid UTF-8", ["predict", "--model", "@fixture/discriminator", "--input", "{binary.json}", "--output", "{out}"] },
@@ -156,7 +156,7 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
 
         (code, _, stderr) = Cli.Run("finetune", "--model", model, "--task", task, "--out", dir["ft2"], "--init", "random", "--epochs", "1", "--max-length", "128");
         Assert.Equal(2, code);
-        Assert.Contains("--max-length 128 exceeds the model's max_position_embeddings 96", stderr);
+        Assert.Contains("max length 128 exceeds the model's max_position_embeddings 96", stderr);
 
         (code, _, stderr) = Cli.Run("predict", "--model", dir["ft"], "--input", Path.Combine(task, "dev.tsv"), "--output", dir["p.tsv"], "--threads", "1");
         Assert.True(code == 0, stderr);

@@ -64,13 +64,13 @@ public class InputValidationTests
         Directory.CreateDirectory(dir["t"]);
         File.WriteAllLines(dir["t/train.tsv"], ["text\tlabel", "a\t0.5", "b\t1.5", "c\thigh", "d\t2.0", "e\tlow"]);
         File.WriteAllLines(dir["t/dev.tsv"], ["text\tlabel", "a\t0.5"]);
-        var e = Assert.Throws<InvalidDataException>(() => FineTuningTask.Load(dir["t"]));
+        var e = Assert.Throws<InvalidDataException>(() => ClassificationTask.Load(dir["t"]));
         Assert.Contains(dir["t/train.tsv"] + ":4: label 'high' is not a number, but labels such as '0.5' (line 2) are decimal numbers", e.Message);
 
         // words with integers stay classes (GLUE's 0/1 next to a named class is a classification task)
         File.WriteAllLines(dir["t/train.tsv"], ["text\tlabel", "a\t0", "b\t1", "c\tneutral"]);
         File.WriteAllLines(dir["t/dev.tsv"], ["text\tlabel", "a\tneutral"]);
-        Assert.Equal(new[] { "0", "1", "neutral" }, FineTuningTask.Load(dir["t"]).Labels.Names);
+        Assert.Equal(new[] { "0", "1", "neutral" }, ClassificationTask.Load(dir["t"]).Labels.Names);
     }
 
     /// <summary>A line of text, then 4 KB of random bytes on line 2 (no line breaks, no NUL), starting with invalid UTF-8.</summary>

@@ -16,7 +16,7 @@ public class LayeringTests
 {
     /// <summary>The core package's folders, bottom to top.</summary>
     static readonly string[] Layers =
-        ["Native", "IO", "Modeling", "Interop", "Data", "Distributed", "Optimization", "Pretraining", "Adaptation", "Training", "FineTuning", "Retrieval", "Diagnostics"];
+        ["Native", "IO", "Modeling", "Interop", "Data", "Distributed", "Optimization", "Pretraining", "Adaptation", "Training", "FineTuning", "Retrieval", "Tasks", "Diagnostics"];
 
     static readonly System.Reflection.Assembly Core = typeof(ElectraConfig).Assembly;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Electra.FineTuning;
 using Electra.IO;
 using Electra.Tests.FineTuning;
+using Electra.Tasks;
 
 namespace Electra.Tests;
 
@@ -52,7 +53,7 @@ public class OutputFolderTests
             var (code, _, stderr) = Cli.Run(Finetune(task, dir["model"]).Select(a => a == Discriminator ? dir["model"] : a).ToArray());
             Assert.True(code == 2, $"exit {code}, expected 2; --model now holds {string.Join(", ", Listing(dir["model"]))}\n{stderr}");
             Assert.Contains("is the --model folder", stderr);
-            var e = Assert.Throws<OutputFolderException>(() => FineTuner.Run(dir["model"], task, new FineTuneOptions { Epochs = 1 }, dir["model"]));
+            var e = Assert.Throws<OutputFolderException>(() => FineTune.Run(dir["model"], task, new FineTuneOptions { Epochs = 1 }, dir["model"]));
             Assert.Contains("is the --model folder", e.Message);
             Assert.Equal(modelFiles, Listing(dir["model"]));
         }

@@ -10,7 +10,7 @@ using Electra.Tokenization;
 namespace Electra.MLNet.Scoring;
 
 /// <summary>
-/// A fine-tuned model as one text value: the HF folder <see cref="FineTuner"/> writes (config, weights, tokenizer
+/// A fine-tuned model as one text value: the HF folder <see cref="Tasks.FineTune"/> writes (config, weights, tokenizer
 /// files) plus <see cref="ScoringSettings"/>, zipped and base64-encoded. ML.NET's public API has no way for a custom
 /// transformer to write bytes into <c>model.zip</c>, but its value-mapping transform saves its lookup table there; the
 /// scoring pipeline keeps the package in one (see <see cref="ScoringPipeline"/>) and the scorer reads it back as a column.

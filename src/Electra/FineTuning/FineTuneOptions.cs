@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using Electra.Modeling;
+using Electra.FineTuning.QuestionAnswering;
 namespace Electra.FineTuning;
 
 /// <summary>
@@ -37,8 +39,9 @@ public sealed record FineTuneOptions
     public int EvalBatchSize { get; init; } = 128;
 
     /// <summary>
-    /// Word pieces per example including [CLS]/[SEP] (google: 128); longer texts are truncated (longest-first for
-    /// pairs) and words of longer sentences are scored as wrong. Must not exceed <c>max_position_embeddings</c>.
+    /// Word pieces per example including [CLS]/[SEP] (google: 128; question answering's windows: google's 512 by
+    /// <c>Tasks.FineTune.DefaultOptions</c>); longer texts are truncated (longest-first for pairs), words of longer
+    /// sentences are scored as wrong, longer contexts make several windows. Must not exceed <c>max_position_embeddings</c>.
     /// </summary>
     public int MaxLength { get; init; } = 128;
 
@@ -60,6 +63,14 @@ public sealed record FineTuneOptions
     /// <summary>Retrieval tasks only: how the bi-encoder pools token states into a text vector (mean over tokens by default; see <see cref="Pooling"/>).</summary>
     public Pooling Pooling { get; init; } = Pooling.Mean;
 
+    /// <summary>
+    /// Question-answering tasks only: windowing and decoding (doc stride, max query and answer length, n-best); its
+    /// <see cref="QuestionAnsweringOptions.MaxSeqLength"/> is replaced by <see cref="MaxLength"/>, and SQuAD 2.0 and
+    /// its threshold are set by the data. <c>results.json</c> records the settings used as <c>question_answering</c>.
+    /// </summary>
+    [JsonIgnore]
+    public QuestionAnsweringOptions QuestionAnswering { get; init; } = new();
+
     /// <summary>Report the running training loss every this many steps (each report is a host sync); 0 reports only at epoch ends.</summary>
     public int LogEvery { get; init; } = 100;
 
@@ -76,6 +87,15 @@ public sealed record FineTuneOptions
         if (MaxTrainExamples is < 1) throw new ArgumentException($"max train examples must be ≥ 1 (got {MaxTrainExamples})");
         if (!(Temperature > 0)) throw new ArgumentException($"temperature must be positive (got {Temperature})");
         if (LogEvery < 0) throw new ArgumentException($"log interval must be ≥ 0 (got {LogEvery})");
+        return this;
+    }
+
+    /// <summary><see cref="Validate()"/>, and the one length check of fine-tuning: <see cref="MaxLength"/> must fit the model's <c>max_position_embeddings</c>.</summary>
+    public FineTuneOptions Validate(ElectraConfig config)
+    {
+        Validate();
+        if (MaxLength > config.MaxPositionEmbeddings)
+            throw new ArgumentException($"max length {MaxLength} exceeds the model's max_position_embeddings {config.MaxPositionEmbeddings}");
         return this;
     }
 }

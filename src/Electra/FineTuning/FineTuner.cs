@@ -1,140 +1,28 @@
-using System.Diagnostics;
-using Electra.IO;
-using Electra.Interop;
-using Electra.Optimization;
 using Electra.Tokenization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Electra.FineTuning;
 
 /// <summary>
-/// google-research/electra's fine-tuning recipe: <see cref="AdamWeightDecay"/>, the optimizer and clipping path of
-/// pre-training (global-norm clipping at 1.0, a non-finite step skipped; bias correction on when the warmup is shorter
-/// than <see cref="OptimizerOptions.ShortWarmup"/> steps, as it is for any fine-tuning run here) over <see cref="LayerwiseLearningRates"/> groups, linear warmup over the first 10% of steps and linear decay to 0
-/// (<see cref="LearningRateSchedule"/>), shuffled batches padded to their longest example, dev evaluation after every
-/// epoch, and the best epoch's weights kept and scored on test. Deterministic for a seed on CPU.
+/// Prediction and scoring with a fine-tuned <see cref="ElectraClassifier"/> (sequence, token or regression head), in
+/// length-sorted batches padded to their longest example. Fine-tuning itself is <c>Tasks.FineTune.Run</c> with a
+/// <see cref="ClassificationTask"/>.
 /// </summary>
 public static class FineTuner
 {
     /// <summary>
-    /// Fine-tunes the model folder <paramref name="modelDir"/> (any pre-trained or fine-tuned ELECTRA folder with its
-    /// <c>vocab.txt</c>; with <see cref="FineTuneOptions.RandomInit"/> only its config and vocabulary are used) on the
-    /// task folder <paramref name="taskDir"/>. With <paramref name="outputDir"/>, writes the best model there in HF
-    /// layout with the tokenizer files and <c>results.json</c>, under the output-folder rule (<see cref="OutputFolder"/>:
-    /// refused before any work when it is the model or task folder or holds files electra did not write; files a user
-    /// put beside an earlier fine-tune's output are kept).
-    /// </summary>
-    public static FineTuneResult Run(string modelDir, string taskDir, FineTuneOptions options, string? outputDir = null,
-        IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        options.Validate();
-        if (outputDir is not null) CheckOutput(outputDir, modelDir, taskDir);
-        return Run(modelDir, FineTuningTask.Load(taskDir), options, outputDir, progress, cancellationToken);
-    }
-
-    /// <summary>
-    /// <see cref="Run(string, string, FineTuneOptions, string?, IProgress{FineTuneProgress}?, CancellationToken)"/> on
-    /// a task already in memory (<see cref="TaskSplit.FromTexts"/>, <see cref="TaskSplit.FromSentences"/>): the same
-    /// recipe, so the same files and seed give the same model.
-    /// </summary>
-    public static FineTuneResult Run(string modelDir, FineTuningTask task, FineTuneOptions options, string? outputDir = null,
-        IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        options.Validate();
-        if (outputDir is not null) CheckOutput(outputDir, modelDir, null);
-        var config = Pretrained.ReadConfig(modelDir);
-        var tokenizer = ElectraClassifier.LoadTokenizer(modelDir, config);
-        torch.manual_seed(options.Seed);
-        TransferReport? transfer = null;
-        ElectraClassifier model;
-        if (options.RandomInit) model = ElectraClassifier.Create(task.Kind, config, task.Labels);
-        else (model, transfer) = ElectraClassifier.FromPretrained(modelDir, task.Kind, task.Labels);
-        using (model)
-        {
-            var result = Train(model, tokenizer, task, options, progress, cancellationToken) with { Transfer = transfer };
-            if (outputDir is not null)
-                OutputFolder.Commit(outputDir, Owner, dir =>
-                {
-                    model.Save(dir, modelDir);
-                    AtomicFile.WriteAllText(Path.Combine(dir, "results.json"), result.ToJson());
-                });
-            return result;
-        }
-    }
-
-    /// <summary>The command a fine-tuned folder's marker names (every task kind: one output-folder owner).</summary>
-    internal const string Owner = "finetune";
-
-    /// <summary>
-    /// Refuses, before any work, a fine-tuning output folder that would lose files: the model or task folder (or one
-    /// holding them), a folder of files electra did not write, another command's folder (<see cref="OutputFolder.Check"/>).
-    /// </summary>
-    internal static void CheckOutput(string outputDir, string modelDir, string? taskDir) =>
-        OutputFolder.Check(outputDir, Owner, "--out", (modelDir, "--model"), (taskDir, "--task"));
-
-    /// <summary>
-    /// Trains <paramref name="model"/> on <paramref name="task"/> in place and leaves it holding the best epoch's
-    /// weights. Dropout and shuffling are seeded from <see cref="FineTuneOptions.Seed"/> here; seed torch before
-    /// building the model for a reproducible head.
-    /// </summary>
-    public static FineTuneResult Train(ElectraClassifier model, WordPieceTokenizer tokenizer, FineTuningTask task, FineTuneOptions options,
-        IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        options.Validate();
-        if (model.Kind != task.Kind) throw new ArgumentException($"a {model.Kind} model cannot learn the {task.Kind} task {task.Name}");
-        if (!model.Labels.Names.SequenceEqual(task.Labels.Names)) throw new ArgumentException($"the model's labels [{string.Join(", ", model.Labels.Names)}] are not the task's [{string.Join(", ", task.Labels.Names)}]");
-        CheckMaxLength(model, options.MaxLength);
-        var clock = Stopwatch.StartNew();
-        torch.manual_seed(options.Seed);
-
-        var train = (options.MaxTrainExamples is int n ? task.Train.Subsample(n, options.Seed) : task.Train).Encode(tokenizer, task.Labels, options.MaxLength);
-        var dev = task.Dev.Encode(tokenizer, task.Labels, options.MaxLength);
-        var test = task.Test?.Encode(tokenizer, task.Labels, options.MaxLength);
-
-        var (epochs, bestEpoch) = FineTuningLoop.Run(model, model.Config.NumHiddenLayers, train, options,
-            rows => Loss(model, rows, tokenizer.PadId),
-            () => Evaluate(model, dev, tokenizer.PadId, options.EvalBatchSize), metrics => metrics.Score,
-            progress is null ? null : (epoch, step, total, loss, metrics, elapsed) => progress.Report(new FineTuneProgress(epoch, step, total, loss, metrics, elapsed)),
-            cancellationToken, e => e.Length);
-        var testMetrics = test is null ? null : Evaluate(model, test, tokenizer.PadId, options.EvalBatchSize);
-        var best = epochs[bestEpoch - 1];
-        return new FineTuneResult(task.Name, task.Kind, task.Labels.Names, train.Length, best.Dev, testMetrics,
-            bestEpoch, epochs.Select(e => new EpochResult(e.Number, e.TrainLoss, e.Dev, e.Seconds)).ToList(), options, null, clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>The mean cross-entropy of <paramref name="rows"/> (for tokens, over scored positions only).</summary>
-    static Tensor Loss(ElectraClassifier model, IReadOnlyList<EncodedExample> rows, int padId)
-    {
-        var (ids, mask, types, targets) = Collate(rows, padId, model.Kind);
-        var logits = model.call(ids, mask, types); // [B, C], [B, T, C] or [B, 1]
-        return model.Kind == TaskKind.Regression
-            ? nn.functional.mse_loss(logits.squeeze(-1), targets) // [B] against the gold values, as HF's MSELoss
-            : nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), targets.reshape(-1)); // ignores -100
-    }
-
-    /// <summary>
     /// Rows padded to the longest: ids/mask/types [B, T] and targets, [B] label ids for texts, [B] float values for
     /// regression, or [B, T] with the word label on each first piece and −100 (ignored by the loss) elsewhere.
     /// </summary>
-    static (Tensor Ids, Tensor Mask, Tensor Types, Tensor Targets) Collate(IReadOnlyList<EncodedExample> rows, int padId, TaskKind kind)
+    internal static (Tensor Ids, Tensor Mask, Tensor Types, Tensor Targets) Collate(IReadOnlyList<EncodedExample> rows, int padId, TaskKind kind)
     {
-        int B = rows.Count, T = rows.Max(r => r.Length);
-        var ids = new long[B * T];
-        var mask = new long[B * T];
-        var types = new long[B * T];
+        var batch = BatchEncoding.Pad(rows.Select(r => r.Ids).ToList(), rows.Select(r => r.TypeIds).ToList(), padId);
+        int B = batch.BatchSize, T = batch.SequenceLength;
         var targets = new long[kind == TaskKind.Token ? B * T : B];
-        Array.Fill(ids, padId);
         if (kind == TaskKind.Token) Array.Fill(targets, -100L);
         for (int r = 0; r < B; r++)
         {
             var row = rows[r];
-            for (int t = 0; t < row.Length; t++)
-            {
-                ids[r * T + t] = row.Ids[t];
-                types[r * T + t] = row.TypeIds[t];
-                mask[r * T + t] = 1;
-            }
             if (kind != TaskKind.Token) targets[r] = row.Gold[0];
             else
                 for (int w = 0; w < row.Positions.Length; w++)
@@ -147,7 +35,7 @@ public static class FineTuner
             TaskKind.Token => tensor(targets, shape),
             _ => tensor(targets),
         };
-        return (tensor(ids, shape), tensor(mask, shape), tensor(types, shape), gold);
+        return (tensor(batch.InputIds, shape), tensor(batch.AttentionMask, shape), tensor(batch.TokenTypeIds, shape), gold);
     }
 
     /// <summary>

@@ -1,42 +1,26 @@
+using Electra.Tokenization;
+
 namespace Electra.FineTuning;
 
 /// <summary>
-/// A task folder: <c>train</c>, <c>dev</c> and optionally <c>test</c>, each a <c>.tsv</c> file (sequence
-/// classification, or regression when its labels are numbers with a decimal: <see cref="LabelSet.AreValues"/>) or a
-/// <c>.conll</c> file (token classification), all of one kind. The label set is the training data's, sorted; dev and
-/// test labels outside it (for regression: not numbers) are an error naming file and line.
+/// A fine-tuning task of one kind, read from its folder or built in memory: google-research/electra's
+/// <c>finetune/task.py</c> <c>Task</c>. A kind is a subclass: <see cref="ClassificationTask"/> (sequence, pair,
+/// regression and token classification), <see cref="QuestionAnswering.SquadTask"/> (extractive QA) and
+/// <c>Retrieval.BiEncoderTask</c> (a bi-encoder); a cross-encoder is a pair <see cref="ClassificationTask"/>. The task
+/// encodes its splits into a <see cref="FineTuningRun{TModel, TExample}"/>, which builds the kind's model, computes its
+/// loss, evaluates (its headline metric picks the best epoch) and saves the output folder; <c>Tasks.FineTune.Run</c>
+/// runs the shared recipe around it, and <c>Tasks.TaskKinds</c> registers the kinds and detects a folder's.
 /// </summary>
-/// <param name="Name">The folder's name (e.g. <c>brown-genre</c>).</param>
-/// <param name="Kind">Sequence or token classification, or regression.</param>
-/// <param name="Labels">The classes, from the training file.</param>
-/// <param name="Train">Training examples.</param>
-/// <param name="Dev">Examples that choose the best epoch.</param>
-/// <param name="Test">Examples scored once with the best epoch's weights, or null.</param>
-public sealed record FineTuningTask(string Name, TaskKind Kind, LabelSet Labels, TaskSplit Train, TaskSplit Dev, TaskSplit? Test)
+/// <param name="Name">The task's name in <c>results.json</c> (a folder's name).</param>
+public abstract record FineTuningTask(string Name)
 {
-    /// <summary>Reads and checks a task folder.</summary>
-    public static FineTuningTask Load(string dir)
-    {
-        if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: no such task folder");
-        var train = Split(dir, "train") ?? throw new FileNotFoundException($"{dir}: no train.tsv or train.conll");
-        var dev = Split(dir, "dev") ?? throw new FileNotFoundException($"{dir}: no dev.tsv or dev.conll");
-        var test = Split(dir, "test");
-        foreach (var s in new[] { dev, test }.OfType<TaskSplit>())
-            if (s.Kind != train.Kind) throw new InvalidDataException($"{s.Path}: a {s.Kind.ToString().ToLowerInvariant()} file next to a {train.Kind.ToString().ToLowerInvariant()} training file {train.Path}");
-        bool regression = train.Kind == TaskKind.Sequence && LabelSet.AreValues(train.GoldLabels(), train.Path);
-        var labels = regression ? LabelSet.Regression : LabelSet.FromTraining(train.GoldLabels().Select(g => g.Label));
-        dev.CheckLabels(labels);
-        test?.CheckLabels(labels);
-        return new FineTuningTask(Path.GetFileName(Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar)), regression ? TaskKind.Regression : train.Kind, labels, train, dev, test);
-    }
+    /// <summary>The kind's name in <c>results.json</c> (e.g. <c>sequence</c>, <c>question_answering</c>).</summary>
+    public abstract string Kind { get; }
 
-    static TaskSplit? Split(string dir, string name)
-    {
-        var files = new[] { ".tsv", ".conll" }.Select(ext => Path.Combine(dir, name + ext)).Where(File.Exists).ToList();
-        if (files.Count > 1) throw new InvalidDataException($"{dir}: both {name}.tsv and {name}.conll; keep one");
-        if (files.Count == 0) return null;
-        var split = TaskSplit.Read(files[0]);
-        if (split.Count == 0) throw new InvalidDataException($"{files[0]}: no examples");
-        return split;
-    }
+    /// <summary>
+    /// Subsamples the training split (<see cref="FineTuneOptions.MaxTrainExamples"/>: <see cref="Subsample.Of{T}"/>) and
+    /// encodes every split with the model folder's <paramref name="tokenizer"/>; bad input fails here, naming the file
+    /// and line, before any model work.
+    /// </summary>
+    public abstract FineTuningRun Prepare(WordPieceTokenizer tokenizer, FineTuneOptions options);
 }

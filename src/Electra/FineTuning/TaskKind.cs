@@ -12,6 +12,6 @@ public enum TaskKind
     /// <see cref="ElectraForSequenceClassification"/> with one output, MSE loss, HF's <c>problem_type: "regression"</c>.
     /// </summary>
     Regression,
-    /// <summary>(query, positive) pairs for a bi-encoder trained with in-batch negatives (<see cref="Retrieval.BiEncoderTrainer"/>).</summary>
+    /// <summary>(query, positive) pairs for a bi-encoder trained with in-batch negatives (<see cref="Retrieval.BiEncoderTask"/>).</summary>
     Retrieval,
 }

@@ -70,19 +70,9 @@ public sealed class TaskSplit
         foreach (var (label, line) in GoldLabels()) labels.IdOf(label, Path, line);
     }
 
-    /// <summary>
-    /// <paramref name="count"/> examples drawn without replacement with a seeded generator, kept in file order (the
-    /// same seed gives the same subset); the whole split when it has no more than that.
-    /// </summary>
-    public TaskSplit Subsample(int count, int seed)
-    {
-        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "must be ≥ 0");
-        if (count >= Count) return this;
-        var order = Enumerable.Range(0, Count).ToArray();
-        new Random(seed).Shuffle(order);
-        var keep = order.Take(count).Order().ToArray();
-        return new TaskSplit(Path, Texts is null ? null : keep.Select(i => Texts[i]).ToArray(), Sentences is null ? null : keep.Select(i => Sentences[i]).ToArray());
-    }
+    /// <summary>At most <paramref name="count"/> examples (<see cref="FineTuning.Subsample.Of{T}"/>); this split when none is left out.</summary>
+    internal TaskSplit Subsample(int? count, int seed) => count is not int n || n >= Count ? this :
+        new(Path, Texts is null ? null : FineTuning.Subsample.Of(Texts, count, seed), Sentences is null ? null : FineTuning.Subsample.Of(Sentences, count, seed));
 
     /// <summary>
     /// Encodes every example in parallel: texts as <c>[CLS] A [SEP] (B [SEP])</c> truncated longest-first to

@@ -1,4 +1,5 @@
 using Electra.FineTuning;
+using Electra.Tasks;
 
 namespace Electra.Tests.FineTuning;
 
@@ -13,8 +14,8 @@ public class FineTunerTests
     {
         using var dir = new TestPaths.TempDir();
         var reports = new List<FineTuneProgress>();
-        var result = FineTuner.Run(Discriminator, SyntheticTasks.Sequence(dir["task"]), Quick with { RandomInit = true, Epochs = 8 }, progress: new Collect(reports));
-        Assert.Equal(TaskKind.Sequence, result.Kind);
+        var result = FineTune.Run(Discriminator, SyntheticTasks.Sequence(dir["task"]), Quick with { RandomInit = true, Epochs = 8 }, progress: new Collect(reports));
+        Assert.Equal("sequence", result.Kind);
         Assert.Equal(new[] { "blue", "green", "red" }, result.Labels);
         Assert.Null(result.Transfer);
         Assert.Equal(8, result.Epochs.Count);
@@ -34,9 +35,9 @@ public class FineTunerTests
         using var dir = new TestPaths.TempDir();
         string task = SyntheticTasks.Token(dir["task"]);
         var options = Quick with { Epochs = 4, MaxTrainExamples = 100, Seed = 3 };
-        var a = FineTuner.Run(Discriminator, task, options);
-        var b = FineTuner.Run(Discriminator, task, options);
-        Assert.Equal(TaskKind.Token, a.Kind);
+        var a = FineTune.Run(Discriminator, task, options);
+        var b = FineTune.Run(Discriminator, task, options);
+        Assert.Equal("token", a.Kind);
         Assert.Equal(100, a.TrainExamples);
         Assert.NotNull(a.Transfer);
         Assert.True(((ClassificationMetrics)a.Dev).Accuracy > 0.8, $"dev {a.Dev} (chance 1/2)");
@@ -50,8 +51,8 @@ public class FineTunerTests
         using var dir = new TestPaths.TempDir();
         string task = SyntheticTasks.Token(dir["task"]);
         var options = Quick with { Epochs = 4, MaxTrainExamples = 100, Seed = 3 };
-        var grouped = FineTuner.Run(Discriminator, task, options with { GroupByLength = true }, dir["out"]);
-        var plain = FineTuner.Run(Discriminator, task, options);
+        var grouped = FineTune.Run(Discriminator, task, options with { GroupByLength = true }, dir["out"]);
+        var plain = FineTune.Run(Discriminator, task, options);
         Assert.True(((ClassificationMetrics)grouped.Dev).Accuracy > 0.8, $"dev {grouped.Dev} (chance 1/2)");
         Assert.NotEqual(plain.Epochs[0].TrainLoss, grouped.Epochs[0].TrainLoss); // the same examples, batched otherwise
         Assert.Contains("\"group_by_length\": true", File.ReadAllText(dir["out/results.json"]));
@@ -61,7 +62,7 @@ public class FineTunerTests
     public void The_model_keeps_the_best_epochs_weights_and_saves_them_with_results()
     {
         using var dir = new TestPaths.TempDir();
-        var result = FineTuner.Run(Discriminator, SyntheticTasks.Sequence(dir["task"], train: 64, dev: 40), Quick with { Epochs = 3, LogEvery = 0 }, dir["out"]);
+        var result = FineTune.Run(Discriminator, SyntheticTasks.Sequence(dir["task"], train: 64, dev: 40), Quick with { Epochs = 3, LogEvery = 0 }, dir["out"]);
         using var saved = ElectraClassifier.Load(dir["out"]);
         var tokenizer = ElectraClassifier.LoadTokenizer(dir["out"], saved.Config);
         var dev = TaskSplit.Read(Path.Combine(dir["task"], "dev.tsv")).Encode(tokenizer, saved.Labels, Quick.MaxLength);
@@ -75,8 +76,8 @@ public class FineTunerTests
     public void A_regression_task_learns_and_saves_an_hf_regression_head()
     {
         using var dir = new TestPaths.TempDir();
-        var result = FineTuner.Run(Discriminator, SyntheticTasks.Regression(dir["task"]), Quick with { RandomInit = true, Epochs = 8, LogEvery = 0 }, dir["out"]);
-        Assert.Equal(TaskKind.Regression, result.Kind);
+        var result = FineTune.Run(Discriminator, SyntheticTasks.Regression(dir["task"]), Quick with { RandomInit = true, Epochs = 8, LogEvery = 0 }, dir["out"]);
+        Assert.Equal("regression", result.Kind);
         Assert.Equal(new[] { "LABEL_0" }, result.Labels);
         var dev = Assert.IsType<RegressionMetrics>(result.Dev);
         Assert.True(dev.Pearson > 0.8, $"dev {dev}");
@@ -104,14 +105,14 @@ public class FineTunerTests
         Directory.CreateDirectory(dir["t"]);
         File.WriteAllLines(dir["t/train.tsv"], new[] { "text\tlabel", "w100\t0", "w101\t1" });
         File.WriteAllLines(dir["t/dev.tsv"], new[] { "text\tlabel", "w100\t1" });
-        var task = FineTuningTask.Load(dir["t"]);
-        Assert.Equal(TaskKind.Sequence, task.Kind);
+        var task = ClassificationTask.Load(dir["t"]);
+        Assert.Equal(TaskKind.Sequence, task.Head);
         Assert.Equal(new[] { "0", "1" }, task.Labels.Names);
 
         File.WriteAllLines(dir["t/train.tsv"], new[] { "text\tlabel", "w100\t0", "w101\t2.5" });
-        Assert.Equal(TaskKind.Regression, FineTuningTask.Load(dir["t"]).Kind);
+        Assert.Equal(TaskKind.Regression, ClassificationTask.Load(dir["t"]).Head);
         File.WriteAllLines(dir["t/dev.tsv"], new[] { "text\tlabel", "w100\t1", "w101\thigh" });
-        var e = Assert.Throws<InvalidDataException>(() => FineTuningTask.Load(dir["t"]));
+        var e = Assert.Throws<InvalidDataException>(() => ClassificationTask.Load(dir["t"]));
         Assert.Contains("dev.tsv:3: label 'high' is not a number", e.Message);
     }
 
@@ -120,9 +121,9 @@ public class FineTunerTests
     {
         using var dir = new TestPaths.TempDir();
         string task = SyntheticTasks.Sequence(dir["task"], train: 8, dev: 4);
-        var e = Assert.Throws<ArgumentException>(() => FineTuner.Run(Discriminator, task, Quick with { MaxLength = 129 }));
+        var e = Assert.Throws<ArgumentException>(() => FineTune.Run(Discriminator, task, Quick with { MaxLength = 129 }));
         Assert.Contains("max length 129 exceeds the model's max_position_embeddings 128", e.Message);
-        Assert.Contains("epochs must be ≥ 1", Assert.Throws<ArgumentException>(() => FineTuner.Run(Discriminator, task, Quick with { Epochs = 0 })).Message);
+        Assert.Contains("epochs must be ≥ 1", Assert.Throws<ArgumentException>(() => FineTune.Run(Discriminator, task, Quick with { Epochs = 0 })).Message);
     }
 
     sealed class Collect(List<FineTuneProgress> into) : IProgress<FineTuneProgress>

@@ -35,7 +35,7 @@ public class SourceTaskTests
         var (code, stdout, stderr) = Cli.Run(["corpus", "task", "--corpus", .. Corpus, "--out", dir["task"], "--train-per-label", "16", "--seed", "3"]);
         Assert.True(code == 0, stderr);
         Assert.Contains("labels moby-dick, sotu; 32 train, 4 dev, 4 test passages", stdout);
-        Assert.Equal(TaskKind.Sequence, FineTuningTask.Load(dir["task"]).Kind);
+        Assert.Equal(TaskKind.Sequence, ClassificationTask.Load(dir["task"]).Head);
 
         // Its own task is replaced; a folder of other files is refused before any work.
         (code, _, stderr) = Cli.Run(["corpus", "task", "--corpus", .. Corpus, "--out", dir["task"], "--train-per-label", "16", "--seed", "4"]);

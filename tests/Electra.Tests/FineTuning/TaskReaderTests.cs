@@ -121,7 +121,7 @@ public class TaskReaderTests
         Directory.CreateDirectory(dir["t"]);
         File.WriteAllText(dir["t/train.conll"], "a\tX\nb\tY\n");
         File.WriteAllText(dir["t/dev.conll"], "a\tX\n\nb\tY\nc\tZ\n");
-        var e = Assert.Throws<InvalidDataException>(() => FineTuningTask.Load(dir["t"]));
+        var e = Assert.Throws<InvalidDataException>(() => ClassificationTask.Load(dir["t"]));
         Assert.Contains(dir["t/dev.conll"] + ":4: label 'Z' does not occur in the training data (known: X, Y)", e.Message);
     }
 
@@ -130,14 +130,14 @@ public class TaskReaderTests
     {
         using var dir = new TestPaths.TempDir();
         Directory.CreateDirectory(dir["t"]);
-        Assert.Contains("no train.tsv or train.conll", Assert.Throws<FileNotFoundException>(() => FineTuningTask.Load(dir["t"])).Message);
+        Assert.Contains("no train.tsv or train.conll", Assert.Throws<FileNotFoundException>(() => ClassificationTask.Load(dir["t"])).Message);
         File.WriteAllText(dir["t/train.tsv"], "text\tlabel\nx\tb\ny\ta\n");
         File.WriteAllText(dir["t/dev.conll"], "x\ta\n");
-        Assert.Contains("a token file next to a sequence training file", Assert.Throws<InvalidDataException>(() => FineTuningTask.Load(dir["t"])).Message);
+        Assert.Contains("a token file next to a sequence training file", Assert.Throws<InvalidDataException>(() => ClassificationTask.Load(dir["t"])).Message);
         File.Delete(dir["t/dev.conll"]);
         File.WriteAllText(dir["t/dev.tsv"], "text\tlabel\nz\ta\n");
-        var task = FineTuningTask.Load(dir["t"]);
-        Assert.Equal(("t", TaskKind.Sequence, "a,b"), (task.Name, task.Kind, string.Join(",", task.Labels.Names)));
+        var task = ClassificationTask.Load(dir["t"]);
+        Assert.Equal(("t", TaskKind.Sequence, "a,b"), (task.Name, task.Head, string.Join(",", task.Labels.Names)));
         Assert.Null(task.Test);
     }
 

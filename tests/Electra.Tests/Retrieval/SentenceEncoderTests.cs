@@ -3,6 +3,7 @@ using Electra.Modeling;
 using Electra.Retrieval;
 using Electra.Tests.FineTuning;
 using static TorchSharp.torch;
+using Electra.Tasks;
 
 namespace Electra.Tests.Retrieval;
 
@@ -37,14 +38,14 @@ public class SentenceEncoderTests
     {
         using var dir = new TestPaths.TempDir();
         string task = SyntheticTasks.Pairs(dir["task"]);
-        Assert.True(BiEncoderTrainer.IsRetrievalTask(task));
+        Assert.True(BiEncoderTask.IsFolder(task));
         var options = new FineTuneOptions { Epochs = 8, LearningRate = 3e-3, LayerDecay = 1, BatchSize = 16, MaxLength = 16, LogEvery = 0 };
         var dev = RetrievalFiles.ReadPairs(Path.Combine(task, "dev.tsv"));
         double before;
-        using (var untrained = SentenceEncoder.Load(Discriminator)) before = BiEncoderTrainer.Evaluate(untrained, dev, 16).MrrAt10;
+        using (var untrained = SentenceEncoder.Load(Discriminator)) before = BiEncoderTask.Evaluate(untrained, dev, 16).MrrAt10;
 
-        var result = BiEncoderTrainer.Run(Discriminator, task, options, dir["out"]);
-        Assert.Equal(TaskKind.Retrieval, result.Kind);
+        var result = FineTune.Run(Discriminator, task, options, dir["out"]);
+        Assert.Equal("retrieval", result.Kind);
         var metrics = Assert.IsType<RetrievalMetrics>(result.Dev);
         Assert.True(metrics.MrrAt10 > before + 0.3 && metrics.MrrAt10 > 0.6, $"dev {metrics} (before training MRR@10 {before:F4})");
         Assert.True(result.Epochs[^1].TrainLoss < result.Epochs[0].TrainLoss);
@@ -54,7 +55,7 @@ public class SentenceEncoderTests
         Assert.True(File.Exists(dir["out/modules.json"]));
 
         using var saved = SentenceEncoder.Load(dir["out"]);
-        Assert.Equal(metrics, BiEncoderTrainer.Evaluate(saved, dev, 16));
+        Assert.Equal(metrics, BiEncoderTask.Evaluate(saved, dev, 16));
     }
 
     [Fact]

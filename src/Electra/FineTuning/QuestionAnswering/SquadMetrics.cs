@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace Electra.FineTuning.QuestionAnswering;
 
@@ -18,8 +19,20 @@ public sealed record SquadSubset(double ExactMatch, double F1, int Total);
 /// <param name="HasAns">Questions with answers (SQuAD 2.0 only, else null).</param>
 /// <param name="NoAns">Unanswerable questions (SQuAD 2.0 only, else null).</param>
 /// <param name="NullScoreDiffThreshold">SQuAD 2.0: "no answer" was predicted where null score − best span score exceeded this; null for 1.1.</param>
-public sealed record SquadScores(double ExactMatch, double F1, int Total, SquadSubset? HasAns = null, SquadSubset? NoAns = null, double? NullScoreDiffThreshold = null)
+public sealed record SquadScores(double ExactMatch, double F1, int Total, SquadSubset? HasAns = null, SquadSubset? NoAns = null, double? NullScoreDiffThreshold = null) : TaskMetrics
 {
+    /// <summary>Always <c>f1</c>: dev F1 picks the best epoch (not in <c>results.json</c>, whose SQuAD scores are the official script's).</summary>
+    [JsonIgnore]
+    public override string Metric => "f1";
+
+    /// <summary><see cref="F1"/>.</summary>
+    [JsonIgnore]
+    public override double Score => F1;
+
+    /// <summary><see cref="Total"/>.</summary>
+    [JsonIgnore]
+    public override int Count => Total;
+
     /// <summary>One line for logs: <c>exact_match 71.20 f1 80.05 (n=…)</c> plus the subsets.</summary>
     public override string ToString()
     {
