@@ -2,7 +2,6 @@ using System.CommandLine;
 using Electra.FineTuning;
 using Electra.FineTuning.Prediction;
 using Electra.IO;
-using Electra.Native;
 using Electra.Onnx;
 
 namespace Electra.Cli;
@@ -35,18 +34,12 @@ static class PredictCommand
         var input = PredictionInput.Read(r.GetRequiredValue(Input));
         using IFineTunedEncoder model = r.GetValue(Runtime) == "onnx"
             ? ElectraOnnxModel.Load(modelDir, new OnnxModelOptions { IntraOpThreads = r.GetValue(CommandLine.Threads) })
-            : LoadTorch(modelDir);
+            : TorchFineTunedEncoder.Load(modelDir);
         if (maxLength > model.MaxPositions) throw new UsageException($"--max-length {maxLength} exceeds the model's max_position_embeddings {model.MaxPositions} ({modelDir})");
         var report = Predictor.Run(model, input, output, new PredictionOptions { BatchSize = r.GetValue(Batch), MaxLength = maxLength, NullScoreDiffThreshold = r.GetValue(NullThreshold) });
         if (report.QuestionAnswering is { } settings) QuestionAnsweringCommand.WarnTruncated(report.TruncatedQuestions, settings.MaxQueryLength);
         Console.WriteLine($"wrote {output}: {report}");
         if (((object?)report.Metrics ?? report.Squad) is { } metrics) Console.WriteLine($"metrics {metrics}");
         return 0;
-    }
-
-    static TorchFineTunedEncoder LoadTorch(string modelDir)
-    {
-        TorchRuntime.EnsureLoaded();
-        return TorchFineTunedEncoder.Load(modelDir);
     }
 }

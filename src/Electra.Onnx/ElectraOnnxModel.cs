@@ -348,13 +348,7 @@ public sealed class ElectraOnnxModel : IEmbeddingGenerator<string, Embedding<flo
     AnswerPrediction[] Predict(IReadOnlyList<SquadExample> examples, string source, Action<SquadExample>? truncated)
     {
         Require(OnnxHead.QuestionAnswering);
-        var settings = QuestionAnswering!;
-        var windows = QuestionAnsweringWindow.Build(examples, Tokenizer, settings, source, truncated);
-        return AnswerDecoder.Predict(examples, windows, settings, Tokenizer.PadId, options.BatchSize, batch =>
-        {
-            var outputs = Run(batch);
-            return (outputs[0].Values, outputs[1].Values);
-        });
+        return AnswerDecoder.Predict(this, examples, QuestionAnswering!, options.BatchSize, source, truncated);
     }
 
     /// <summary>

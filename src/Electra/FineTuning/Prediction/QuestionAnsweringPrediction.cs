@@ -20,12 +20,7 @@ internal static class QuestionAnsweringPrediction
             NullScoreDiffThreshold = options.NullScoreDiffThreshold ?? folder.NullScoreDiffThreshold,
         }).Validate();
         int truncated = 0;
-        var windows = QuestionAnsweringWindow.Build(data.Examples, model.Tokenizer, settings, data.Path, _ => Interlocked.Increment(ref truncated));
-        var predictions = AnswerDecoder.Predict(data.Examples, windows, settings, model.Tokenizer.PadId, options.BatchSize, batch =>
-        {
-            var logits = model.Logits(batch); // start, end [B, T]
-            return (logits[0], logits[1]);
-        });
+        var predictions = AnswerDecoder.Predict(model, data.Examples, settings, options.BatchSize, data.Path, _ => Interlocked.Increment(ref truncated));
         var answers = AnswerDecoder.Answers(data.Examples, predictions, settings.Version2WithNegative, settings.NullScoreDiffThreshold);
         AtomicFile.WriteAllText(output, JsonSerializer.Serialize(answers, new JsonSerializerOptions { WriteIndented = true }));
         bool v2 = settings.Version2WithNegative;

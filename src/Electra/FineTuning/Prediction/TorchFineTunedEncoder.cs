@@ -1,5 +1,6 @@
 using Electra.FineTuning.QuestionAnswering;
 using Electra.Interop;
+using Electra.Native;
 using Electra.Tokenization;
 using static TorchSharp.torch;
 
@@ -79,11 +80,12 @@ public sealed class TorchFineTunedEncoder : IFineTunedEncoder
     /// <summary>
     /// Loads a folder written by <c>electra finetune</c> (or HF's <c>save_pretrained</c>) whose <c>architectures</c>
     /// names a classifier or <c>ElectraForQuestionAnswering</c>, all or nothing, with its tokenizer (checked against the
-    /// config) and, for question answering, <c>question_answering.json</c>.
+    /// config) and, for question answering, <c>question_answering.json</c>. Loads libtorch first (<see cref="TorchRuntime.EnsureLoaded"/>).
     /// </summary>
     /// <exception cref="InvalidDataException">The folder holds another head, or its files do not fit together.</exception>
     public static TorchFineTunedEncoder Load(string dir)
     {
+        TorchRuntime.EnsureLoaded();
         var config = Pretrained.ReadConfig(dir);
         if (config.Architectures?.Contains(ElectraForQuestionAnswering.Architecture) == true)
         {

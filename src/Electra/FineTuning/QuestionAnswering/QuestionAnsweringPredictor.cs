@@ -72,7 +72,7 @@ public sealed class QuestionAnsweringPredictor : IDisposable
             : top).ToArray();
     }
 
-    /// <summary>Runs <paramref name="model"/> over <paramref name="windows"/> in eval mode and decodes each example's best span (<see cref="AnswerDecoder.Predict"/>).</summary>
+    /// <summary>Runs <paramref name="model"/> over <paramref name="windows"/> in eval mode and decodes each example's best span (<see cref="AnswerDecoder"/>).</summary>
     public static AnswerPrediction[] Decode(ElectraForQuestionAnswering model, IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows,
         QuestionAnsweringOptions options, int padId, int batchSize = 128)
     {
