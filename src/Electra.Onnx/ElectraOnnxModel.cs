@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Electra.FineTuning.Prediction;
 using Electra.FineTuning.QuestionAnswering;
 using Electra.Tokenization;
 using Microsoft.Extensions.AI;
@@ -13,14 +14,16 @@ namespace Electra.Onnx;
 /// what the head means (<see cref="ReplacedTokenProbabilities"/>, <see cref="Classify"/>, <see cref="LabelWords"/>,
 /// <c>Answer</c>, <see cref="FillMask"/>, <see cref="Rerank"/>, <see cref="Embed"/>), or the raw outputs through
 /// <see cref="Run(long[], long[], long[], int, int)"/>. A sentence-embedding export (an <c>ElectraModel</c> bi-encoder
-/// folder) is a Microsoft.Extensions.AI <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>.
+/// folder) is a Microsoft.Extensions.AI <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>. A fine-tuned classifier
+/// or question-answering export is an <see cref="IFineTunedEncoder"/>: the runtime <c>Predictor</c> (Electra.TorchSharp)
+/// labels and answers files with, as <c>electra predict --runtime onnx</c> does.
 /// </summary>
 /// <remarks>
 /// Thread-safe: one instance holds one <see cref="InferenceSession"/>, which ONNX Runtime allows any number of threads
 /// to run concurrently, and a tokenizer that is thread-safe too; create it once per model and share it (a session
 /// costs the model's size in memory and a graph optimisation pass to create). Dispose it when done.
 /// </remarks>
-public sealed class ElectraOnnxModel : IEmbeddingGenerator<string, Embedding<float>>
+public sealed class ElectraOnnxModel : IEmbeddingGenerator<string, Embedding<float>>, IFineTunedEncoder
 {
     /// <summary>
     /// Word pieces per text of a sentence-embedding folder unless <see cref="OnnxModelOptions.MaxLength"/> says otherwise:
@@ -254,6 +257,13 @@ public sealed class ElectraOnnxModel : IEmbeddingGenerator<string, Embedding<flo
     public IReadOnlyList<OnnxOutput> Run(BatchEncoding batch) =>
         Run(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds, batch.BatchSize, batch.SequenceLength);
 
+    string IFineTunedEncoder.Folder => folder;
+
+    /// <summary>A sequence classifier with one output: the export of a regression head (its config names one label).</summary>
+    bool IFineTunedEncoder.IsRegression => Head == OnnxHead.SequenceClassification && Labels.Count == 1;
+
+    IReadOnlyList<float[]> IFineTunedEncoder.Logits(BatchEncoding batch) => Run(batch).Select(o => o.Values).ToList();
+
     /// <summary>Discriminator: every token of each text with sigmoid(logit), the probability that it was replaced.</summary>
     public IReadOnlyList<TokenProbability[]> ReplacedTokenProbabilities(IReadOnlyList<string> texts)
     {
@@ -338,13 +348,7 @@ public sealed class ElectraOnnxModel : IEmbeddingGenerator<string, Embedding<flo
     AnswerPrediction[] Predict(IReadOnlyList<SquadExample> examples, string source, Action<SquadExample>? truncated)
     {
         Require(OnnxHead.QuestionAnswering);
-        var settings = QuestionAnswering!;
-        var windows = QuestionAnsweringWindow.Build(examples, Tokenizer, settings, source, truncated);
-        return AnswerDecoder.Predict(examples, windows, settings, Tokenizer.PadId, options.BatchSize, batch =>
-        {
-            var outputs = Run(batch);
-            return (outputs[0].Values, outputs[1].Values);
-        });
+        return AnswerDecoder.Predict(this, examples, QuestionAnswering!, options.BatchSize, source, truncated);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Electra.FineTuning.Prediction;
 using Electra.Tokenization;
 
 namespace Electra.FineTuning.QuestionAnswering;
@@ -30,7 +31,25 @@ public static class AnswerDecoder
         Decode(examples, windows, Logits(windows, padId, batchSize, run), options);
 
     /// <summary>
-    /// As <see cref="Predict"/>, but each example's <paramref name="topK"/> best distinct spans, best first (fewer when
+    /// Answers <paramref name="examples"/> with a fine-tuned question-answering <paramref name="model"/> on any runtime:
+    /// its tokenizer cuts the windows (<see cref="QuestionAnsweringWindow.Build"/>; a question cut to the max query
+    /// length is passed to <paramref name="truncated"/>, errors name <paramref name="source"/>) and its start and end
+    /// logits are decoded as above, with <paramref name="options"/>.
+    /// </summary>
+    public static AnswerPrediction[] Predict(IFineTunedEncoder model, IReadOnlyList<SquadExample> examples, QuestionAnsweringOptions options, int batchSize,
+        string source, Action<SquadExample>? truncated = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var windows = QuestionAnsweringWindow.Build(examples, model.Tokenizer, options, source, truncated);
+        return Predict(examples, windows, options, model.Tokenizer.PadId, batchSize, batch =>
+        {
+            var logits = model.Logits(batch); // start, end [B, T]
+            return (logits[0], logits[1]);
+        });
+    }
+
+    /// <summary>
+    /// As <see cref="Predict(IReadOnlyList{SquadExample}, IReadOnlyList{QuestionAnsweringWindow}, QuestionAnsweringOptions, int, int, Func{BatchEncoding, ValueTuple{float[], float[]}})"/>, but each example's <paramref name="topK"/> best distinct spans, best first (fewer when
     /// its windows offer fewer valid spans); each prediction's <see cref="AnswerPrediction.NullScoreDiff"/> is against its own score.
     /// </summary>
     public static AnswerPrediction[][] PredictTopK(IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows, QuestionAnsweringOptions options,

@@ -72,7 +72,7 @@ public sealed class QuestionAnsweringPredictor : IDisposable
             : top).ToArray();
     }
 
-    /// <summary>Runs <paramref name="model"/> over <paramref name="windows"/> in eval mode and decodes each example's best span (<see cref="AnswerDecoder.Predict"/>).</summary>
+    /// <summary>Runs <paramref name="model"/> over <paramref name="windows"/> in eval mode and decodes each example's best span (<see cref="AnswerDecoder"/>).</summary>
     public static AnswerPrediction[] Decode(ElectraForQuestionAnswering model, IReadOnlyList<SquadExample> examples, IReadOnlyList<QuestionAnsweringWindow> windows,
         QuestionAnsweringOptions options, int padId, int batchSize = 128)
     {
@@ -85,22 +85,15 @@ public sealed class QuestionAnsweringPredictor : IDisposable
     static Func<BatchEncoding, (float[] Start, float[] End)> Run(ElectraForQuestionAnswering model) => batch =>
     {
         using var scope = NewDisposeScope();
-        var (ids, mask, types) = Tensors(batch);
+        var (ids, mask, types) = batch.ToTensors();
         var (start, end) = model.call(ids, mask, types); // [B, T] each
         return (start.data<float>().ToArray(), end.data<float>().ToArray()); // sync: decoding reads the logits
     };
 
-    /// <summary>A padded batch as int64 tensors [B, T]: ids, attention mask, segment ids.</summary>
-    static (Tensor Ids, Tensor Mask, Tensor Types) Tensors(BatchEncoding batch)
-    {
-        long[] shape = { batch.BatchSize, batch.SequenceLength };
-        return (tensor(batch.InputIds, shape), tensor(batch.AttentionMask, shape), tensor(batch.TokenTypeIds, shape));
-    }
-
     /// <summary>Windows padded to the longest: ids/mask/types [B, T] and the start/end labels [B].</summary>
     internal static (Tensor Ids, Tensor Mask, Tensor Types, Tensor Starts, Tensor Ends) Collate(IReadOnlyList<QuestionAnsweringWindow> rows, int padId)
     {
-        var (ids, mask, types) = Tensors(BatchEncoding.Pad(rows.Select(r => r.Ids).ToList(), rows.Select(r => r.TypeIds).ToList(), padId));
+        var (ids, mask, types) = BatchEncoding.Pad(rows.Select(r => r.Ids).ToList(), rows.Select(r => r.TypeIds).ToList(), padId).ToTensors();
         return (ids, mask, types, tensor(rows.Select(r => (long)r.StartPosition).ToArray()), tensor(rows.Select(r => (long)r.EndPosition).ToArray()));
     }
 
