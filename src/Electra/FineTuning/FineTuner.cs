@@ -76,10 +76,16 @@ public static class FineTuner
     /// <summary>
     /// Trains <paramref name="model"/> on <paramref name="task"/> in place and leaves it holding the best epoch's
     /// weights. Dropout and shuffling are seeded from <see cref="FineTuneOptions.Seed"/> here; seed torch before
-    /// building the model for a reproducible head.
+    /// building the model for a reproducible head. <paramref name="tokenizer"/> is the model folder's
+    /// (<see cref="ElectraClassifier.LoadTokenizer"/>) or any Microsoft.ML.Tokenizers tokenizer over the model's vocabulary
+    /// (<see cref="TokenizerAdapter"/>), checked against the model before any work.
     /// </summary>
-    public static FineTuneResult Train(ElectraClassifier model, WordPieceTokenizer tokenizer, FineTuningTask task, FineTuneOptions options,
-        IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static FineTuneResult Train(ElectraClassifier model, Microsoft.ML.Tokenizers.Tokenizer tokenizer, FineTuningTask task, FineTuneOptions options,
+        IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Train(model, ElectraClassifier.CheckTokenizer(TokenizerAdapter.Create(tokenizer), model.Config, tokenizer.GetType().Name), task, options, progress, cancellationToken);
+
+    static FineTuneResult Train(ElectraClassifier model, TokenizerAdapter tokenizer, FineTuningTask task, FineTuneOptions options,
+        IProgress<FineTuneProgress>? progress, CancellationToken cancellationToken)
     {
         options.Validate();
         if (model.Kind != task.Kind) throw new ArgumentException($"a {model.Kind} model cannot learn the {task.Kind} task {task.Name}");

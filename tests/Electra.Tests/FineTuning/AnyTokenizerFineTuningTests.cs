@@ -1,0 +1,40 @@
+using Electra.FineTuning;
+using Electra.Tokenization;
+using Microsoft.ML.Tokenizers;
+using TorchSharp;
+
+namespace Electra.Tests.FineTuning;
+
+/// <summary>Fine-tuning driven by a Microsoft.ML.Tokenizers tokenizer other than Electra's (FineTuner.Train takes any <see cref="Tokenizer"/>).</summary>
+public class AnyTokenizerFineTuningTests
+{
+    static string Discriminator => Path.Combine(TestPaths.Fixture, "discriminator");
+
+    static FineTuneResult Train(Tokenizer tokenizer, FineTuningTask task, FineTuneOptions options)
+    {
+        torch.manual_seed(options.Seed);
+        var (model, _) = ElectraClassifier.FromPretrained(Discriminator, task.Kind, task.Labels);
+        using (model) return FineTuner.Train(model, tokenizer, task, options);
+    }
+
+    [Fact] // Text pairs truncated longest-first: ML.NET's BertTokenizer trains exactly the run Electra's tokenizer trains.
+    public void MlNetsBertTokenizerFineTunesAsElectrasTokenizerDoes()
+    {
+        using var dir = new TestPaths.TempDir();
+        var task = FineTuningTask.Load(SyntheticTasks.Regression(dir["task"], train: 48, dev: 16));
+        var options = new FineTuneOptions { Epochs = 2, LearningRate = 2e-3, BatchSize = 16, MaxLength = 9, Seed = 4 };
+        var viaBert = Train(BertTokenizer.Create(Path.Combine(TestPaths.Fixture, "vocab.txt")), task, options);
+        var viaElectra = Train(Electra.Tokenization.WordPieceTokenizer.Load(TestPaths.Fixture), task, options);
+        Assert.Equal(viaElectra.Epochs.Select(e => (e.TrainLoss, e.Dev)), viaBert.Epochs.Select(e => (e.TrainLoss, e.Dev)));
+    }
+
+    [Fact] // A tokenizer over another vocabulary is refused before training, naming it.
+    public void ATokenizerOfAnotherVocabularyIsRefused()
+    {
+        using var dir = new TestPaths.TempDir();
+        var task = FineTuningTask.Load(SyntheticTasks.Sequence(dir["task"], train: 16, dev: 8));
+        File.WriteAllLines(dir["vocab.txt"], File.ReadLines(Path.Combine(TestPaths.Fixture, "vocab.txt")).Take(500));
+        var e = Assert.Throws<InvalidDataException>(() => Train(BertTokenizer.Create(dir["vocab.txt"]), task, new FineTuneOptions { Epochs = 1 }));
+        Assert.Contains("BertTokenizer has 500 tokens but the model's config.json has vocab_size 1024", e.Message);
+    }
+}
