@@ -52,7 +52,7 @@ public sealed class TokenizerAdapter
         var options = DeclaredOptions(tokenizer);
         var tokens = vocabulary ?? (tokenizer is Microsoft.ML.Tokenizers.WordPieceTokenizer wordPiece ? DecodeVocabulary(wordPiece)
             : throw new ArgumentException($"{name}: a Microsoft.ML.Tokenizers.Tokenizer has no vocabulary API, so ELECTRA cannot read this one's token list; " +
-                                          "pass its tokens by id (the vocabulary argument, or PipelineOptions.TokenizerVocabulary)", nameof(vocabulary)));
+                                          "pass its tokens by id (TokenizerAdapter.Create(tokenizer, vocabulary), or PipelineOptions.TokenizerVocabulary)", nameof(vocabulary)));
         var missing = options.SpecialTokens.Except(tokens, StringComparer.Ordinal).ToArray();
         if (missing.Length > 0)
             throw new ArgumentException($"{name}: the vocabulary ({tokens.Count} tokens) lacks {string.Join(", ", missing)}; ELECTRA needs " +

@@ -82,11 +82,16 @@ public static class FineTuner
     /// </summary>
     public static FineTuneResult Train(ElectraClassifier model, Microsoft.ML.Tokenizers.Tokenizer tokenizer, FineTuningTask task, FineTuneOptions options,
         IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Train(model, ElectraClassifier.CheckTokenizer(TokenizerAdapter.Create(tokenizer), model.Config, tokenizer.GetType().Name), task, options, progress, cancellationToken);
+        Train(model, TokenizerAdapter.Create(tokenizer), task, options, progress, cancellationToken);
 
-    static FineTuneResult Train(ElectraClassifier model, TokenizerAdapter tokenizer, FineTuningTask task, FineTuneOptions options,
-        IProgress<FineTuneProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// <see cref="Train(ElectraClassifier, Microsoft.ML.Tokenizers.Tokenizer, FineTuningTask, FineTuneOptions, IProgress{FineTuneProgress}?, CancellationToken)"/>
+    /// with a tokenizer whose vocabulary is given (<see cref="TokenizerAdapter.Create"/>), e.g. a subclass of your own.
+    /// </summary>
+    public static FineTuneResult Train(ElectraClassifier model, TokenizerAdapter tokenizer, FineTuningTask task, FineTuneOptions options,
+        IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ElectraClassifier.CheckTokenizer(tokenizer, model.Config, tokenizer.Tokenizer.GetType().Name);
         options.Validate();
         if (model.Kind != task.Kind) throw new ArgumentException($"a {model.Kind} model cannot learn the {task.Kind} task {task.Name}");
         if (!model.Labels.Names.SequenceEqual(task.Labels.Names)) throw new ArgumentException($"the model's labels [{string.Join(", ", model.Labels.Names)}] are not the task's [{string.Join(", ", task.Labels.Names)}]");

@@ -103,35 +103,35 @@ public class AnyTokenizerTests
         Assert.Subset(new ushort[] { 1, 2, 3 }.Concat(words).ToHashSet(), ids);
         Assert.Superset(new HashSet<ushort> { 1, 2, 3 }, ids);
     }
+}
 
-    /// <summary>A user's tokenizer: whitespace words (a final "." dropped) looked up whole, <c>[UNK]</c> otherwise.</summary>
-    sealed class WholeWordTokenizer(IReadOnlyList<string> vocabulary) : Tokenizer
+/// <summary>A user's tokenizer: whitespace words (a final "." dropped) looked up whole, <c>[UNK]</c> otherwise.</summary>
+sealed class WholeWordTokenizer(IReadOnlyList<string> vocabulary) : Tokenizer
+{
+    readonly Dictionary<string, int> ids = vocabulary.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i);
+
+    protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
     {
-        readonly Dictionary<string, int> ids = vocabulary.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i);
-
-        protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
+        string s = text ?? textSpan.ToString();
+        var tokens = new List<EncodedToken>();
+        int at = 0;
+        foreach (string word in s.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
-            string s = text ?? textSpan.ToString();
-            var tokens = new List<EncodedToken>();
-            int at = 0;
-            foreach (string word in s.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                int start = s.IndexOf(word, at, StringComparison.Ordinal);
-                at = start + word.Length;
-                int id = ids.TryGetValue(word.TrimEnd('.'), out int known) ? known : ids["[UNK]"];
-                tokens.Add(new EncodedToken(id, vocabulary[id], new Range(start, at)));
-            }
-            return new EncodeResults<EncodedToken> { Tokens = tokens, CharsConsumed = s.Length };
+            int start = s.IndexOf(word, at, StringComparison.Ordinal);
+            at = start + word.Length;
+            int id = ids.TryGetValue(word.TrimEnd('.'), out int known) ? known : ids["[UNK]"];
+            tokens.Add(new EncodedToken(id, vocabulary[id], new Range(start, at)));
         }
+        return new EncodeResults<EncodedToken> { Tokens = tokens, CharsConsumed = s.Length };
+    }
 
-        public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
-        {
-            string text = string.Join(' ', ids.Select(id => vocabulary[id]));
-            idsConsumed = charsWritten = 0;
-            if (text.Length > destination.Length) return OperationStatus.DestinationTooSmall;
-            text.CopyTo(destination);
-            (idsConsumed, charsWritten) = (ids.Count(), text.Length);
-            return OperationStatus.Done;
-        }
+    public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
+    {
+        string text = string.Join(' ', ids.Select(id => vocabulary[id]));
+        idsConsumed = charsWritten = 0;
+        if (text.Length > destination.Length) return OperationStatus.DestinationTooSmall;
+        text.CopyTo(destination);
+        (idsConsumed, charsWritten) = (ids.Count(), text.Length);
+        return OperationStatus.Done;
     }
 }

@@ -28,6 +28,22 @@ public class AnyTokenizerFineTuningTests
         Assert.Equal(viaElectra.Epochs.Select(e => (e.TrainLoss, e.Dev)), viaBert.Epochs.Select(e => (e.TrainLoss, e.Dev)));
     }
 
+    [Fact] // A user's Tokenizer subclass, given its vocabulary: whole "wNNN" words are the fixture's single pieces.
+    public void AUserSubclassFineTunesGivenItsVocabulary()
+    {
+        using var dir = new TestPaths.TempDir();
+        var task = FineTuningTask.Load(SyntheticTasks.Sequence(dir["task"], train: 32, dev: 16));
+        var options = new FineTuneOptions { Epochs = 1, LearningRate = 2e-3, BatchSize = 16, MaxLength = 16, Seed = 4 };
+        var vocabulary = File.ReadAllLines(Path.Combine(TestPaths.Fixture, "vocab.txt"));
+        var mine = TokenizerAdapter.Create(new Electra.Tests.Data.WholeWordTokenizer(vocabulary), vocabulary);
+        torch.manual_seed(options.Seed);
+        var (model, _) = ElectraClassifier.FromPretrained(Discriminator, task.Kind, task.Labels);
+        FineTuneResult viaMine;
+        using (model) viaMine = FineTuner.Train(model, mine, task, options);
+        var viaElectra = Train(Electra.Tokenization.WordPieceTokenizer.Load(TestPaths.Fixture), task, options);
+        Assert.Equal(viaElectra.Epochs.Select(e => (e.TrainLoss, e.Dev)), viaMine.Epochs.Select(e => (e.TrainLoss, e.Dev)));
+    }
+
     [Fact] // A tokenizer over another vocabulary is refused before training, naming it.
     public void ATokenizerOfAnotherVocabularyIsRefused()
     {
