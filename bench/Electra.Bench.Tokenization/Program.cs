@@ -58,6 +58,7 @@ var ml = Microsoft.ML.Tokenizers.BertTokenizer.Create(vocabPath, new Microsoft.M
     LowerCaseBeforeTokenization = true,
     RemoveNonSpacingMarks = true,
 });
+var adapter = TokenizerAdapter.Create(ours);
 var fast = new ThreadLocal<FastBertTokenizer.BertTokenizer>(() =>
 {
     var t = new FastBertTokenizer.BertTokenizer();
@@ -77,6 +78,8 @@ var candidates = new (string Name, Func<string, int[]> Encode)[]
         for (int i = 0; i < inner.Length; i++) inner[i] = ids[i + 1];
         return inner;
     }),
+    // What pre-training's dataset builder calls: any Tokenizer through TokenizerAdapter, Electra's taking its own path.
+    ("Electra.Tokenization via TokenizerAdapter", adapter.TokenizeToIds),
     ("Microsoft.ML.Tokenizers BertTokenizer", t => ml.EncodeToIds(t, addSpecialTokens: false, considerPreTokenization: true, considerNormalization: true).ToArray()),
     ("FastBertTokenizer", t =>
     {

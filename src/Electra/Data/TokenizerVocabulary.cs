@@ -7,7 +7,10 @@ namespace Electra.Data;
 public static class TokenizerVocabulary
 {
     /// <summary>The dataset vocabulary of <paramref name="tokenizer"/>: size, special ids (with [MASK]) and a SHA-256 of its token list.</summary>
-    public static DatasetVocabulary Describe(WordPieceTokenizer tokenizer)
+    public static DatasetVocabulary Describe(WordPieceTokenizer tokenizer) => Describe(TokenizerAdapter.Create(tokenizer));
+
+    /// <summary>The dataset vocabulary of any tokenizer (<see cref="TokenizerAdapter"/>): size, special ids and a SHA-256 of its token list.</summary>
+    public static DatasetVocabulary Describe(TokenizerAdapter tokenizer)
     {
         byte[] hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", tokenizer.Vocabulary)));
         return new DatasetVocabulary(tokenizer.VocabSize, tokenizer.ClsId, tokenizer.SepId, tokenizer.PadId, "sha256:" + Convert.ToHexStringLower(hash)[..16])
@@ -17,7 +20,10 @@ public static class TokenizerVocabulary
     }
 
     /// <summary>The warning for a vocabulary that lists tokens more than once (HF keeps the last id of each), or null.</summary>
-    public static string? DuplicatesWarning(WordPieceTokenizer tokenizer, string source)
+    public static string? DuplicatesWarning(WordPieceTokenizer tokenizer, string source) => DuplicatesWarning(TokenizerAdapter.Create(tokenizer), source);
+
+    /// <summary>The warning for a vocabulary that lists tokens more than once (HF keeps the last id of each), or null.</summary>
+    public static string? DuplicatesWarning(TokenizerAdapter tokenizer, string source)
     {
         var duplicates = tokenizer.DuplicateTokens;
         if (duplicates.Count == 0) return null;

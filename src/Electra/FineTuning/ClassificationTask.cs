@@ -49,14 +49,14 @@ public sealed record ClassificationTask(string Name, TaskKind Head, LabelSet Lab
     }
 
     /// <inheritdoc/>
-    public override FineTuningRun Prepare(WordPieceTokenizer tokenizer, FineTuneOptions options) => new Run(this, tokenizer, options);
+    public override FineTuningRun Prepare(TokenizerAdapter tokenizer, FineTuneOptions options) => new Run(this, tokenizer, options);
 
     /// <summary>
     /// <see cref="ElectraClassifier"/> (<see cref="ElectraForSequenceClassification"/> or
     /// <see cref="ElectraForTokenClassification"/>): cross-entropy (MSE for regression) on batches padded to their
     /// longest example, dev scored with the kind's headline metric (<see cref="ClassificationMetrics.MetricFor"/>).
     /// </summary>
-    sealed class Run(ClassificationTask task, WordPieceTokenizer tokenizer, FineTuneOptions options)
+    sealed class Run(ClassificationTask task, TokenizerAdapter tokenizer, FineTuneOptions options)
         : FineTuningRun<ElectraClassifier, EncodedExample>(task.Train.Subsample(options.MaxTrainExamples, options.Seed).Encode(tokenizer, task.Labels, options.MaxLength))
     {
         readonly EncodedExample[] dev = task.Dev.Encode(tokenizer, task.Labels, options.MaxLength);

@@ -92,10 +92,20 @@ public abstract class ElectraClassifier : nn.Module<Tensor, Tensor, Tensor, Tens
         if (!File.Exists(Path.Combine(dir, "vocab.txt")))
             throw new FileNotFoundException($"{dir}: no vocab.txt (the model folder must hold its tokenizer)");
         var tokenizer = WordPieceTokenizer.Load(dir);
+        CheckTokenizer(TokenizerAdapter.Create(tokenizer), config, Path.Combine(dir, "vocab.txt"));
+        return tokenizer;
+    }
+
+    /// <summary>
+    /// Refuses a tokenizer (named by <paramref name="source"/>) whose vocabulary is not the model's: another size than
+    /// <c>vocab_size</c> would index the wrong embedding rows, another <c>[PAD]</c> id would be attended to.
+    /// </summary>
+    internal static TokenizerAdapter CheckTokenizer(TokenizerAdapter tokenizer, ElectraConfig config, string source)
+    {
         if (tokenizer.VocabSize != config.VocabSize)
-            throw new InvalidDataException($"{Path.Combine(dir, "vocab.txt")} has {tokenizer.VocabSize} tokens but {Path.Combine(dir, "config.json")} has vocab_size {config.VocabSize}: the tokenizer does not belong to this model");
+            throw new InvalidDataException($"{source} has {tokenizer.VocabSize} tokens but the model's config.json has vocab_size {config.VocabSize}: the tokenizer does not belong to this model");
         if (tokenizer.PadId != config.PadTokenId)
-            throw new InvalidDataException($"{dir}: the tokenizer's [PAD] id {tokenizer.PadId} is not the model's pad_token_id {config.PadTokenId}");
+            throw new InvalidDataException($"{source}: the tokenizer's [PAD] id {tokenizer.PadId} is not the model's pad_token_id {config.PadTokenId}");
         return tokenizer;
     }
 }

@@ -19,8 +19,16 @@ public abstract record FineTuningTask(string Name)
 
     /// <summary>
     /// Subsamples the training split (<see cref="FineTuneOptions.MaxTrainExamples"/>: <see cref="Subsample.Of{T}"/>) and
-    /// encodes every split with the model folder's <paramref name="tokenizer"/>; bad input fails here, naming the file
-    /// and line, before any model work.
+    /// encodes every split with <paramref name="tokenizer"/> (the model folder's, or any Microsoft.ML.Tokenizers
+    /// tokenizer over the model's vocabulary); bad input fails here, naming the file and line, before any model work.
     /// </summary>
-    public abstract FineTuningRun Prepare(WordPieceTokenizer tokenizer, FineTuneOptions options);
+    public abstract FineTuningRun Prepare(TokenizerAdapter tokenizer, FineTuneOptions options);
+
+    /// <summary>
+    /// Electra's <see cref="WordPieceTokenizer"/> behind <paramref name="tokenizer"/>, for a kind that needs what only it
+    /// gives (offsets into the original text for question answering's windows, its encoder for a sentence encoder);
+    /// another tokenizer is refused naming the kind.
+    /// </summary>
+    protected WordPieceTokenizer WordPieceOf(TokenizerAdapter tokenizer) => tokenizer.Tokenizer as WordPieceTokenizer
+        ?? throw new ArgumentException($"a {Kind} task needs Electra's WordPieceTokenizer (WordPieceTokenizer.Load of the model folder); {tokenizer.Tokenizer.GetType().FullName} cannot drive it");
 }

@@ -79,8 +79,14 @@ public sealed class TaskSplit
     /// <paramref name="maxLength"/> tokens; sentences word by word with the label on each word's first piece, word
     /// pieces beyond <paramref name="maxLength"/> − 1 dropped (their words then score as wrong). Unknown gold labels
     /// are an error naming file and line; with <see cref="LabelSet.Regression"/> texts carry their value as the target.
+    /// <paramref name="tokenizer"/> is any Microsoft.ML.Tokenizers tokenizer whose vocabulary has the special tokens
+    /// (<see cref="TokenizerAdapter"/>; Electra's <see cref="WordPieceTokenizer"/> gives HF's ids).
     /// </summary>
-    public EncodedExample[] Encode(WordPieceTokenizer tokenizer, LabelSet labels, int maxLength)
+    /// <exception cref="ArgumentException">The tokenizer's vocabulary lacks a special token (named) or cannot be read.</exception>
+    public EncodedExample[] Encode(Microsoft.ML.Tokenizers.Tokenizer tokenizer, LabelSet labels, int maxLength) =>
+        Encode(TokenizerAdapter.Create(tokenizer), labels, maxLength);
+
+    internal EncodedExample[] Encode(TokenizerAdapter tokenizer, LabelSet labels, int maxLength)
     {
         if (maxLength < 3) throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "max length must be at least 3 ([CLS] x [SEP])");
         CheckLabels(labels);
@@ -91,17 +97,17 @@ public sealed class TaskSplit
             if (Texts is not null)
             {
                 var t = Texts[i];
-                var e = tokenizer.Encode(t.Text, t.TextB, options);
+                var (ids, types) = tokenizer.Encode(t.Text, t.TextB, options);
                 int gold = t.Label is null ? -1 : labels.IdOf(t.Label, Path, t.Line);
                 double target = t.Label is not null && labels.IsRegression ? labels.ValueOf(t.Label, Path, t.Line) : double.NaN;
-                result[i] = new EncodedExample(e.Ids, e.TypeIds, new[] { 0 }, new[] { gold }, target);
+                result[i] = new EncodedExample(ids, types, new[] { 0 }, new[] { gold }, target);
             }
             else result[i] = EncodeSentence(Sentences![i], tokenizer, labels, maxLength);
         });
         return result;
     }
 
-    EncodedExample EncodeSentence(TokenExample s, WordPieceTokenizer tokenizer, LabelSet labels, int maxLength)
+    EncodedExample EncodeSentence(TokenExample s, TokenizerAdapter tokenizer, LabelSet labels, int maxLength)
     {
         var ids = new List<int>(maxLength) { tokenizer.ClsId };
         var positions = new int[s.Words.Count];

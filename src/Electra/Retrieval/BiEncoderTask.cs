@@ -42,11 +42,12 @@ public sealed record BiEncoderTask(string Name, IReadOnlyList<QueryPair> Train, 
     }
 
     /// <inheritdoc/>
-    public override FineTuningRun Prepare(WordPieceTokenizer tokenizer, FineTuneOptions options)
+    public override FineTuningRun Prepare(TokenizerAdapter tokenizer, FineTuneOptions options)
     {
+        var wordPiece = WordPieceOf(tokenizer);
         var train = Subsample.Of(Train, options.MaxTrainExamples, options.Seed);
         if (train.Count < 2) throw new ArgumentException("in-batch negatives need at least 2 training pairs");
-        return new Run(this, train, tokenizer, options);
+        return new Run(this, train, wordPiece, options);
     }
 
     /// <summary>A <see cref="SentenceEncoder"/> (normalised: trained on cosine) under the in-batch contrastive loss.</summary>

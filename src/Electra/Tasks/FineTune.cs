@@ -1,6 +1,7 @@
 using Electra.FineTuning;
 using Electra.Interop;
 using Electra.IO;
+using Electra.Tokenization;
 
 namespace Electra.Tasks;
 
@@ -37,12 +38,26 @@ public static class FineTune
     /// the same data and seed give the same model.
     /// </summary>
     public static FineTuneResult Run(string modelDir, FineTuningTask task, FineTuneOptions options, string? outputDir = null,
+        IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(modelDir, task, null, options, outputDir, progress, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Run(string, FineTuningTask, FineTuneOptions, string?, IProgress{FineTuneProgress}?, CancellationToken)"/>
+    /// with <paramref name="tokenizer"/> instead of the model folder's: any Microsoft.ML.Tokenizers tokenizer over the
+    /// model's vocabulary (<see cref="TokenizerAdapter.Create"/>: ML.NET's own <c>BertTokenizer</c>, or a subclass of
+    /// your own with its token list), refused before any work when its vocabulary size or <c>[PAD]</c> id is not the
+    /// model's. Classification kinds take any; question answering and the bi-encoder need Electra's
+    /// <see cref="WordPieceTokenizer"/>. The output folder carries the model folder's tokenizer files (the same vocabulary).
+    /// </summary>
+    public static FineTuneResult Run(string modelDir, FineTuningTask task, TokenizerAdapter? tokenizer, FineTuneOptions options, string? outputDir = null,
         IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (outputDir is not null) CheckOutput(outputDir, modelDir, null);
         var config = Pretrained.ReadConfig(modelDir);
         options.Validate(config);
-        var tokenizer = ElectraClassifier.LoadTokenizer(modelDir, config);
+        tokenizer = tokenizer is null
+            ? TokenizerAdapter.Create(ElectraClassifier.LoadTokenizer(modelDir, config))
+            : ElectraClassifier.CheckTokenizer(tokenizer, config, tokenizer.Tokenizer.GetType().FullName!);
         return task.Prepare(tokenizer, options).Train(task, modelDir, config, options, outputDir, progress, cancellationToken);
     }
 

@@ -45,7 +45,8 @@ public static class RunIdentity
         {
             ["seq"] = pipeline.SequenceLength.ToString(CultureInfo.InvariantCulture),
             ["corpus"] = $"{corpusFiles.Count} file(s), {bytes} bytes, names and sizes {digest}",
-            ["vocab_size"] = pipeline.TokenizerDir is null ? pipeline.EffectiveVocabSize(options.Preset).ToString(CultureInfo.InvariantCulture) : "from --tokenizer",
+            ["vocab_size"] = pipeline.TrainsTokenizer ? pipeline.EffectiveVocabSize(options.Preset).ToString(CultureInfo.InvariantCulture)
+                : pipeline.Tokenizer is not null ? "from the tokenizer object" : "from --tokenizer",
         };
         if (options.ExtendsVocabulary) identity["extend_vocab"] = $"{options.ExtendVocab} pieces, never-split tokens {AddTokensDigest(options.AddTokens)}";
         return identity;

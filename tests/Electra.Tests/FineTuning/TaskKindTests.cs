@@ -28,8 +28,8 @@ sealed record LengthTask(string Name, IReadOnlyList<string> Train, IReadOnlyList
     /// <summary>The text's word pieces with [CLS]/[SEP] and its label id (the labels sort long, short).</summary>
     public sealed record Example(int[] Ids, int Label);
 
-    public static Example[] Encode(IReadOnlyList<string> texts, WordPieceTokenizer tokenizer, int maxLength) => texts
-        .Select(t => new Example(tokenizer.Encode(t, options: new EncodeOptions { MaxLength = maxLength }).Ids, t.Split(' ').Length >= LongFrom ? 0 : 1))
+    public static Example[] Encode(IReadOnlyList<string> texts, TokenizerAdapter tokenizer, int maxLength) => texts
+        .Select(t => new Example(tokenizer.Encode(t, null, new EncodeOptions { MaxLength = maxLength }).Ids, t.Split(' ').Length >= LongFrom ? 0 : 1))
         .ToArray();
 
     /// <summary>Ids, mask and segment ids [B, T] of a batch padded to its longest text, and the labels [B].</summary>
@@ -51,7 +51,7 @@ sealed record LengthTask(string Name, IReadOnlyList<string> Train, IReadOnlyList
         return new LengthAccuracy((double)right / examples.Count, examples.Count);
     }
 
-    public override FineTuningRun Prepare(WordPieceTokenizer tokenizer, FineTuneOptions options) =>
+    public override FineTuningRun Prepare(TokenizerAdapter tokenizer, FineTuneOptions options) =>
         new Run(Encode(Subsample.Of(Train, options.MaxTrainExamples, options.Seed), tokenizer, options.MaxLength), Encode(Dev, tokenizer, options.MaxLength), tokenizer.PadId);
 
     sealed class Run(Example[] train, Example[] dev, int padId) : FineTuningRun<ElectraClassifier, Example>(train)
@@ -133,7 +133,7 @@ public class TaskKindTests
 
         // The folder holds the best epoch's weights: they score dev as the run did.
         using var saved = ElectraClassifier.Load(dir["out"]);
-        var tokenizer = ElectraClassifier.LoadTokenizer(dir["out"], saved.Config);
+        var tokenizer = TokenizerAdapter.Create(ElectraClassifier.LoadTokenizer(dir["out"], saved.Config));
         Assert.Equal(dev, LengthTask.Accuracy(saved, LengthTask.Encode(File.ReadAllLines(Path.Combine(task, "dev.length")), tokenizer, options.MaxLength), tokenizer.PadId));
     }
 }

@@ -44,8 +44,9 @@ public sealed record SquadTask(string Name, SquadDataset Train, SquadDataset Dev
     }
 
     /// <summary>The windows of every split (training subsampled per the options); errors name the file and question id.</summary>
-    public override FineTuningRun Prepare(WordPieceTokenizer tokenizer, FineTuneOptions options)
+    public override FineTuningRun Prepare(TokenizerAdapter adapter, FineTuneOptions options)
     {
+        var tokenizer = WordPieceOf(adapter);
         var settings = (options.QuestionAnswering with { MaxSeqLength = options.MaxLength, Version2WithNegative = IsVersion2 }).Validate();
         var train = Subsample.Of(Train.Examples, options.MaxTrainExamples, options.Seed);
         int truncated = 0;
