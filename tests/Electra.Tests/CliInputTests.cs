@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Electra.Tests.FineTuning;
 
 namespace Electra.Tests;
 
