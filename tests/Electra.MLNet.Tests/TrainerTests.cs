@@ -1,7 +1,5 @@
 using Electra.FineTuning;
 using Electra.FineTuning.QuestionAnswering;
-using Electra.Tests;
-using Electra.Tests.FineTuning;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Electra.Tasks;

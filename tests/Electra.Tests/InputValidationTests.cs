@@ -2,36 +2,15 @@ using System.Text.Json.Nodes;
 using Electra.FineTuning;
 using Electra.Interop;
 using Electra.Modeling;
-using Electra.Onnx;
-using Electra.Onnx.Export;
 using Electra.Retrieval;
 using Electra.Tokenization;
+using static Electra.Testing.InvalidInputs;
 
 namespace Electra.Tests;
 
 /// <summary>Inputs are checked where they enter the library: config sizes, regression labels, text encodings, id ranges.</summary>
 public class InputValidationTests
 {
-    /// <summary>A copy of the fixture's discriminator folder with <paramref name="edit"/> applied to its config.json.</summary>
-    internal static string ModelWithConfig(string dir, Action<JsonObject> edit)
-    {
-        Directory.CreateDirectory(dir);
-        foreach (string file in Directory.GetFiles(Path.Combine(TestPaths.Fixture, "discriminator")))
-            File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
-        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!.AsObject();
-        edit(config);
-        File.WriteAllText(Path.Combine(dir, "config.json"), config.ToJsonString());
-        return dir;
-    }
-
-    /// <summary>hidden_size 65536 with intermediate_size 1e9: about a petabyte of weights.</summary>
-    internal static string HugeModel(string dir) => ModelWithConfig(dir, c =>
-    {
-        c["hidden_size"] = 65536;
-        c["intermediate_size"] = 1_000_000_000;
-        c["num_attention_heads"] = 1;
-    });
-
     [Fact]
     public void A_config_that_needs_more_memory_than_the_machine_has_is_refused_naming_the_file_and_the_estimate()
     {
@@ -73,17 +52,6 @@ public class InputValidationTests
         Assert.Equal(new[] { "0", "1", "neutral" }, ClassificationTask.Load(dir["t"]).Labels.Names);
     }
 
-    /// <summary>A line of text, then 4 KB of random bytes on line 2 (no line breaks, no NUL), starting with invalid UTF-8.</summary>
-    internal static byte[] BinaryBytes()
-    {
-        var bytes = new byte[4096];
-        new Random(7).NextBytes(bytes);
-        for (int i = 0; i < bytes.Length; i++)
-            if (bytes[i] is 0 or (byte)'\n' or (byte)'\r') bytes[i] = 0xFF;
-        bytes[0] = 0xFF;
-        return [.. "text\tlabel\n"u8, .. bytes];
-    }
-
     [Fact]
     public void Task_retrieval_and_tokenizer_inputs_must_be_utf8_text_and_errors_name_file_and_line()
     {
@@ -107,17 +75,5 @@ public class InputValidationTests
         var e = Assert.Throws<InvalidDataException>(() => TsvTaskReader.Read(dir["esc.tsv"]));
         Assert.Contains(@"header 'te\u001B[2Jxt<TAB>label'", e.Message);
         Assert.DoesNotContain('\u001b', e.Message);
-    }
-
-    [Fact]
-    public void Onnx_runtime_refuses_token_type_ids_outside_the_models_segment_types()
-    {
-        using var dir = new TestPaths.TempDir();
-        OnnxExport.Export(Path.Combine(TestPaths.Fixture, "discriminator"), dir["onnx"]);
-        using var model = ElectraOnnxModel.Load(dir["onnx"]);
-        Assert.Equal(2, model.TypeVocabSize);
-        var e = Assert.Throws<ArgumentException>(() => model.Run([2, 5, 3], [1, 1, 1], [0, 7, 0], 1, 3));
-        Assert.Contains("token type id 7 is outside the segment types [0, 2)", e.Message);
-        Assert.Single(model.Run([2, 5, 3], [1, 1, 1], [0, 1, 1], 1, 3));
     }
 }

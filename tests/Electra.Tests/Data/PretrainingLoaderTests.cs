@@ -1,5 +1,5 @@
 using Electra.Data;
-using static Electra.Tests.Data.DataTestKit;
+using static Electra.Testing.DataTestKit;
 
 namespace Electra.Tests.Data;
 

@@ -1,7 +1,6 @@
 using Electra.FineTuning;
 using Electra.Modeling;
 using Electra.Retrieval;
-using Electra.Tests.FineTuning;
 using static TorchSharp.torch;
 using Electra.Tasks;
 

@@ -7,7 +7,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Electra.Tests.Onnx;
+namespace Electra.Testing;
 
 /// <summary>
 /// One HF folder per exportable head, built from the PyTorch fixture (vocab 1024) so the tokenizer fits: the fixture's
@@ -16,7 +16,7 @@ namespace Electra.Tests.Onnx;
 /// sentence-embedding folder (the fixture's encoder as a normalised mean-pooling bi-encoder).
 /// Each comes with the TorchSharp computation the ONNX graph must reproduce.
 /// </summary>
-static class OnnxHeads
+public static class OnnxHeads
 {
     public static readonly LabelSet Genres = new(["adventure", "government", "news"]);
     public static readonly LabelSet Tags = new(["DET", "NOUN", "VERB", "."]);

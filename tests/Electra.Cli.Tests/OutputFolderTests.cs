@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Electra.FineTuning;
 using Electra.IO;
-using Electra.Tests.FineTuning;
 using Electra.Tasks;
 
 namespace Electra.Tests;

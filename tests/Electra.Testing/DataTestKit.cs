@@ -1,10 +1,10 @@
 using System.Globalization;
 using Electra.Data;
 
-namespace Electra.Tests.Data;
+namespace Electra.Testing;
 
 /// <summary>Shared fixtures of the data tests: a scratch folder, a numeric encoder and synthetic corpora.</summary>
-sealed class DataTestKit : IDisposable
+public sealed class DataTestKit : IDisposable
 {
     public const int Pad = 0, Cls = 1, Sep = 2;
 

@@ -1,11 +1,11 @@
-namespace Electra.Tests;
+namespace Electra.Testing;
 
 /// <summary>
 /// Where the repository and the tests' own data are, from the test assembly's location. The data lives in
 /// tests/data (written by tests/data/make_test_data.sh, pinned by its SHA256SUMS): tests never read anything beside
 /// the repository, so a fresh clone passes them.
 /// </summary>
-static class TestPaths
+public static class TestPaths
 {
     public static string RepoRoot { get; } = FindRoot();
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Electra.Tests;
+namespace Electra.Testing;
 
 /// <summary>Runs the built `electra` CLI as a user would, capturing exit code and output.</summary>
-static class Cli
+public static class Cli
 {
     public static (int ExitCode, string Stdout, string Stderr) Run(params string[] args) =>
         Process("dotnet", TimeSpan.FromMinutes(5), [TestPaths.CliDll, .. args]);

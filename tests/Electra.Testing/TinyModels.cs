@@ -3,10 +3,10 @@ using Electra.Pretraining;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Electra.Tests;
+namespace Electra.Testing;
 
 /// <summary>The tiny configs every model test shares (HF's ModelTester habit): vocab 100, hidden 32, 2 layers.</summary>
-static class TinyModels
+public static class TinyModels
 {
     public static ElectraConfig Discriminator { get; } = new()
     {

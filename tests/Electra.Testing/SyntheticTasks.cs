@@ -1,12 +1,12 @@
 using Electra.FineTuning.QuestionAnswering;
 
-namespace Electra.Tests.FineTuning;
+namespace Electra.Testing;
 
 /// <summary>
 /// Tiny tasks over the fixture vocabulary (words w100 … w199 are single pieces), learnable in seconds from scratch:
 /// a text's label is the keyword it contains; a word's tag is the half of the range it comes from.
 /// </summary>
-static class SyntheticTasks
+public static class SyntheticTasks
 {
     static readonly string[] Keywords = { "w57", "w58", "w59" };
     static readonly string[] Classes = { "red", "green", "blue" };

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Electra.Tests.FineTuning;
 
 namespace Electra.Tests;
 
@@ -10,7 +9,7 @@ public sealed class BadInputs : IDisposable
 
     public BadInputs()
     {
-        foreach (string name in new[] { "binary.txt", "binary.tsv", "binary.json", "binary.jsonl" }) File.WriteAllBytes(dir[name], InputValidationTests.BinaryBytes());
+        foreach (string name in new[] { "binary.txt", "binary.tsv", "binary.json", "binary.jsonl" }) File.WriteAllBytes(dir[name], InvalidInputs.BinaryBytes());
         foreach (string name in new[] { "empty.txt", "empty.tsv", "empty.json", "empty.jsonl" }) File.WriteAllText(dir[name], "");
         File.WriteAllText(dir["types7.json"], "{\"batches\": [{\"input_ids\": [[2, 5, 6, 3]], \"token_type_ids\": [[0, 7, 0, 0]]}]}");
         File.WriteAllText(dir["texts.txt"], "w100 w101\n");
@@ -25,11 +24,11 @@ public sealed class BadInputs : IDisposable
         Directory.CreateDirectory(dir["regression-task"]); // decimal labels and one word: not a 5-class task
         File.WriteAllLines(dir["regression-task/train.tsv"], ["text\tlabel", "w100 w101\t0.5", "w102\t1.5", "w103\thigh", "w104 w105\t2.0", "w106\t3.5"]);
         File.WriteAllLines(dir["regression-task/dev.tsv"], ["text\tlabel", "w100\t0.5", "w101\t1.5"]);
-        InputValidationTests.HugeModel(dir["huge"]);
-        InputValidationTests.ModelWithConfig(dir["binary-model"], _ => { }); // a model folder whose config.json is binary
-        File.WriteAllBytes(dir["binary-model/config.json"], InputValidationTests.BinaryBytes());
+        InvalidInputs.HugeModel(dir["huge"]);
+        InvalidInputs.ModelWithConfig(dir["binary-model"], _ => { }); // a model folder whose config.json is binary
+        File.WriteAllBytes(dir["binary-model/config.json"], InvalidInputs.BinaryBytes());
         Directory.CreateDirectory(dir["binary-vocab"]); // a tokenizer folder whose vocab.txt is binary
-        File.WriteAllBytes(dir["binary-vocab/vocab.txt"], InputValidationTests.BinaryBytes());
+        File.WriteAllBytes(dir["binary-vocab/vocab.txt"], InvalidInputs.BinaryBytes());
     }
 
     /// <summary>A path in the inputs' folder (new names are where a case writes).</summary>
@@ -149,7 +148,7 @@ public class CliInputTests(BadInputs inputs) : IClassFixture<BadInputs>
     public void A_default_max_length_is_capped_at_the_models_positions_and_an_explicit_one_beyond_them_is_a_usage_error()
     {
         using var dir = new TestPaths.TempDir();
-        string model = InputValidationTests.ModelWithConfig(dir["model96"], c => c["max_position_embeddings"] = 96);
+        string model = InvalidInputs.ModelWithConfig(dir["model96"], c => c["max_position_embeddings"] = 96);
         string task = SyntheticTasks.Sequence(dir["task"], train: 16, dev: 8);
         var (code, _, stderr) = Cli.Run("finetune", "--model", model, "--task", task, "--out", dir["ft"], "--init", "random", "--epochs", "1", "--threads", "1");
         Assert.True(code == 0, stderr);
