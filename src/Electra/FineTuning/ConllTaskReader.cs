@@ -13,7 +13,7 @@ public sealed record TokenExample(IReadOnlyList<string> Words, IReadOnlyList<str
 /// lines, and a missing or extra one at the end of the file, are all fine). Files given to prediction may hold
 /// words only, one per line; a file must not mix the two. Errors name file, line and what was expected.
 /// </summary>
-public static class ConllTaskReader
+internal static class ConllTaskReader
 {
     /// <summary>Reads <paramref name="path"/>; with <paramref name="requireTags"/> false the tag column may be absent.</summary>
     public static IReadOnlyList<TokenExample> Read(string path, bool requireTags = true)

@@ -10,7 +10,7 @@ namespace Electra.FineTuning;
 /// parameter at depth d learns at <c>lr · decay^(L + 2 − d)</c>. As in google's code no parameter has depth L + 1, so
 /// the top layer already learns at decay² of the head's rate.
 /// </summary>
-public static class LayerwiseLearningRates
+internal static class LayerwiseLearningRates
 {
     /// <summary>The depth of a parameter of a fine-tuning model (task head <c>classifier.*</c> or <c>qa_outputs.*</c>) of <paramref name="numLayers"/> layers, by its name.</summary>
     public static int Depth(string name, int numLayers)

@@ -14,7 +14,7 @@ public sealed record SequenceExample(string Text, string? TextB, string? Label, 
 /// <c>label</c> (optional in files given to prediction) — and one example per line, split on tabs only (no quoting,
 /// so quotes in texts are kept as written). Blank lines and wrong column counts are errors naming file and line.
 /// </summary>
-public static class TsvTaskReader
+internal static class TsvTaskReader
 {
     static readonly string[][] Headers = { new[] { "text", "label" }, new[] { "text", "text_b", "label" } };
     static readonly string[][] UnlabelledHeaders = { new[] { "text" }, new[] { "text", "text_b" } };
