@@ -94,8 +94,7 @@ public sealed record FineTuneOptions
     public FineTuneOptions Validate(ElectraConfig config)
     {
         Validate();
-        if (MaxLength > config.MaxPositionEmbeddings)
-            throw new ArgumentException($"max length {MaxLength} exceeds the model's max_position_embeddings {config.MaxPositionEmbeddings}");
+        PositionLimit.Check(MaxLength, config.MaxPositionEmbeddings);
         return this;
     }
 }

@@ -1,3 +1,4 @@
+using Electra.Modeling;
 using Electra.Tokenization;
 using static TorchSharp.torch;
 
@@ -90,7 +91,7 @@ public static class FineTuner
         Action<int[], IReadOnlyList<EncodedExample>, Tensor> read)
     {
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "must be ≥ 1");
-        CheckMaxLength(model, examples.Count == 0 ? 0 : examples.Max(e => e.Length));
+        PositionLimit.Check(examples.Count == 0 ? 0 : examples.Max(e => e.Length), model.Config.MaxPositionEmbeddings);
         model.eval();
         using var noGrad = no_grad();
         foreach (var batch in LengthBatching.Batches(examples.Select(e => e.Length).ToArray(), batchSize))
@@ -118,10 +119,4 @@ public static class FineTuner
         model.Kind == TaskKind.Regression
             ? Score(examples, PredictValues(model, examples, padId, batchSize))
             : Score(examples, Predict(model, examples, padId, batchSize), model.Labels.Count, model.Kind);
-
-    static void CheckMaxLength(ElectraClassifier model, int maxLength)
-    {
-        if (maxLength > model.Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"max length {maxLength} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
-    }
 }

@@ -1,4 +1,5 @@
 using Electra.FineTuning;
+using Electra.Modeling;
 using Electra.Tokenization;
 using static TorchSharp.torch;
 
@@ -51,7 +52,7 @@ public sealed class CrossEncoder
     /// </summary>
     public double[] Score(string query, IReadOnlyList<string> passages, int maxLength = 128, int batchSize = 64)
     {
-        if (maxLength > model.Config.MaxPositionEmbeddings) throw new ArgumentException($"max length {maxLength} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
+        PositionLimit.Check(maxLength, model.Config.MaxPositionEmbeddings);
         model.eval();
         var scores = new double[passages.Count];
         var encodeOptions = new EncodeOptions { MaxLength = maxLength };

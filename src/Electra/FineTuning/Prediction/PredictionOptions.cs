@@ -1,3 +1,4 @@
+using Electra.Modeling;
 namespace Electra.FineTuning.Prediction;
 
 /// <summary>How <see cref="Predictor"/> batches and encodes; the defaults are <c>electra predict</c>'s.</summary>
@@ -21,8 +22,7 @@ public sealed record PredictionOptions
     {
         if (BatchSize < 1) throw new ArgumentException($"batch size must be ≥ 1 (got {BatchSize})");
         if (MaxLength < 3) throw new ArgumentException($"max length must be ≥ 3 ([CLS] x [SEP]; got {MaxLength})");
-        if (MaxLength > model.MaxPositions)
-            throw new ArgumentException($"max length {MaxLength} exceeds the model's max_position_embeddings {model.MaxPositions} ({model.Folder})");
+        PositionLimit.Check(MaxLength, model.MaxPositions, source: model.Folder);
         if (NullScoreDiffThreshold is { } t && !double.IsFinite(t)) throw new ArgumentException($"null score threshold must be finite (got {t})");
     }
 }

@@ -1,3 +1,4 @@
+using Electra.Modeling;
 using Electra.Tokenization;
 using static TorchSharp.torch;
 
@@ -14,8 +15,7 @@ public sealed class QuestionAnsweringPredictor : IDisposable
     public QuestionAnsweringPredictor(ElectraForQuestionAnswering model, WordPieceTokenizer tokenizer, QuestionAnsweringOptions options)
     {
         options.Validate();
-        if (options.MaxSeqLength > model.Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"max sequence length {options.MaxSeqLength} exceeds the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
+        PositionLimit.Check(options.MaxSeqLength, model.Config.MaxPositionEmbeddings, "max sequence length");
         Model = model;
         Tokenizer = tokenizer;
         Options = options;
