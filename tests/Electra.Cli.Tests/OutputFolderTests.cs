@@ -112,7 +112,8 @@ public class OutputFolderTests
         File.WriteAllText(Path.Combine(output, "vocab.txt"), "my own vocabulary");
         var (code, _, stderr) = Cli.Run([.. command, output]);
         Assert.True(code == 2, $"{name}: exit {code}, expected 2\n{stderr}");
-        Assert.Contains("holds files electra did not create (vocab.txt)", stderr);
+        Assert.Contains($"--out {output} holds files electra did not create (vocab.txt)", stderr);
+        Assert.Equal(["vocab.txt"], Listing(output));
         Assert.Equal("my own vocabulary", File.ReadAllText(Path.Combine(output, "vocab.txt")));
 
         // Its own folder: written, then written again; a file put beside it stays.

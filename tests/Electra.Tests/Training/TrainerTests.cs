@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Electra.IO;
 using Electra.Interop;
@@ -32,7 +31,7 @@ public class TrainerTests
         Assert.True(straight.Completed);
 
         using var cancel = new CancellationTokenSource();
-        var stopAt5 = new SynchronousProgress(p => { if (p.Kind == ProgressKind.Train && p.Step == 5) cancel.Cancel(); });
+        var stopAt5 = new SynchronousProgress<TrainingProgress>(p => { if (p.Kind == ProgressKind.Train && p.Step == 5) cancel.Cancel(); });
         var first = Run(dir["resumed"], Small, ct: cancel.Token, progress: stopAt5);
         Assert.False(first.Completed);
         Assert.Equal(5, first.Steps);
@@ -101,49 +100,8 @@ public class TrainerTests
         Assert.Equal(128, model.Config.HiddenSize); // the discriminator's width: a BERT-style encoder of the same size
     }
 
-    [Fact]
-    public void Killed_with_sigkill_mid_run_then_resumed_from_the_cli_ends_identical()
+    internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
-        using var dir = new TestPaths.TempDir();
-        string[] Args(string output, params string[] extra) => new[]
-        {
-            "pretrain", "--corpus", Corpus, "--out", output, "--preset", "tiny", "--steps", "12", "--batch", "8", "--seq", "64",
-            "--vocab-size", "1000", "--save-every", "2", "--eval-every", "0", "--seed", "5", "--device", "cpu",
-        }.Concat(extra).ToArray();
-
-        var (code, _, stderr) = Cli.Run(Args(dir["straight"]));
-        Assert.True(code == 0, stderr);
-
-        KillAfterTwoCheckpoints(Args(dir["killed"]), dir["killed"]);
-        (code, _, stderr) = Cli.Run(Args(dir["killed"], "--resume"));
-        Assert.True(code == 0, stderr);
-        Assert.Equal(Weights(dir["straight"]), Weights(dir["killed"]));
-    }
-
-    /// <summary>Starts the CLI with <paramref name="args"/> and SIGKILLs it once <paramref name="runDir"/> holds two checkpoints.</summary>
-    internal static void KillAfterTwoCheckpoints(string[] args, string runDir)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(TestPaths.CliDll);
-        foreach (string a in args) psi.ArgumentList.Add(a);
-        using (var p = Process.Start(psi)!)
-        {
-            p.OutputDataReceived += (_, _) => { };
-            p.ErrorDataReceived += (_, _) => { };
-            p.BeginOutputReadLine();
-            p.BeginErrorReadLine();
-            string checkpoints = Path.Combine(runDir, "checkpoints");
-            var clock = Stopwatch.StartNew();
-            while (Checkpoint.List(checkpoints).Count < 2 && !p.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3)) Thread.Sleep(20);
-            Assert.False(p.HasExited, "the run finished before it could be killed");
-            p.Kill(); // SIGKILL: no chance to clean up
-            p.WaitForExit();
-        }
-        Assert.False(File.Exists(Path.Combine(runDir, "discriminator", "model.safetensors")));
-    }
-
-    internal sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
+        public void Report(T value) => report(value);
     }
 }

@@ -1,6 +1,9 @@
+using Electra.Adaptation;
 using Electra.Interop;
+using Electra.Modeling;
 using Electra.Pretraining;
 using Electra.Tokenization;
+using Electra.Training;
 using static TorchSharp.torch;
 
 namespace Electra.Tests.Training;
@@ -9,30 +12,12 @@ namespace Electra.Tests.Training;
 /// Extending a pair's vocabulary for a new domain (<c>electra vocab extend</c>, <c>pretrain --init-from --extend-vocab</c>)
 /// on the hub layouts of the golden fixture (HubLayouts/), the fixture itself, and a pair <c>pretrain</c> wrote: old ids
 /// keep their rows bit for bit and their tokenization, new rows are the mean of the old pieces', and at --lr 0 the
-/// exported pair gives the starting logits.
+/// exported pair gives the starting logits. What the commands add (exit codes, their output, a run killed with SIGKILL
+/// and resumed) is <c>VocabularyExtensionCliTests</c> in Electra.Cli.Tests.
 /// </summary>
 public class VocabularyExtensionTests
 {
     static readonly string Layouts = Path.Combine(TestPaths.RepoRoot, "tests", "Electra.Tests", "HubLayouts");
-    static readonly string[] DomainWords = ["cardiomyopathy", "echocardiography", "thrombolysis", "electrophysiology", "tachyarrhythmia", "angioplasty"];
-
-    /// <summary>A small corpus whose words the fixture's 1024-token vocabulary cuts into many pieces, one sentence a line.</summary>
-    static string WriteCorpus(string dir)
-    {
-        Directory.CreateDirectory(dir);
-        var random = new Random(7);
-        var lines = new List<string>();
-        for (int document = 0; document < 40; document++)
-        {
-            for (int s = 0; s < 8; s++)
-                lines.Add($"the {DomainWords[random.Next(DomainWords.Length)]} of the patient was treated with {DomainWords[random.Next(DomainWords.Length)]} and {DomainWords[random.Next(DomainWords.Length)]} .");
-            lines.Add("");
-        }
-        string path = Path.Combine(dir, "domain.txt");
-        File.WriteAllLines(path, lines);
-        return path;
-    }
-
     static string WriteLines(string path, params string[] lines)
     {
         File.WriteAllLines(path, lines);
@@ -97,7 +82,7 @@ public class VocabularyExtensionTests
     public void Extension_appends_frequent_new_pieces_and_tokenizes_text_without_them_as_before()
     {
         using var dir = new TestPaths.TempDir();
-        var sentences = File.ReadAllLines(WriteCorpus(dir["corpus"])).Where(l => l.Length > 0).ToArray();
+        var sentences = File.ReadAllLines(DomainCorpus.Write(dir["corpus"])).Where(l => l.Length > 0).ToArray();
         var old = WordPieceTokenizer.Load(TestPaths.Fixture);
         var (extended, added) = VocabularyExtension.Extend(old, () => sentences, 12, ["<dose>"]);
 
@@ -140,12 +125,6 @@ public class VocabularyExtensionTests
         var e = Assert.Throws<InvalidDataException>(() => VocabularyExtension.ReadAddedTokens(bad, old, warnings.Add));
         Assert.Contains("bad.txt:2:", e.Message);
         Assert.Contains("whitespace", e.Message);
-
-        var (code, _, stderr) = Cli.Run("pretrain", "--init-from", TestPaths.Fixture, "--add-tokens", bad, "--corpus", WriteCorpus(dir["corpus"]),
-            "--out", dir["out"], "--steps", "1", "--device", "cpu");
-        Assert.Equal(2, code);
-        Assert.Contains("bad.txt:2:", stderr);
-        Assert.False(Directory.Exists(dir["out"]));
     }
 
     [Theory]
@@ -156,30 +135,26 @@ public class VocabularyExtensionTests
     {
         using var dir = new TestPaths.TempDir();
         string init = Path.Combine(Layouts, layout);
-        var (code, stdout, stderr) = Cli.Run("vocab", "extend", "--init-from", init, "--tokenizer", TestPaths.Fixture, "--corpus", WriteCorpus(dir["corpus"]),
-            "--extend-vocab", "10", "--add-tokens", WriteLines(dir["tokens.txt"], "<dose>"), "--out", dir["out"]);
-        Assert.True(code == 0, stderr + stdout);
+        string corpus = DomainCorpus.Write(dir["corpus"]);
+        // What `electra vocab extend` writes (its refusal of a folder of the user's files: OutputFolderTests in Electra.Cli.Tests).
+        var pair = PairVocabulary.Extend(init, TestPaths.Fixture, [corpus], 10, WriteLines(dir["tokens.txt"], "<dose>"), dir["out"]);
 
         var extended = WordPieceTokenizer.Load(dir["out"]);
+        Assert.Equal(extended.VocabSize, pair.VocabSize);
         Assert.Equal(["<dose>"], extended.Options.NeverSplit);
         Assert.Contains("\"never_split\"", File.ReadAllText(Path.Combine(dir["out"], "generator", "tokenizer_config.json")));
         foreach (string part in new[] { "discriminator", "generator" })
             Assert.Equal(extended.VocabSize, Pretrained.ReadConfig(Path.Combine(dir["out"], part)).VocabSize);
         AssertExtendedPair(init, TestPaths.Fixture, dir["out"]);
 
-        // The one output-folder rule: a folder of the user's files is refused (its own earlier output is replaced: OutputFolderTests).
-        Directory.CreateDirectory(dir["mine"]);
-        File.WriteAllText(dir["mine/notes.md"], "mine");
-        (code, _, stderr) = Cli.Run("vocab", "extend", "--init-from", init, "--tokenizer", TestPaths.Fixture, "--corpus", dir["corpus"], "--extend-vocab", "10", "--out", dir["mine"]);
-        Assert.Equal(2, code);
-        Assert.Contains($"--out {dir["mine"]} holds files electra did not create (notes.md)", stderr);
-        Assert.Equal(["notes.md"], Directory.EnumerateFileSystemEntries(dir["mine"]).Select(Path.GetFileName));
-
         // The contract of `pretrain --extend-vocab`: at --lr 0 OUT/discriminator is the extended, untrained one. (The
         // generator shares the discriminator's tables, which in `half` are the fp16 ones, not its own fp32 copy.)
-        (code, stdout, stderr) = Cli.Run("pretrain", "--init-from", init, "--tokenizer", TestPaths.Fixture, "--extend-vocab", "10", "--corpus", dir["corpus"],
-            "--out", dir["trained"], "--lr", "0", "--steps", "1", "--batch", "8", "--seq", "32", "--eval-every", "0", "--seed", "5", "--device", "cpu");
-        Assert.True(code == 0, stderr + stdout);
+        var trained = PretrainingPipeline.Run([corpus], dir["trained"], new PretrainingOptions
+        {
+            InitFrom = init, ExtendVocab = 10, LearningRate = 0, Steps = 1, BatchSize = 8, EvalEvery = 0, Seed = 5, Device = "cpu",
+            Pipeline = new PipelineOptions { SequenceLength = 32, TokenizerDir = TestPaths.Fixture },
+        });
+        Assert.True(trained.Completed);
         AssertExtendedPair(init, TestPaths.Fixture, dir["trained"], parts: ["discriminator"]);
     }
 
@@ -201,37 +176,19 @@ public class VocabularyExtensionTests
     }
 
     [Fact]
-    public void Pretrain_extends_the_fixture_pair_and_at_lr_0_keeps_its_logits_and_resumes_after_sigkill()
+    public void Pretrain_extends_the_fixture_pair_and_at_lr_0_keeps_its_logits()
     {
         using var dir = new TestPaths.TempDir();
-        string corpus = WriteCorpus(dir["corpus"]);
-        string[] Args(string output, params string[] extra) =>
-        [
-            "pretrain", "--init-from", TestPaths.Fixture, "--extend-vocab", "10", "--corpus", corpus, "--out", output,
-            "--steps", "6", "--batch", "8", "--seq", "32", "--save-every", "2", "--eval-every", "0", "--seed", "5", "--device", "cpu", .. extra,
-        ];
-        var (code, stdout, stderr) = Cli.Run(Args(dir["frozen"], "--lr", "0"));
-        Assert.True(code == 0, stderr + stdout);
-        Assert.Contains("extended vocabulary: 1024 + 10", stdout);
-        string output = Path.Combine(dir["frozen"], "discriminator");
+        var log = new List<string>();
+        var result = PretrainingPipeline.Run([DomainCorpus.Write(dir["corpus"])], dir["frozen"], new PretrainingOptions
+        {
+            InitFrom = TestPaths.Fixture, ExtendVocab = 10, LearningRate = 0, Steps = 6, BatchSize = 8, SaveEvery = 2, EvalEvery = 0, Seed = 5, Device = "cpu",
+            Pipeline = new PipelineOptions { SequenceLength = 32 },
+        }, log: new TrainerTests.SynchronousProgress<string>(log.Add));
+        Assert.True(result.Completed);
+        Assert.Contains(log, l => l.Contains("extended vocabulary: 1024 + 10"));
         AssertExtendedPair(TestPaths.Fixture, Path.Combine(TestPaths.Fixture, "discriminator"), dir["frozen"]);
-        AssertSameLogits(Path.Combine(TestPaths.Fixture, "discriminator"), output);
-        (code, stdout, stderr) = Cli.Run("logits", "--discriminator", output, "--input", WriteLines(dir["ids.json"], "{\"batches\": [{\"input_ids\": [[2, 1030, 1031, 3]]}]}"), "--output", dir["logits.json"]);
-        Assert.True(code == 0, stderr + stdout);
-
-        // options.json records --init-from and --extend-vocab as given: as --config it trains the same run again.
-        (code, stdout, stderr) = Cli.Run("pretrain", "--config", Path.Combine(dir["frozen"], "options.json"), "--corpus", corpus, "--out", dir["again"]);
-        Assert.True(code == 0, stderr + stdout);
-        foreach (string file in new[] { "vocab.txt", "model.safetensors" })
-            Assert.Equal(File.ReadAllBytes(Path.Combine(output, file)), File.ReadAllBytes(Path.Combine(dir["again"], "discriminator", file)));
-
-        (code, _, stderr) = Cli.Run(Args(dir["straight"]));
-        Assert.True(code == 0, stderr);
-        TrainerTests.KillAfterTwoCheckpoints(Args(dir["killed"]), dir["killed"]);
-        (code, _, stderr) = Cli.Run(Args(dir["killed"], "--resume"));
-        Assert.True(code == 0, stderr);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(dir["straight"], "discriminator", "model.safetensors")),
-            File.ReadAllBytes(Path.Combine(dir["killed"], "discriminator", "model.safetensors")));
+        AssertSameLogits(Path.Combine(TestPaths.Fixture, "discriminator"), Path.Combine(dir["frozen"], "discriminator"));
     }
 
     [Theory]
@@ -240,15 +197,16 @@ public class VocabularyExtensionTests
     [InlineData(EmbeddingSharing.Gdes)]
     public void A_pair_pretrain_wrote_extends_consistently_with_every_embedding_sharing(EmbeddingSharing mode)
     {
-        string sharing = mode.ToString().ToLowerInvariant();
         using var dir = new TestPaths.TempDir();
-        string corpus = WriteCorpus(dir["corpus"]);
+        string corpus = DomainCorpus.Write(dir["corpus"]);
         string moby = Path.Combine(TestPaths.Pretrain, "moby-dick.txt");
-        string[] common = ["--steps", "2", "--batch", "8", "--seq", "32", "--save-every", "2", "--eval-every", "0", "--seed", "3", "--device", "cpu", "--sharing", sharing];
-        var (code, stdout, stderr) = Cli.Run(["pretrain", "--preset", "tiny", "--vocab-size", "300", "--corpus", moby, "--out", dir["pair"], .. common]);
-        Assert.True(code == 0, stderr + stdout);
-        (code, stdout, stderr) = Cli.Run(["pretrain", "--init-from", dir["pair"], "--extend-vocab", "12", "--corpus", corpus, "--out", dir["out"], "--lr", "0", .. common]);
-        Assert.True(code == 0, stderr + stdout);
+        var common = new PretrainingOptions
+        {
+            Steps = 2, BatchSize = 8, SaveEvery = 2, EvalEvery = 0, Seed = 3, Device = "cpu", Electra = new ReplacedTokenDetectionOptions { Sharing = mode },
+            Pipeline = new PipelineOptions { SequenceLength = 32 },
+        };
+        Assert.True(PretrainingPipeline.Run([moby], dir["pair"], common with { Preset = ElectraPreset.Tiny, Pipeline = common.Pipeline with { VocabSize = 300 } }).Completed);
+        Assert.True(PretrainingPipeline.Run([corpus], dir["out"], common with { InitFrom = dir["pair"], ExtendVocab = 12, LearningRate = 0 }).Completed);
 
         var old = WordPieceTokenizer.Load(Path.Combine(dir["pair"], "discriminator"));
         var extended = WordPieceTokenizer.Load(Path.Combine(dir["out"], "discriminator"));
