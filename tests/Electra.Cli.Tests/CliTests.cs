@@ -27,6 +27,17 @@ public class CliTests
     }
 
     [Fact]
+    public void Tokenizer_encode_warns_about_repeated_vocabulary_lines()
+    {
+        using var dir = new TestPaths.TempDir();
+        File.WriteAllText(dir["vocab.txt"], "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nwhale\nship\nwhale\n");
+        File.WriteAllText(dir["in.txt"], "whale ship\n");
+        var (code, _, stderr) = Cli.Run("tokenizer", "encode", "--vocab", dir["vocab.txt"], "--input", dir["in.txt"], "--output", dir["out.jsonl"]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("1 token is listed more than once (\"whale\")", stderr);
+    }
+
+    [Fact]
     public void Bad_input_and_usage_errors_name_the_culprit()
     {
         using var dir = new TestPaths.TempDir();

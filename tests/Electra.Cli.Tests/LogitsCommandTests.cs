@@ -4,6 +4,17 @@ namespace Electra.Tests;
 
 public class LogitsCommandTests
 {
+    static readonly string Golden = Path.Combine(TestPaths.Fixture, "golden.json");
+
+    static float[] Floats(JsonElement e) => e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().SelectMany(Floats).ToArray() : [e.GetSingle()];
+
+    static void AssertClose(float[] expected, float[] actual, double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= tolerance, $"{what}: max |Δ| {worst:E2} > {tolerance}");
+    }
+
     [Fact]
     public void Writes_the_golden_logits_of_the_fixture()
     {
@@ -31,6 +42,24 @@ public class LogitsCommandTests
             var a16 = gen[0][0].EnumerateArray().Take(16).Select(x => x.GetDouble());
             Assert.True(e16.Zip(a16, (x, y) => Math.Abs(x - y)).Max() < 1e-4);
         }
+    }
+
+    /// <summary>The hub layouts of the golden fixture's weights (tests/Electra.Tests/HubLayouts): a pickled .bin pair, mixed with a strided generator.</summary>
+    [Fact]
+    public void The_CLI_logits_command_reads_a_legacy_pickle_pair()
+    {
+        using var dir = new TestPaths.TempDir();
+        string layouts = Path.Combine(TestPaths.RepoRoot, "tests", "Electra.Tests", "HubLayouts");
+        var (code, _, stderr) = Cli.Run("logits", "--discriminator", Path.Combine(layouts, "legacy", "discriminator"),
+            "--generator", Path.Combine(layouts, "strided", "generator"), "--input", Golden, "--output", dir["out.json"]);
+        Assert.True(code == 0, stderr);
+        var golden = JsonDocument.Parse(File.ReadAllText(Golden)).RootElement;
+        double tolerance = golden.GetProperty("tolerance").GetDouble();
+        var actual = JsonDocument.Parse(File.ReadAllText(dir["out.json"])).RootElement.GetProperty("batches")[1];
+        var expected = golden.GetProperty("batches")[1];
+        AssertClose(Floats(expected.GetProperty("discriminator_logits")), Floats(actual.GetProperty("discriminator_logits")), tolerance, "CLI discriminator");
+        var g = actual.GetProperty("generator_logits").EnumerateArray().SelectMany(r => r.EnumerateArray().SelectMany(v => v.EnumerateArray().Take(16).Select(x => x.GetSingle()))).ToArray();
+        AssertClose(Floats(expected.GetProperty("generator_logits_first16")), g, tolerance, "CLI generator");
     }
 
     [Fact]
