@@ -1,8 +1,13 @@
 using System.Text.Json;
+using Electra.Onnx;
+using Microsoft.Extensions.AI;
 
 namespace Electra.Tests.Onnx;
 
-/// <summary>`electra export-onnx`, and `logits`/`predict` with `--runtime onnx` giving what the TorchSharp path gives.</summary>
+/// <summary>
+/// `electra export-onnx`, `logits`/`predict` with `--runtime onnx` giving what the TorchSharp path gives, and the ONNX
+/// embedding generator giving what `electra embed` writes.
+/// </summary>
 public class OnnxCliTests
 {
     static double[] Flat(JsonElement e) => e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().SelectMany(Flat).ToArray() : [e.GetDouble()];
@@ -103,5 +108,28 @@ public class OnnxCliTests
         Assert.Contains("no model.onnx", stderr);
         Assert.False(File.Exists(dir["o"]));
         Assert.False(Directory.Exists(dir["x"]));
+    }
+
+    [Fact]
+    public async Task Onnx_generator_equals_electra_embed_on_a_bi_encoder_folder()
+    {
+        using var dir = new TestPaths.TempDir();
+        string folder = OnnxHeads.Folder("ElectraModel", dir["bi"]); // the fixture's encoder as a normalised mean-pooling bi-encoder
+        var export = Cli.Run("export-onnx", "--model", folder, "--out", dir["bi-onnx"], "--threads", "1");
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        File.WriteAllLines(dir["texts.txt"], OnnxHeads.Texts);
+        var r = Cli.Run("embed", "--model", folder, "--input", dir["texts.txt"], "--output", dir["vectors.jsonl"], "--threads", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("normalised", r.Stderr);
+        var cli = File.ReadAllLines(dir["vectors.jsonl"])
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("vector").EnumerateArray().Select(x => x.GetSingle()).ToArray()).ToList();
+        using IEmbeddingGenerator<string, Embedding<float>> generator = ElectraOnnxModel.Load(dir["bi-onnx"]);
+        var onnx = (await generator.GenerateAsync(OnnxHeads.Texts)).Select(e => e.Vector.ToArray()).ToList();
+        Assert.Equal(cli.Count, onnx.Count);
+        for (int i = 0; i < cli.Count; i++)
+        {
+            Assert.Equal(cli[i].Length, onnx[i].Length);
+            for (int j = 0; j < cli[i].Length; j++) Assert.True(Math.Abs(cli[i][j] - onnx[i][j]) < 2e-5, $"text {i} dim {j}: {cli[i][j]} vs {onnx[i][j]}");
+        }
     }
 }

@@ -1,11 +1,14 @@
+using Electra.FineTuning.Prediction;
 using Electra.Onnx;
+using Electra.Onnx.Export;
 using Electra.Tokenization;
 
 namespace Electra.Tests.Onnx;
 
 /// <summary>
 /// Length-sorted batching (<see cref="LengthBatching"/>) on both runtimes: padding a row to a batch's longest leaves
-/// its results alone, so sorted batches write what input-order and one-text batches write, in input order.
+/// its results alone, so sorted batches write what input-order and one-text batches write, in input order (also
+/// through <see cref="Predictor"/>, the library's `electra predict`).
 /// </summary>
 public class LengthBatchingTests(ExportedHeads heads) : IClassFixture<ExportedHeads>
 {
@@ -76,22 +79,24 @@ public class LengthBatchingTests(ExportedHeads heads) : IClassFixture<ExportedHe
         using var dir = new TestPaths.TempDir();
         string model = architecture == "regression" ? OnnxHeads.Regression(dir["model"]) : heads.Sources[architecture];
         string onnx = architecture == "regression" ? dir["onnx"] : heads[architecture];
-        if (architecture == "regression") Assert.Equal(0, Cli.Run("export-onnx", "--model", model, "--out", onnx, "--threads", "1").ExitCode);
+        if (architecture == "regression") OnnxExport.Export(model, onnx);
         string input = architecture == "ElectraForTokenClassification" ? dir["in.conll"] : dir["in.tsv"];
         if (architecture == "ElectraForTokenClassification")
             File.WriteAllLines(input, Texts.SelectMany(t => t.Split(' ').Select(w => $"{w}\tNOUN").Append("")));
         else
             File.WriteAllLines(input, ["text", .. Texts]);
-        foreach (var (runtime, folder) in new[] { ("torch", model), ("onnx", onnx) })
+        // What `electra predict --batch N` runs on either runtime.
+        using var torch = TorchFineTunedEncoder.Load(model);
+        using var onnxModel = ElectraOnnxModel.Load(onnx, new OnnxModelOptions { IntraOpThreads = 1 });
+        foreach (var (runtime, encoder) in new (string, IFineTunedEncoder)[] { ("torch", torch), ("onnx", onnxModel) })
         {
-            string Predict(string batch)
+            string Predict(int batch)
             {
                 string output = dir[$"{runtime}-b{batch}.out"];
-                var run = Cli.Run("predict", "--runtime", runtime, "--model", folder, "--input", input, "--output", output, "--batch", batch, "--threads", "1");
-                Assert.True(run.ExitCode == 0, run.Stderr);
+                Predictor.Run(encoder, input, output, new PredictionOptions { BatchSize = batch });
                 return File.ReadAllText(output);
             }
-            Assert.Equal(Predict("1"), Predict("3"));
+            Assert.Equal(Predict(1), Predict(3));
         }
     }
 }

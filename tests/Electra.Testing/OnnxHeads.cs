@@ -1,4 +1,5 @@
 using Electra.FineTuning;
+using Electra.FineTuning.QuestionAnswering;
 using Electra.Interop;
 using Electra.Modeling;
 using Electra.Retrieval;
@@ -63,6 +64,38 @@ public static class OnnxHeads
 
     /// <summary>A regression folder (<c>ElectraForSequenceClassification</c> with one output, problem_type regression) in <paramref name="dir"/>.</summary>
     public static string Regression(string dir) => Classifier(TaskKind.Regression, LabelSet.Regression, dir);
+
+    /// <summary>The kinds of <see cref="PredictionCase"/>: one per head `electra predict` labels with.</summary>
+    public static readonly string[] PredictionKinds = ["sequence", "pair", "regression", "token", "question answering"];
+
+    /// <summary>
+    /// A fine-tuned folder of <paramref name="kind"/> (one of <see cref="PredictionKinds"/>) and an
+    /// input file with gold labels for it, for `electra predict` and the library's Predictor.
+    /// </summary>
+    public static (string Model, string Input) PredictionCase(string kind, TestPaths.TempDir dir)
+    {
+        switch (kind)
+        {
+            case "sequence":
+                File.WriteAllLines(dir["in.tsv"], ["text\tlabel", .. OnnxHeads.Texts.Select((t, i) => $"{t}\t{OnnxHeads.Genres.Names[i % 3]}")]);
+                return (OnnxHeads.Folder(nameof(ElectraForSequenceClassification), dir["model"]), dir["in.tsv"]);
+            case "pair":
+                File.WriteAllLines(dir["in.tsv"], ["text\ttext_b\tlabel", .. OnnxHeads.Texts.Zip(OnnxHeads.Pairs, (a, b) => $"{a}\t{b}\tnews")]);
+                return (OnnxHeads.Folder(nameof(ElectraForSequenceClassification), dir["model"]), dir["in.tsv"]);
+            case "regression":
+                File.WriteAllLines(dir["in.tsv"], ["text\tlabel", .. OnnxHeads.Texts.Concat(OnnxHeads.Pairs).Select((t, i) => FormattableString.Invariant($"{t}\t{i * 0.5}"))]);
+                return (OnnxHeads.Regression(dir["model"]), dir["in.tsv"]);
+            case "token":
+                File.WriteAllLines(dir["in.conll"], OnnxHeads.Texts.SelectMany(t => t.Split(' ').Select(w => $"{w}\t{(w is "." or "," ? "." : "NOUN")}").Append("")));
+                return (OnnxHeads.Folder(nameof(ElectraForTokenClassification), dir["model"]), dir["in.conll"]);
+            default: // question answering, SQuAD 2.0, windows of 16 pieces with stride 4 so most contexts span several
+                string model = OnnxHeads.Folder(ElectraForQuestionAnswering.Architecture, dir["model"]);
+                var settings = new QuestionAnsweringOptions { MaxSeqLength = 16, DocStride = 4, MaxQueryLength = 4, Version2WithNegative = true };
+                File.WriteAllText(Path.Combine(model, QuestionAnsweringOptions.FileName), System.Text.Json.JsonSerializer.Serialize(settings));
+                string task = SyntheticTasks.Squad(dir["squad"], train: 1, eval: 12, unanswerable: 0.3);
+                return (model, Path.Combine(task, "test.json"));
+        }
+    }
 
     static string Classifier(TaskKind kind, LabelSet labels, string dir)
     {
