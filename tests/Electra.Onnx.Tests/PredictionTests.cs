@@ -3,6 +3,7 @@ using Electra.FineTuning.Prediction;
 using Electra.FineTuning.QuestionAnswering;
 using Electra.IO;
 using Electra.Onnx;
+using Electra.Tasks;
 using Electra.Tests.Onnx;
 
 namespace Electra.Tests.FineTuning;
