@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Electra.FineTuning;
 
 namespace Electra.Cli;
 
@@ -21,12 +22,21 @@ static class CliOption
         return command;
     }
 
-    /// <summary>Runs a library validation after parsing: its <see cref="ArgumentException"/> is a usage error (exit 2).</summary>
-    public static void Validate(Action validate)
+    /// <summary>
+    /// Runs a library validation after parsing: its <see cref="ArgumentException"/> is a usage error (exit 2); an
+    /// <see cref="OptionException"/> is named by its flag: the one of <paramref name="renamed"/> that has the key's
+    /// flag as an old name, else the key with dashes (<c>doc_stride</c>: <c>--doc-stride</c>).
+    /// </summary>
+    public static void Validate(Action validate, params Option[] renamed)
     {
         try
         {
             validate();
+        }
+        catch (OptionException e)
+        {
+            string flag = "--" + e.Option.Replace('_', '-');
+            throw new UsageException($"{renamed.FirstOrDefault(o => o.Aliases.Contains(flag))?.Name ?? flag}: {e.Message}");
         }
         catch (ArgumentException e)
         {

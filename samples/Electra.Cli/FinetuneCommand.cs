@@ -63,7 +63,7 @@ static class FinetuneCommand
             GroupByLength = r.GetValue(GroupByLength),
             QuestionAnswering = QuestionAnsweringCommand.FinetuneOptions(r),
         };
-        CliOption.Validate(() => options.Validate(Interop.Pretrained.ReadConfig(model)));
+        CliOption.Validate(() => FineTune.ValidateOptions(model, task, options), Temperature);
 
         TorchRuntime.EnsureLoaded();
         Console.WriteLine($"fine-tuning {model} ({init} init) for {TaskKinds.Detect(task).Name.Replace('_', ' ')} on {task}");

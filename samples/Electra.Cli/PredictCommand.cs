@@ -3,13 +3,15 @@ using Electra.FineTuning;
 using Electra.FineTuning.Prediction;
 using Electra.IO;
 using Electra.Onnx;
+using Electra.Tasks;
 
 namespace Electra.Cli;
 
 /// <summary>
 /// `electra predict`: <see cref="Predictor"/> on a fine-tuned folder (TorchSharp) or, with <c>--runtime onnx</c>, its
-/// `electra export-onnx` export (ONNX Runtime): labels a TSV or CoNLL file, or answers a SQuAD .json file, writes the
-/// output file and prints the metrics when the file has gold labels. Both runtimes write the same file.
+/// `electra export-onnx` export (ONNX Runtime): the folder's task kind reads the input (labels a TSV or CoNLL file,
+/// answers a SQuAD .json file), writes the output file, and the metrics are printed when the file has gold labels.
+/// Both runtimes write the same file.
 /// </summary>
 static class PredictCommand
 {
@@ -28,18 +30,25 @@ static class PredictCommand
     static int Run(ParseResult r)
     {
         string modelDir = r.GetRequiredValue(Model);
+        string input = r.GetRequiredValue(Input);
         string output = r.GetRequiredValue(Output);
         int? maxLength = r.GetValue(MaxLength);
-        OutputFolder.CheckFile(output, "--output", (r.GetRequiredValue(Input), "--input"), (modelDir, "--model"));
-        var input = PredictionInput.Read(r.GetRequiredValue(Input));
-        using IFineTunedEncoder model = r.GetValue(Runtime) == "onnx"
-            ? ElectraOnnxModel.Load(modelDir, new OnnxModelOptions { IntraOpThreads = r.GetValue(CommandLine.Threads) })
-            : TorchFineTunedEncoder.Load(modelDir);
-        if (maxLength > model.MaxPositions) throw new UsageException($"--max-length {maxLength} exceeds the model's max_position_embeddings {model.MaxPositions} ({modelDir})");
-        var report = Predictor.Run(model, input, output, new PredictionOptions { BatchSize = r.GetValue(Batch), MaxLength = maxLength, NullScoreDiffThreshold = r.GetValue(NullThreshold) });
+        OutputFolder.CheckFile(output, "--output", (input, "--input"), (modelDir, "--model"));
+        var report = Predictor.Run(modelDir, input, output, new PredictionOptions { BatchSize = r.GetValue(Batch), MaxLength = maxLength, NullScoreDiffThreshold = r.GetValue(NullThreshold) },
+            dir => Load(dir, r.GetValue(Runtime) == "onnx", r.GetValue(CommandLine.Threads), maxLength));
         if (report.QuestionAnswering is { } settings) QuestionAnsweringCommand.WarnTruncated(report.TruncatedQuestions, settings.MaxQueryLength);
         Console.WriteLine($"wrote {output}: {report}");
         if (((object?)report.Metrics ?? report.Squad) is { } metrics) Console.WriteLine($"metrics {metrics}");
         return 0;
+    }
+
+    /// <summary>The model on the chosen runtime, after the input was read; an explicit --max-length beyond its positions is a usage error.</summary>
+    static IFineTunedEncoder Load(string dir, bool onnx, int? threads, int? maxLength)
+    {
+        IFineTunedEncoder model = onnx ? ElectraOnnxModel.Load(dir, new OnnxModelOptions { IntraOpThreads = threads }) : TorchFineTunedEncoder.Load(dir);
+        int positions = model.MaxPositions;
+        if (!(maxLength > positions)) return model;
+        model.Dispose();
+        throw new UsageException($"--max-length {maxLength} exceeds the model's max_position_embeddings {positions} ({dir})");
     }
 }

@@ -5,7 +5,7 @@ namespace Electra.Cli;
 
 /// <summary>
 /// The options only question answering reads when `finetune` meets a SQuAD-format folder, and the truncation warning
-/// of `finetune` and `predict` (which answers a SQuAD file through <see cref="Electra.FineTuning.Prediction.Predictor"/> like any other).
+/// of `finetune` and `predict` (which answers a SQuAD file through <see cref="Electra.Tasks.Predictor"/> like any other).
 /// </summary>
 static class QuestionAnsweringCommand
 {

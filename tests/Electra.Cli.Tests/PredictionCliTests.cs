@@ -1,4 +1,5 @@
 using Electra.FineTuning.Prediction;
+using Electra.Tasks;
 
 namespace Electra.Tests.FineTuning;
 

@@ -1,6 +1,7 @@
 using Electra.FineTuning.Prediction;
 using Electra.Onnx;
 using Electra.Onnx.Export;
+using Electra.Tasks;
 using Electra.Tokenization;
 
 namespace Electra.Tests.Onnx;

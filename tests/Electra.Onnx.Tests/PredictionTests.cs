@@ -3,6 +3,7 @@ using Electra.FineTuning.Prediction;
 using Electra.IO;
 using Electra.Onnx;
 using Electra.Onnx.Export;
+using Electra.Tasks;
 using Electra.Tests.Onnx;
 
 namespace Electra.Tests.FineTuning;

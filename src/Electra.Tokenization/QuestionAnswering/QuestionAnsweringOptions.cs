@@ -37,16 +37,17 @@ public sealed record QuestionAnsweringOptions
     /// <summary>SQuAD 2.0's no-answer threshold, chosen on dev by fine-tuning (google's <c>best_f1_thresh</c>); 0 until then.</summary>
     [JsonPropertyName("null_score_diff_threshold")] public double NullScoreDiffThreshold { get; init; }
 
-    /// <summary>Throws naming the first value no run could want.</summary>
+    /// <summary>Throws <see cref="OptionException"/> naming the first value no run could want (by its key, e.g. <c>doc_stride</c>).</summary>
     public QuestionAnsweringOptions Validate()
     {
-        if (MaxQueryLength < 1) throw new ArgumentException($"max query length must be ≥ 1 (got {MaxQueryLength})");
+        if (MaxQueryLength < 1) throw new OptionException("max_query_length", $"max query length must be ≥ 1 (got {MaxQueryLength})");
         if (MaxSeqLength < MaxQueryLength + 4)
-            throw new ArgumentException($"max sequence length {MaxSeqLength} leaves no room for context after a question of up to {MaxQueryLength} pieces plus [CLS] and two [SEP]");
-        if (DocStride < 1) throw new ArgumentException($"doc stride must be ≥ 1 (got {DocStride})");
-        if (MaxAnswerLength < 1) throw new ArgumentException($"max answer length must be ≥ 1 (got {MaxAnswerLength})");
-        if (NBestSize < 1) throw new ArgumentException($"n-best size must be ≥ 1 (got {NBestSize})");
-        if (!double.IsFinite(NullScoreDiffThreshold)) throw new ArgumentException($"null score threshold must be finite (got {NullScoreDiffThreshold})");
+            throw new OptionException("max_query_length", $"max query length {MaxQueryLength} leaves no room for context in windows of {MaxSeqLength} pieces " +
+                                                          $"(the max length; [CLS], the question, [SEP], context and [SEP] must fit: at most {Math.Max(MaxSeqLength - 4, 0)})");
+        if (DocStride < 1) throw new OptionException("doc_stride", $"doc stride must be ≥ 1 (got {DocStride})");
+        if (MaxAnswerLength < 1) throw new OptionException("max_answer_length", $"max answer length must be ≥ 1 (got {MaxAnswerLength})");
+        if (NBestSize < 1) throw new OptionException("n_best_size", $"n-best size must be ≥ 1 (got {NBestSize})");
+        if (!double.IsFinite(NullScoreDiffThreshold)) throw new OptionException("null_score_diff_threshold", $"null score threshold must be finite (got {NullScoreDiffThreshold})");
         return this;
     }
 

@@ -74,7 +74,10 @@ public sealed record FineTuneOptions
     /// <summary>Report the running training loss every this many steps (each report is a host sync); 0 reports only at epoch ends.</summary>
     public int LogEvery { get; init; } = 100;
 
-    /// <summary>Throws naming the first value no run could want.</summary>
+    /// <summary>
+    /// Throws naming the first general value no run could want; the options only one task kind reads are its kind's to
+    /// check (<c>Tasks.TaskFolderKind.ValidateOptions</c>: question answering's windows, retrieval's temperature).
+    /// </summary>
     public FineTuneOptions Validate()
     {
         if (Epochs < 1) throw new ArgumentException($"epochs must be ≥ 1 (got {Epochs})");
@@ -85,7 +88,6 @@ public sealed record FineTuneOptions
         if (BatchSize < 1 || EvalBatchSize < 1) throw new ArgumentException($"batch sizes must be ≥ 1 (got {BatchSize}, {EvalBatchSize})");
         if (MaxLength < 3) throw new ArgumentException($"max length must be ≥ 3 ([CLS] x [SEP]; got {MaxLength})");
         if (MaxTrainExamples is < 1) throw new ArgumentException($"max train examples must be ≥ 1 (got {MaxTrainExamples})");
-        if (!(Temperature > 0)) throw new ArgumentException($"temperature must be positive (got {Temperature})");
         if (LogEvery < 0) throw new ArgumentException($"log interval must be ≥ 0 (got {LogEvery})");
         return this;
     }

@@ -41,9 +41,18 @@ public sealed record BiEncoderTask(string Name, IReadOnlyList<QueryPair> Train, 
             File.Exists(testPath) ? RetrievalFiles.ReadPairs(testPath) : null);
     }
 
+    /// <summary>The kind's option check, before any work: the contrastive <see cref="FineTuneOptions.Temperature"/>.</summary>
+    /// <exception cref="OptionException">The temperature is not a positive number.</exception>
+    public static void ValidateOptions(FineTuneOptions options)
+    {
+        if (!(options.Temperature > 0) || double.IsInfinity(options.Temperature))
+            throw new OptionException("temperature", $"temperature must be positive and finite (got {options.Temperature})");
+    }
+
     /// <inheritdoc/>
     public override FineTuningRun Prepare(TokenizerAdapter tokenizer, FineTuneOptions options)
     {
+        ValidateOptions(options);
         var wordPiece = WordPieceOf(tokenizer);
         var train = Subsample.Of(Train, options.MaxTrainExamples, options.Seed);
         if (train.Count < 2) throw new ArgumentException("in-batch negatives need at least 2 training pairs");

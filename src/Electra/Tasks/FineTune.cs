@@ -26,9 +26,23 @@ public static class FineTune
     public static FineTuneResult Run(string modelDir, string taskDir, FineTuneOptions options, string? outputDir = null,
         IProgress<FineTuneProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        options.Validate();
+        ValidateOptions(modelDir, taskDir, options);
         if (outputDir is not null) CheckOutput(outputDir, modelDir, taskDir);
         return Run(modelDir, TaskKinds.Load(taskDir), options, outputDir, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="options"/> for fine-tuning <paramref name="modelDir"/> on the task folder
+    /// <paramref name="taskDir"/>, before any work (what <see cref="Run(string, string, FineTuneOptions, string?, IProgress{FineTuneProgress}?, CancellationToken)"/>
+    /// does first): the general options (<see cref="FineTuneOptions.Validate(Modeling.ElectraConfig)"/>, the max length
+    /// against the model's positions) and those only the folder's kind reads (<see cref="TaskFolderKind.ValidateOptions"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A value no run could want; <see cref="OptionException"/> names a kind's option by its key.</exception>
+    public static void ValidateOptions(string modelDir, string taskDir, FineTuneOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(Pretrained.ReadConfig(modelDir));
+        TaskKinds.Detect(taskDir).ValidateOptions?.Invoke(options);
     }
 
     /// <summary>

@@ -1,22 +1,39 @@
 using Electra.FineTuning;
+using Electra.FineTuning.Prediction;
 using Electra.FineTuning.QuestionAnswering;
 using Electra.Retrieval;
 
 namespace Electra.Tasks;
 
 /// <summary>
-/// A registered task kind: how to recognise its folder, how to read it, and the recipe defaults that differ for it
-/// (<see cref="FineTune.DefaultOptions"/>).
+/// A registered task kind: how to recognise its folder, how to read it, the recipe defaults that differ for it
+/// (<see cref="FineTune.DefaultOptions"/>), the check of the options only it reads, and how <c>electra predict</c>
+/// serves the models it fine-tunes.
 /// </summary>
 /// <param name="Name">The kind's name, for messages (the task's <see cref="FineTuningTask.Kind"/> names it in <c>results.json</c>).</param>
 /// <param name="Recognizes">Whether a folder is of this kind (cheap: looks at file names or a header).</param>
 /// <param name="Load">Reads and checks a folder of this kind; errors name the file and line.</param>
 /// <param name="Defaults">The recipe's defaults for this kind (google's per-task settings; <c>new FineTuneOptions()</c> for most).</param>
-public sealed record TaskFolderKind(string Name, Func<string, bool> Recognizes, Func<string, FineTuningTask> Load, FineTuneOptions Defaults);
+public sealed record TaskFolderKind(string Name, Func<string, bool> Recognizes, Func<string, FineTuningTask> Load, FineTuneOptions Defaults)
+{
+    /// <summary>
+    /// Checks the options only this kind reads (question answering's windows, retrieval's temperature), throwing
+    /// <see cref="OptionException"/> naming the option; <see cref="FineTune.Run(string, string, FineTuneOptions, string?, IProgress{FineTuneProgress}?, CancellationToken)"/>
+    /// calls it before reading the folder, and the CLI reports it as a usage error. Null: no options of its own.
+    /// </summary>
+    public Action<FineTuneOptions>? ValidateOptions { get; init; }
+
+    /// <summary>
+    /// How <see cref="Predictor"/> (<c>electra predict</c>) serves the models this kind fine-tunes: which folders are
+    /// its, how to read an input file, run, decode and write. Null: its models are served elsewhere (a bi-encoder by
+    /// <c>electra embed</c> and <c>search</c>).
+    /// </summary>
+    public TaskPrediction? Prediction { get; init; }
+}
 
 /// <summary>
 /// The task kinds <see cref="FineTune.Run(string, string, FineTuneOptions, string?, IProgress{FineTuneProgress}?, CancellationToken)"/>
-/// knows, and which one a folder is. Kinds a program registers are asked first, in registration order; then the
+/// and <see cref="Predictor"/> know, and which one a folder is. Kinds a program registers are asked first, in registration order; then the
 /// built-ins: question answering (a <c>train.json</c>), retrieval (a <c>train.tsv</c> headed
 /// <c>query&lt;TAB&gt;positive</c>), and classification, which takes
 /// any other folder (<c>train.tsv</c> or <c>train.conll</c>; its reader names the files a folder lacks).
@@ -26,9 +43,13 @@ public static class TaskKinds
     /// <summary>The built-in kinds, in the order they are asked.</summary>
     public static IReadOnlyList<TaskFolderKind> BuiltIn { get; } =
     [
-        new("question_answering", SquadTask.IsFolder, SquadTask.Load, new FineTuneOptions { Epochs = 2, MaxLength = 512 }),
-        new("retrieval", BiEncoderTask.IsFolder, BiEncoderTask.Load, new FineTuneOptions()),
-        new("classification", _ => true, ClassificationTask.Load, new FineTuneOptions()),
+        new("question_answering", SquadTask.IsFolder, SquadTask.Load, new FineTuneOptions { Epochs = 2, MaxLength = 512 })
+        {
+            ValidateOptions = SquadTask.ValidateOptions,
+            Prediction = new QuestionAnsweringPrediction(),
+        },
+        new("retrieval", BiEncoderTask.IsFolder, BiEncoderTask.Load, new FineTuneOptions()) { ValidateOptions = BiEncoderTask.ValidateOptions },
+        new("classification", _ => true, ClassificationTask.Load, new FineTuneOptions()) { Prediction = new ClassificationPrediction() },
     ];
 
     static readonly List<TaskFolderKind> Registered = [];

@@ -1,4 +1,6 @@
 using Electra.FineTuning;
+using Electra.FineTuning.Prediction;
+using Electra.FineTuning.QuestionAnswering;
 using Electra.Modeling;
 using Electra.Tasks;
 using Electra.Tokenization;
@@ -9,7 +11,8 @@ namespace Electra.Tests.FineTuning;
 /// <summary>
 /// A toy task kind written outside the library, as CONTRIBUTING.md's "How to add a task kind" does: a folder of
 /// <c>train.length</c> and <c>dev.length</c>, one text per line, each text <c>short</c> or <c>long</c> by its number of
-/// words. The kind reads the folder, encodes, collates, computes its loss, evaluates its headline metric and saves.
+/// words. The kind reads the folder, encodes, collates, computes its loss, evaluates its headline metric and saves;
+/// its prediction (<see cref="LengthPrediction"/>) labels a <c>.length</c> file with the fine-tuned model.
 /// </summary>
 sealed record LengthTask(string Name, IReadOnlyList<string> Train, IReadOnlyList<string> Dev) : FineTuningTask(Name)
 {
@@ -77,6 +80,33 @@ sealed record LengthTask(string Name, IReadOnlyList<string> Train, IReadOnlyList
     }
 }
 
+/// <summary>
+/// The toy kind's part in <c>electra predict</c>: it serves the folders whose <c>results.json</c> records the kind
+/// <c>length</c>, reads a <c>.length</c> file, labels each text with the class of the highest logit and writes
+/// <c>text&lt;TAB&gt;label</c> lines, scored against the rule (a text's gold label is its length's).
+/// </summary>
+sealed class LengthPrediction : TaskPrediction<IReadOnlyList<string>>
+{
+    public override bool Serves(string modelDir) => RecordedKind(modelDir) == "length";
+
+    public override IReadOnlyList<string> Read(string input) => File.ReadAllLines(input);
+
+    public override PredictionReport Run(IFineTunedEncoder model, IReadOnlyList<string> texts, string output, PredictionOptions options)
+    {
+        var examples = LengthTask.Encode(texts, TokenizerAdapter.Create(model.Tokenizer), options.MaxLength ?? model.MaxPositions);
+        var predicted = new List<int>();
+        foreach (var batch in examples.Chunk(options.BatchSize))
+        {
+            var padded = BatchEncoding.Pad(batch.Select(e => e.Ids).ToList(), batch.Select(e => new int[e.Ids.Length]).ToList(), model.Tokenizer.PadId);
+            var logits = model.Logits(padded)[0]; // [B, 2]
+            predicted.AddRange(batch.Select((_, r) => logits[2 * r + 1] > logits[2 * r] ? 1 : 0)); // argmax, the first on a tie
+        }
+        File.WriteAllLines(output, texts.Select((t, i) => $"{t}\t{model.Labels[predicted[i]]}"));
+        int right = examples.Where((e, i) => e.Label == predicted[i]).Count();
+        return new PredictionReport(output, texts.Count, "texts", new LengthAccuracy((double)right / texts.Count, texts.Count));
+    }
+}
+
 /// <summary>The toy kind's metrics: accuracy, its headline.</summary>
 sealed record LengthAccuracy(double Accuracy, int Count) : TaskMetrics
 {
@@ -95,7 +125,7 @@ public class TaskKindTests
 
     static TaskFolderKind Register()
     {
-        var kind = new TaskFolderKind("length", LengthTask.IsFolder, LengthTask.Load, new FineTuneOptions());
+        var kind = new TaskFolderKind("length", LengthTask.IsFolder, LengthTask.Load, new FineTuneOptions()) { Prediction = new LengthPrediction() };
         TaskKinds.Register(kind);
         return kind;
     }
@@ -135,5 +165,41 @@ public class TaskKindTests
         using var saved = ElectraClassifier.Load(dir["out"]);
         var tokenizer = TokenizerAdapter.Create(ElectraClassifier.LoadTokenizer(dir["out"], saved.Config));
         Assert.Equal(dev, LengthTask.Accuracy(saved, LengthTask.Encode(File.ReadAllLines(Path.Combine(task, "dev.length")), tokenizer, options.MaxLength), tokenizer.PadId));
+
+        // electra predict's entry point finds the kind by the folder (results.json's kind), reads the .length file with
+        // the kind's reader and labels it with its rule: dev scores as the run did, from the folder or a loaded model.
+        Assert.Same(LengthKind, Predictor.KindOf(dir["out"]));
+        string devFile = Path.Combine(task, "dev.length");
+        var predictOptions = new PredictionOptions { MaxLength = options.MaxLength };
+        var report = Predictor.Run(dir["out"], devFile, dir["dev.predicted"], predictOptions);
+        Assert.Equal((dir["dev.predicted"], 40, "texts", (TaskMetrics)dev), (report.Output, report.Count, report.Unit, report.Metrics));
+        var texts = File.ReadAllLines(devFile);
+        var lines = File.ReadAllLines(dir["dev.predicted"]);
+        Assert.Equal(texts, lines.Select(l => l[..l.LastIndexOf('\t')]));
+        Assert.All(lines, l => Assert.Contains(l[(l.LastIndexOf('\t') + 1)..], new[] { "long", "short" }));
+        using (var model = TorchFineTunedEncoder.Load(dir["out"]))
+            Assert.Equal(dev, Predictor.Run(model, devFile, dir["dev.again"], predictOptions).Metrics);
+        Assert.Equal(lines, File.ReadAllLines(dir["dev.again"]));
+    }
+
+    [Fact]
+    public void A_kind_checks_its_own_options_before_any_work_naming_them()
+    {
+        using var dir = new TestPaths.TempDir();
+        string squad = SyntheticTasks.Squad(dir["squad"], train: 2, eval: 2);
+        var noRoom = new FineTuneOptions { MaxLength = 64, QuestionAnswering = new QuestionAnsweringOptions { MaxQueryLength = 61 } };
+        var e = Assert.Throws<OptionException>(() => FineTune.Run(Discriminator, squad, noRoom, dir["out"]));
+        Assert.Equal("max_query_length", e.Option);
+        Assert.Contains("max query length 61 leaves no room for context in windows of 64 pieces", e.Message);
+        Assert.Equal("doc_stride", Assert.Throws<OptionException>(() => FineTune.Run(Discriminator, squad,
+            new FineTuneOptions { QuestionAnswering = new QuestionAnsweringOptions { DocStride = 0 } }, dir["out"])).Option);
+        Assert.Equal("temperature", Assert.Throws<OptionException>(() => FineTune.Run(Discriminator, SyntheticTasks.Pairs(dir["pairs"], train: 4, dev: 2),
+            new FineTuneOptions { Temperature = 0 }, dir["out"])).Option);
+        Assert.False(Directory.Exists(dir["out"]));
+
+        // The same checks guard a task built in memory, and another kind does not read those options.
+        Assert.Equal("max_query_length", Assert.Throws<OptionException>(() => FineTune.Run(Discriminator, SquadTask.Load(squad), noRoom, dir["out"])).Option);
+        Assert.False(Directory.Exists(dir["out"]));
+        FineTune.ValidateOptions(Discriminator, SyntheticTasks.Sequence(dir["tsv"], train: 8, dev: 4), noRoom with { Temperature = 0 });
     }
 }

@@ -1,7 +1,7 @@
 using Electra.Modeling;
 namespace Electra.FineTuning.Prediction;
 
-/// <summary>How <see cref="Predictor"/> batches and encodes; the defaults are <c>electra predict</c>'s.</summary>
+/// <summary>How <c>Tasks.Predictor</c> batches and encodes; the defaults are <c>electra predict</c>'s.</summary>
 public sealed record PredictionOptions
 {
     /// <summary>Examples (question-answering windows) per forward pass; batches are sorted by length and padded to their longest.</summary>

@@ -2,7 +2,7 @@ using Electra.FineTuning.QuestionAnswering;
 
 namespace Electra.FineTuning.Prediction;
 
-/// <summary>What <see cref="Predictor.Run(IFineTunedEncoder, PredictionInput, string, PredictionOptions)"/> wrote and measured.</summary>
+/// <summary>What <c>Tasks.Predictor.Run</c> (<c>electra predict</c>) wrote and measured.</summary>
 /// <param name="Output">The file written.</param>
 /// <param name="Count">Examples predicted: texts, sentences or questions.</param>
 /// <param name="Unit">What they are: <c>texts</c>, <c>sentences</c> or <c>answers</c>.</param>

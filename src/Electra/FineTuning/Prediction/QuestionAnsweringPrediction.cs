@@ -5,14 +5,20 @@ using Electra.IO;
 namespace Electra.FineTuning.Prediction;
 
 /// <summary>
-/// Extractive question answering, as training evaluates it: doc-stride windows over each context, n-best span decoding
-/// over every window (<see cref="AnswerDecoder"/>) and, with SQuAD 2.0 settings, "" where the null score beats the best
-/// span by more than the threshold. Writes SQuAD's <c>{question id: answer}</c>.
+/// The question-answering kind's prediction, as training evaluates it: doc-stride windows over each context of a SQuAD
+/// <c>.json</c> file, n-best span decoding over every window (<see cref="AnswerDecoder"/>) and, with SQuAD 2.0
+/// settings, "" where the null score beats the best span by more than the threshold. Writes SQuAD's
+/// <c>{question id: answer}</c>. Serves the folders whose <c>config.json</c> names <see cref="ElectraForQuestionAnswering"/>.
 /// </summary>
-internal static class QuestionAnsweringPrediction
+internal sealed class QuestionAnsweringPrediction : TaskPrediction<PredictionInput>
 {
-    public static PredictionReport Run(IFineTunedEncoder model, SquadDataset data, string output, PredictionOptions options)
+    public override bool Serves(string modelDir) => Interop.Pretrained.ReadConfig(modelDir).Architectures?.Contains(ElectraForQuestionAnswering.Architecture) == true;
+
+    public override PredictionInput Read(string input) => PredictionInput.Read(input);
+
+    public override PredictionReport Run(IFineTunedEncoder model, PredictionInput input, string output, PredictionOptions options)
     {
+        var data = input.Questions ?? throw new InvalidDataException($"{input.Path}: not a SQuAD .json file, but {model.Folder} holds {model.Architecture}, which answers questions");
         var folder = model.QuestionAnswering ?? throw new InvalidDataException($"{model.Folder} holds {model.Architecture}, not {ElectraForQuestionAnswering.Architecture} (needed for {data.Path})");
         var settings = (folder with
         {

@@ -7,9 +7,9 @@ internal static class RegressionPrediction
 {
     public static PredictionReport Run(IFineTunedEncoder model, TaskSplit split, string output, PredictionOptions options)
     {
-        var encoded = Predictor.Encode(model, split, LabelSet.Regression, options);
-        var values = Predictor.Rows(model, encoded, options.BatchSize, (r, _, logits, _) => (double)logits[r]); // logits [B, 1]
-        Predictor.WriteTexts(split, output, i => Format(values[i]));
+        var encoded = ClassificationPrediction.Encode(model, split, LabelSet.Regression, options);
+        var values = ClassificationPrediction.Rows(model, encoded, options.BatchSize, (r, _, logits, _) => (double)logits[r]); // logits [B, 1]
+        ClassificationPrediction.WriteTexts(split, output, i => Format(values[i]));
         return new PredictionReport(output, split.Count, "texts", split.HasLabels ? FineTuner.Score(encoded, values) : null);
     }
 

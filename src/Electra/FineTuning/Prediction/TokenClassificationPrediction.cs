@@ -11,10 +11,10 @@ internal static class TokenClassificationPrediction
     public static PredictionReport Run(IFineTunedEncoder model, TaskSplit split, string output, PredictionOptions options)
     {
         var labels = new LabelSet(model.Labels);
-        var encoded = Predictor.Encode(model, split, labels, options);
+        var encoded = ClassificationPrediction.Encode(model, split, labels, options);
         int classes = labels.Count;
-        var predictions = Predictor.Rows(model, encoded, options.BatchSize, (r, example, logits, length) => // logits [B, T, C]
-            example.Positions.Select(p => p < 0 ? -1 : Predictor.ArgMax(logits, (r * length + p) * classes, classes)).ToArray());
+        var predictions = ClassificationPrediction.Rows(model, encoded, options.BatchSize, (r, example, logits, length) => // logits [B, T, C]
+            example.Positions.Select(p => p < 0 ? -1 : ClassificationPrediction.ArgMax(logits, (r * length + p) * classes, classes)).ToArray());
         AtomicFile.Write(output, stream =>
         {
             using var w = new StreamWriter(stream, leaveOpen: true) { NewLine = "\n" };

@@ -43,11 +43,22 @@ public sealed record SquadTask(string Name, SquadDataset Train, SquadDataset Dev
             SquadDataset.Read(File("train")), SquadDataset.Read(File("dev")), test);
     }
 
+    /// <summary>
+    /// The kind's option check: the windowing and decoding options (<see cref="FineTuneOptions.QuestionAnswering"/>)
+    /// with windows of <see cref="FineTuneOptions.MaxLength"/> pieces, before any work.
+    /// </summary>
+    /// <exception cref="OptionException">A value no run could want, named by its key (a doc stride below 1, a max query length that leaves no room for context in the window, …).</exception>
+    public static void ValidateOptions(FineTuneOptions options) => Settings(options, version2: false);
+
+    /// <summary>The windowing and decoding settings of <paramref name="options"/>, checked.</summary>
+    static QuestionAnsweringOptions Settings(FineTuneOptions options, bool version2) =>
+        (options.QuestionAnswering with { MaxSeqLength = options.MaxLength, Version2WithNegative = version2 }).Validate();
+
     /// <summary>The windows of every split (training subsampled per the options); errors name the file and question id.</summary>
     public override FineTuningRun Prepare(TokenizerAdapter adapter, FineTuneOptions options)
     {
         var tokenizer = WordPieceOf(adapter);
-        var settings = (options.QuestionAnswering with { MaxSeqLength = options.MaxLength, Version2WithNegative = IsVersion2 }).Validate();
+        var settings = Settings(options, IsVersion2);
         var train = Subsample.Of(Train.Examples, options.MaxTrainExamples, options.Seed);
         int truncated = 0;
         void Count(SquadExample _) => truncated++;
