@@ -27,13 +27,13 @@ public abstract class PretrainingObjective : nn.Module
     /// <paramref name="rng"/> (the global generator when null); with <paramref name="global"/> the batch is this rank's
     /// share of a data-parallel global batch (random draws and loss normalisation as <see cref="GlobalBatch"/> explains).
     /// </summary>
-    public abstract StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false, GlobalBatch? global = null);
+    internal abstract StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false, GlobalBatch? global = null);
 
     /// <summary>Analytic matmul FLOPs of one training step (forward + backward) on a batch of B × T tokens.</summary>
     public abstract double TrainingFlops(long batch, long seqLength);
 
     /// <summary>The dynamic masking <see cref="Forward"/> applies (the trainer counts its masked positions on the host).</summary>
-    public abstract Masking Masking { get; }
+    internal abstract Masking Masking { get; }
 
     /// <summary>The encoder that fine-tuning keeps.</summary>
     public abstract ElectraModel Encoder { get; }
@@ -53,7 +53,7 @@ public abstract class PretrainingObjective : nn.Module
     /// The trained HF models, each with the folder name it is exported under. Lazily made: a model built for the
     /// export (GDES's standalone discriminator) is valid until the enumeration moves on, and freed then.
     /// </summary>
-    public abstract IEnumerable<ExportedModel> ExportModels();
+    internal abstract IEnumerable<ExportedModel> ExportModels();
 }
 
 /// <summary>One HF model an objective exports.</summary>
@@ -61,4 +61,4 @@ public abstract class PretrainingObjective : nn.Module
 /// <param name="Model">The module whose state dict is saved.</param>
 /// <param name="Config">Its config.json.</param>
 /// <param name="Architecture">The HF architecture name (ElectraForPreTraining, ElectraForMaskedLM).</param>
-public sealed record ExportedModel(string Folder, nn.Module Model, ElectraConfig Config, string Architecture);
+internal sealed record ExportedModel(string Folder, nn.Module Model, ElectraConfig Config, string Architecture);
