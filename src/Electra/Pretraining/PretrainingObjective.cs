@@ -46,7 +46,7 @@ public abstract class PretrainingObjective : nn.Module
     /// <c>generator/</c>, ... HF folders) into this objective, to continue pre-training (<c>--init-from</c>);
     /// <paramref name="log"/> hears what the loader notices. Objectives that cannot continue a run throw.
     /// </summary>
-    public virtual void LoadPretrained(string dir, Action<string>? log = null) =>
+    internal virtual void LoadPretrained(string dir, Action<string>? log = null) =>
         throw new NotSupportedException($"the {GetType().Name} objective cannot continue from a pre-trained run ({dir})");
 
     /// <summary>

@@ -104,7 +104,7 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     /// Unexpected keys in either folder are reported there as well. With GDES the discriminator folder's tables (the
     /// exported sums) become deltas over the generator's: Δ = E_D − E_G.
     /// </summary>
-    public override void LoadPretrained(string dir, Action<string>? log = null)
+    internal override void LoadPretrained(string dir, Action<string>? log = null)
     {
         Interop.Pretrained.LoadWeights(discriminator, Path.Combine(dir, "discriminator"), log);
         if (Options.Sharing != EmbeddingSharing.Shared)
