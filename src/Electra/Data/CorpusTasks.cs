@@ -152,7 +152,7 @@ public static class CorpusTasks
     public const string Owner = "make-tasks";
 
     /// <summary>|A ∩ B| / |A ∪ B| of the two texts' lower-cased word sets (words: runs of letters and digits).</summary>
-    public static double Jaccard(string a, string b)
+    internal static double Jaccard(string a, string b)
     {
         var x = Words(a).ToHashSet(StringComparer.Ordinal);
         var y = Words(b).ToHashSet(StringComparer.Ordinal);

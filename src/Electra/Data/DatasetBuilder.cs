@@ -75,7 +75,7 @@ public static class DatasetBuilder
     /// Removes the <c>*.tmp</c> files a build stopped mid-write (a kill, a full disk) left in <paramref name="folder"/>:
     /// only the builder's own names (<c>dataset.json.tmp</c>, <c>train-00000.bin.tmp</c>, …); returns them.
     /// </summary>
-    public static IReadOnlyList<string> RemoveStaleTemporaries(string folder)
+    internal static IReadOnlyList<string> RemoveStaleTemporaries(string folder)
     {
         if (!Directory.Exists(folder)) return [];
         var stale = Directory.GetFiles(folder, "*.tmp").Where(f => OwnFile.IsMatch(Path.GetFileName(f))).ToList();

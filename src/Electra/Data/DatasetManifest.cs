@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Electra.Data;
 
 /// <summary>The two splits of a pre-training dataset.</summary>
-public enum DatasetSplit
+internal enum DatasetSplit
 {
     /// <summary>The documents the model trains on.</summary>
     Train,
@@ -62,7 +62,7 @@ public sealed record DatasetManifest
     public const string FileName = "dataset.json";
 
     /// <summary>The format tag this version writes and reads.</summary>
-    public const string CurrentFormat = "electra-pretraining-shards/1";
+    internal const string CurrentFormat = "electra-pretraining-shards/1";
 
     /// <summary>Format tag, <see cref="CurrentFormat"/>.</summary>
     public string Format { get; init; } = CurrentFormat;
@@ -118,13 +118,13 @@ public sealed record DatasetManifest
     public int TokenBytes => Dtype == "uint16" ? 2 : 4;
 
     /// <summary>The split's counts and shards.</summary>
-    public SplitInfo Get(DatasetSplit split) => split == DatasetSplit.Train ? Train : Validation;
+    internal SplitInfo Get(DatasetSplit split) => split == DatasetSplit.Train ? Train : Validation;
 
     /// <summary>The dtype for a vocabulary size: <c>uint16</c> up to 65536 ids, else <c>int32</c>.</summary>
-    public static string DtypeFor(int vocabSize) => vocabSize <= 65536 ? "uint16" : "int32";
+    internal static string DtypeFor(int vocabSize) => vocabSize <= 65536 ? "uint16" : "int32";
 
     /// <summary>Whether <paramref name="other"/> was built from the same corpus files, vocabulary and options (shards aside).</summary>
-    public bool SameBuildAs(DatasetManifest other) =>
+    internal bool SameBuildAs(DatasetManifest other) =>
         this with { Train = other.Train, Validation = other.Validation, Corpus = other.Corpus } == other
         && Corpus.SequenceEqual(other.Corpus);
 

@@ -7,7 +7,7 @@ namespace Electra.Data;
 /// One split of a dataset folder, memory-mapped: random access to its packed sequences without reading the
 /// shards into memory. Thread-safe for reads. Dispose to unmap.
 /// </summary>
-public sealed unsafe class PretrainingDataset : IDisposable
+internal sealed unsafe class PretrainingDataset : IDisposable
 {
     readonly Shard[] shards;
     readonly long[] firstSequence; // global index of each shard's first sequence, plus the total at the end

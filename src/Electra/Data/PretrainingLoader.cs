@@ -4,7 +4,7 @@ using System.Threading.Channels;
 namespace Electra.Data;
 
 /// <summary>Options of <see cref="PretrainingLoader"/>.</summary>
-public sealed record LoaderOptions
+internal sealed record LoaderOptions
 {
     /// <summary>Sequences per batch on this rank. 128, ELECTRA-Small's train_batch_size.</summary>
     public int BatchSize { get; init; } = 128;
@@ -82,7 +82,7 @@ public sealed record PretrainingBatch(
 /// yields the same following batches as an uninterrupted run (with the same batch size and world size).
 /// Dynamic masking is not done here: the trainer masks each batch.
 /// </remarks>
-public sealed class PretrainingLoader : IDisposable
+internal sealed class PretrainingLoader : IDisposable
 {
     readonly PretrainingDataset dataset;
     readonly LoaderOptions options;

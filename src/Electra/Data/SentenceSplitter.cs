@@ -15,7 +15,7 @@ namespace Electra.Data;
 /// really ends a sentence (<c>… in the U.S. The</c>) does not split; no language other than English is considered.
 /// Packing only needs sentence boundaries to be mostly right: a wrong boundary only moves where segment B may start.
 /// </remarks>
-public static class SentenceSplitter
+internal static class SentenceSplitter
 {
     static readonly HashSet<string> Abbreviations = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -51,10 +51,10 @@ public sealed record DoctorOptions
 public static class Doctor
 {
     /// <summary>The command that adds the CPU backend to an application (the version this build was made with).</summary>
-    public const string CpuBackendFix = "dotnet add package libtorch-cpu-linux-x64 --version 2.10.0";
+    internal const string CpuBackendFix = "dotnet add package libtorch-cpu-linux-x64 --version 2.10.0";
 
     /// <summary>The step that gives a CUDA backend: TorchSharp-cuda-linux in place of the CPU package, and an NVIDIA driver.</summary>
-    public const string CudaFix = "install the NVIDIA driver and build with -p:ElectraBackend=cuda (TorchSharp-cuda-linux 0.107.0)";
+    internal const string CudaFix = "install the NVIDIA driver and build with -p:ElectraBackend=cuda (TorchSharp-cuda-linux 0.107.0)";
 
     /// <summary>Runs every check; never throws for a missing component (that is a line of the report).</summary>
     public static DoctorReport Run(DoctorOptions? options = null)

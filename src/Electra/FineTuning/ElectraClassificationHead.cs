@@ -9,7 +9,7 @@ namespace Electra.FineTuning;
 /// state through dropout, dense H → H, GELU, dropout, out_proj H → C. google-research/electra's head has no hidden
 /// dense layer; we follow HF so fine-tuned folders load there unchanged. [B, T, H] → [B, C].
 /// </summary>
-public sealed class ElectraClassificationHead : nn.Module<Tensor, Tensor>
+internal sealed class ElectraClassificationHead : nn.Module<Tensor, Tensor>
 {
     readonly Linear dense;
     readonly Dropout dropout;

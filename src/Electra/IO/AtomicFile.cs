@@ -36,7 +36,7 @@ public static class AtomicFile
     /// Builds a whole folder under a temporary name, then swaps it in for <paramref name="dir"/>
     /// (the old folder, if any, is removed only after the new one is in place).
     /// </summary>
-    public static void WriteDirectory(string dir, Action<string> fill)
+    internal static void WriteDirectory(string dir, Action<string> fill)
     {
         string full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -75,7 +75,7 @@ public static class AtomicFile
     /// mid-write (<c>.NAME.tmp-PID-GUID</c>), unless the process that made them is still running; returns what it removed.
     /// Nothing else is touched.
     /// </summary>
-    public static IReadOnlyList<string> RemoveStale(string dir)
+    internal static IReadOnlyList<string> RemoveStale(string dir)
     {
         var removed = new List<string>();
         if (!Directory.Exists(dir)) return removed;

@@ -12,10 +12,10 @@ namespace Electra.IO;
 public sealed class RunLock : IDisposable
 {
     /// <summary>The locked file.</summary>
-    public const string LockFile = ".electra-run.lock";
+    internal const string LockFile = ".electra-run.lock";
 
     /// <summary>The holder's process id, written after the lock is taken.</summary>
-    public const string HolderFile = ".electra-run.pid";
+    internal const string HolderFile = ".electra-run.pid";
 
     static readonly Dictionary<string, (FileStream Stream, int Count)> Held = new(StringComparer.Ordinal);
 

@@ -12,7 +12,7 @@ namespace Electra.Interop;
 /// <c>{name: {dtype, shape, data_offsets}}</c> plus <c>__metadata__</c>, then raw little-endian data),
 /// read and written here so every structural fault becomes an error that names the file and the tensor.
 /// </summary>
-public static class SafeTensors
+internal static class SafeTensors
 {
     static readonly (string Name, ScalarType Type, int Size)[] DTypes =
     {

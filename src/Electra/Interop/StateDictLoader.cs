@@ -11,7 +11,7 @@ namespace Electra.Interop;
 /// become <c>.weight</c>/<c>.bias</c>, the buffers <c>embeddings.position_ids</c>/<c>token_type_ids</c> are dropped,
 /// and a checkpoint of the bare encoder fits a model with an <c>electra.</c> prefix (and the reverse).
 /// </summary>
-public static class StateDictLoader
+internal static class StateDictLoader
 {
     /// <summary>The weight files of an HF folder, in HF's order of preference.</summary>
     public static readonly IReadOnlyList<string> WeightFiles = new[]

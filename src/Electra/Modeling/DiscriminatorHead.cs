@@ -7,7 +7,7 @@ namespace Electra.Modeling;
 /// The discriminator's replaced-token head (HF <c>ElectraDiscriminatorPredictions</c>):
 /// <c>dense_prediction(gelu(dense(h)))</c>, one logit per token. [B, T, H] → [B, T].
 /// </summary>
-public sealed class ElectraDiscriminatorPredictions : nn.Module<Tensor, Tensor>
+internal sealed class ElectraDiscriminatorPredictions : nn.Module<Tensor, Tensor>
 {
     readonly Linear dense;
     readonly Linear dense_prediction;

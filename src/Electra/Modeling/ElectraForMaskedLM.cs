@@ -17,8 +17,11 @@ public sealed class ElectraForMaskedLM : nn.Module<Tensor, Tensor, Tensor, Tenso
     /// <summary>The HF architecture name (config.json's <c>architectures</c>).</summary>
     public const string Architecture = "ElectraForMaskedLM";
 
+    /// <summary>Builds a generator.</summary>
+    public ElectraForMaskedLM(ElectraConfig config) : this(config, null) { }
+
     /// <summary>Builds a generator; <paramref name="sharedEmbeddings"/> ties it to a discriminator's embeddings.</summary>
-    public ElectraForMaskedLM(ElectraConfig config, ElectraEmbeddings? sharedEmbeddings = null) : base(Architecture)
+    internal ElectraForMaskedLM(ElectraConfig config, ElectraEmbeddings? sharedEmbeddings) : base(Architecture)
     {
         electra = new ElectraModel(config, sharedEmbeddings);
         generator_predictions = new ElectraGeneratorPredictions(config);

@@ -20,11 +20,14 @@ public sealed class ElectraModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
     /// </summary>
     public const float MaskedScore = -1e30f;
 
+    /// <summary>Builds the encoder.</summary>
+    public ElectraModel(ElectraConfig config) : this(config, null) { }
+
     /// <summary>
     /// Builds the encoder. Pass <paramref name="sharedEmbeddings"/> to reuse another model's embeddings
     /// (the generator shares the discriminator's during pre-training).
     /// </summary>
-    public ElectraModel(ElectraConfig config, ElectraEmbeddings? sharedEmbeddings = null) : base("electra")
+    internal ElectraModel(ElectraConfig config, ElectraEmbeddings? sharedEmbeddings) : base("electra")
     {
         Config = config.Validate();
         embeddings = sharedEmbeddings ?? new ElectraEmbeddings(config);
@@ -38,10 +41,10 @@ public sealed class ElectraModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
     public ElectraConfig Config { get; }
 
     /// <summary>The (possibly shared) embeddings.</summary>
-    public ElectraEmbeddings Embeddings => embeddings;
+    internal ElectraEmbeddings Embeddings => embeddings;
 
     /// <summary>The layer stack.</summary>
-    public ElectraEncoder Encoder => encoder;
+    internal ElectraEncoder Encoder => encoder;
 
     /// <summary>ids [B, T], attention mask [B, T] (1 token, 0 padding), token types [B, T] → [B, T, H].</summary>
     public override Tensor forward(Tensor input_ids, Tensor attention_mask, Tensor token_type_ids)

@@ -9,7 +9,7 @@ namespace Electra.Modeling;
 /// hold the same instance (google-research/electra builds both under one <c>electra/embeddings</c> scope).
 /// Field names are HF's state_dict keys.
 /// </summary>
-public sealed class ElectraEmbeddings : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class ElectraEmbeddings : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly Embedding word_embeddings;
     readonly Embedding position_embeddings;

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Electra.Modeling;
 
 /// <summary>A stack of <see cref="ElectraLayer"/>s (HF <c>ElectraEncoder</c>, keys <c>encoder.layer.N.*</c>). [B, T, H] → [B, T, H].</summary>
-public sealed class ElectraEncoder : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class ElectraEncoder : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly ModuleList<ElectraLayer> layer;
 

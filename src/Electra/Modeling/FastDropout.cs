@@ -17,7 +17,7 @@ namespace Electra.Modeling;
 /// expectation is unchanged. On CUDA (Philox, already fast) this is <c>nn.functional.dropout</c>.
 /// [..] → [..]. No parameters or buffers, so state_dict keys are unaffected.
 /// </summary>
-public sealed class FastDropout : nn.Module<Tensor, Tensor>
+internal sealed class FastDropout : nn.Module<Tensor, Tensor>
 {
     readonly double p;
 

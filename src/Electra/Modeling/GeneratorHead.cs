@@ -7,7 +7,7 @@ namespace Electra.Modeling;
 /// The generator's prediction transform (HF <c>ElectraGeneratorPredictions</c>): <c>LayerNorm(gelu(dense(h)))</c>,
 /// mapping hidden states back to the embedding width. [.., H] → [.., E].
 /// </summary>
-public sealed class ElectraGeneratorPredictions : nn.Module<Tensor, Tensor>
+internal sealed class ElectraGeneratorPredictions : nn.Module<Tensor, Tensor>
 {
     readonly Linear dense;
     readonly LayerNorm LayerNorm;

@@ -7,7 +7,7 @@ namespace Electra.Modeling;
 /// One post-LayerNorm BERT layer (HF <c>ElectraLayer</c>): attention, then
 /// <c>LN(a + dropout(output.dense(gelu(intermediate.dense(a)))))</c>. [B, T, H] → [B, T, H].
 /// </summary>
-public sealed class ElectraLayer : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class ElectraLayer : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly ElectraAttention attention;
     readonly ElectraIntermediate intermediate;
@@ -32,7 +32,7 @@ public sealed class ElectraLayer : nn.Module<Tensor, Tensor, Tensor>
 }
 
 /// <summary>Feed-forward expansion with exact (erf) GELU (HF <c>ElectraIntermediate</c>). [B, T, H] → [B, T, I].</summary>
-public sealed class ElectraIntermediate : nn.Module<Tensor, Tensor>
+internal sealed class ElectraIntermediate : nn.Module<Tensor, Tensor>
 {
     readonly Linear dense;
 
@@ -52,7 +52,7 @@ public sealed class ElectraIntermediate : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>Feed-forward contraction, dropout, residual and LayerNorm (HF <c>ElectraOutput</c>). [B, T, I] → [B, T, H].</summary>
-public sealed class ElectraOutput : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class ElectraOutput : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly Linear dense;
     readonly LayerNorm LayerNorm;

@@ -8,7 +8,7 @@ namespace Electra.Modeling;
 /// Multi-head self-attention through <c>scaled_dot_product_attention</c> (HF <c>ElectraSelfAttention</c>).
 /// [B, T, H] with an additive key mask [B, 1, 1, T] → [B, T, H] (heads concatenated, before the output dense).
 /// </summary>
-public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly Linear query;
     readonly Linear key;
@@ -51,7 +51,7 @@ public sealed class ElectraSelfAttention : nn.Module<Tensor, Tensor, Tensor>
 }
 
 /// <summary>Output projection, dropout, residual and LayerNorm of the attention block (HF <c>ElectraSelfOutput</c>).</summary>
-public sealed class ElectraSelfOutput : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class ElectraSelfOutput : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly Linear dense;
     readonly LayerNorm LayerNorm;
@@ -75,7 +75,7 @@ public sealed class ElectraSelfOutput : nn.Module<Tensor, Tensor, Tensor>
 }
 
 /// <summary>Self-attention plus its output block (HF <c>ElectraAttention</c>: keys <c>attention.self.*</c>, <c>attention.output.*</c>).</summary>
-public sealed class ElectraAttention : nn.Module<Tensor, Tensor, Tensor>
+internal sealed class ElectraAttention : nn.Module<Tensor, Tensor, Tensor>
 {
     readonly ElectraSelfAttention self;
     readonly ElectraSelfOutput output;

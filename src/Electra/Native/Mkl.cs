@@ -10,10 +10,10 @@ namespace Electra.Native;
 public static class Mkl
 {
     /// <summary>The CNR setting applied: <c>AUTO</c>, the machine's own code branch, reproducible run to run.</summary>
-    public const string Reproducible = "AUTO";
+    internal const string Reproducible = "AUTO";
 
     /// <summary>The variable that turns the pin off: <c>ELECTRA_MKL_CBWR=off</c> leaves MKL as shipped (faster under load, not bit-exact).</summary>
-    public const string OptOutVariable = "ELECTRA_MKL_CBWR";
+    internal const string OptOutVariable = "ELECTRA_MKL_CBWR";
 
     /// <summary>
     /// Sets <c>MKL_CBWR</c> to <see cref="Reproducible"/> unless the user already set it (then theirs is kept, e.g.

@@ -28,7 +28,7 @@ public enum OpenMpWait
 public static class OpenMp
 {
     /// <summary>Busy-wait iterations of <see cref="OpenMpWait.Spin"/> before a worker sleeps.</summary>
-    public const int SpinCount = 20_000;
+    internal const int SpinCount = 20_000;
 
     /// <summary>
     /// Sets how workers wait unless the user already set <c>OMP_WAIT_POLICY</c> (then nothing changes; a

@@ -9,7 +9,7 @@ namespace Electra.Optimization;
 /// <param name="Parameters">The tensors updated together.</param>
 /// <param name="WeightDecay">Decoupled weight decay of this group.</param>
 /// <param name="RateScale">Multiplier of the scheduled learning rate.</param>
-public sealed record ParameterGroup(string Name, IReadOnlyList<Parameter> Parameters, double WeightDecay, double RateScale = 1.0);
+internal sealed record ParameterGroup(string Name, IReadOnlyList<Parameter> Parameters, double WeightDecay, double RateScale = 1.0);
 
 /// <summary>
 /// Adam with decoupled weight decay over flattened parameter groups: each step copies a group's gradients into
@@ -29,7 +29,7 @@ public sealed class AdamWeightDecay : IDisposable
     sealed record FlatGroup(ParameterGroup Group, long[] Sizes, Tensor ExpAvg, Tensor ExpAvgSq, Tensor Gradient, Tensor Scratch);
 
     /// <summary>Creates zeroed moments for every group.</summary>
-    public AdamWeightDecay(IEnumerable<ParameterGroup> parameterGroups, OptimizerOptions options)
+    internal AdamWeightDecay(IEnumerable<ParameterGroup> parameterGroups, OptimizerOptions options)
     {
         this.options = options.Validate();
         foreach (var g in parameterGroups)
@@ -49,7 +49,7 @@ public sealed class AdamWeightDecay : IDisposable
     /// Decay on matrices and embeddings, none on LayerNorm and biases (google excludes names containing
     /// "LayerNorm", "layer_norm" or "bias"); tied and shared parameters appear once.
     /// </summary>
-    public static IReadOnlyList<ParameterGroup> DefaultGroups(nn.Module model, double weightDecay)
+    internal static IReadOnlyList<ParameterGroup> DefaultGroups(nn.Module model, double weightDecay)
     {
         var all = model.UniqueNamedParameters().Where(p => p.Parameter.requires_grad).ToList();
         static bool NoDecay(string name) => name.Contains("LayerNorm") || name.Contains("layer_norm") || name.Contains("bias");
@@ -138,7 +138,7 @@ public sealed class AdamWeightDecay : IDisposable
     }
 
     /// <summary>The moments and step count, for checkpoints: <c>{group}.exp_avg</c>, <c>{group}.exp_avg_sq</c>, <c>step</c>.</summary>
-    public Dictionary<string, Tensor> StateDict()
+    internal Dictionary<string, Tensor> StateDict()
     {
         var state = new Dictionary<string, Tensor>();
         foreach (var g in groups)
@@ -153,7 +153,7 @@ public sealed class AdamWeightDecay : IDisposable
     }
 
     /// <summary>Restores <see cref="StateDict"/>; throws naming the mismatch if the groups differ.</summary>
-    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, string source)
+    internal void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, string source)
     {
         foreach (var g in groups)
             foreach (var (key, target) in new[] { ($"{g.Group.Name}.exp_avg", g.ExpAvg), ($"{g.Group.Name}.exp_avg_sq", g.ExpAvgSq) })

@@ -9,7 +9,7 @@ namespace Electra.Optimization;
 /// <param name="PeakRate">The learning rate the warmup climbs to.</param>
 /// <param name="WarmupSteps">Steps of linear warmup (paper: 10,000).</param>
 /// <param name="TotalSteps">Steps at which the rate reaches 0 (paper: 1M for Small).</param>
-public sealed record LearningRateSchedule(double PeakRate, long WarmupSteps, long TotalSteps)
+internal sealed record LearningRateSchedule(double PeakRate, long WarmupSteps, long TotalSteps)
 {
     /// <summary>The rate for optimizer step <paramref name="step"/> (0-based; step 0 has rate 0 when warming up).</summary>
     public double At(long step)

@@ -34,7 +34,7 @@ public sealed record OptimizerOptions
     public const long ShortWarmup = 2000;
 
     /// <summary>These options with <see cref="BiasCorrection"/> decided for a warmup of <paramref name="warmupSteps"/>.</summary>
-    public OptimizerOptions ForWarmup(long warmupSteps) => this with { BiasCorrection = BiasCorrection ?? warmupSteps < ShortWarmup };
+    internal OptimizerOptions ForWarmup(long warmupSteps) => this with { BiasCorrection = BiasCorrection ?? warmupSteps < ShortWarmup };
 
     /// <summary>Clip the global gradient norm to this value; 0 or less disables clipping.</summary>
     public double MaxGradNorm { get; init; } = 1.0;

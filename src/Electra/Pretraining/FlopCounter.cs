@@ -8,7 +8,7 @@ namespace Electra.Pretraining;
 /// <c>embeddings_project</c> and the heads. Training = 3 × forward. Embedding lookups, softmax, LayerNorm,
 /// GELU and the optimizer are not counted.
 /// </summary>
-public static class FlopCounter
+internal static class FlopCounter
 {
     /// <summary>Forward FLOPs of the encoder stack (with embeddings_project) on B × L tokens.</summary>
     public static double Encoder(ElectraConfig c, long batch, long seqLength)

@@ -21,7 +21,7 @@ namespace Electra.Pretraining;
 /// <param name="Ranks">Ranks sharing the batch (the gradient all-reduce divides by it).</param>
 /// <param name="MaskedPositions">Masked positions of the global batch (<see cref="Masking.CountPredictions"/> summed over ranks).</param>
 /// <param name="Tokens">Non-padding tokens of the global batch.</param>
-public sealed record GlobalBatch(long RowOffset, long Rows, int Ranks, double MaskedPositions, double Tokens)
+internal sealed record GlobalBatch(long RowOffset, long Rows, int Ranks, double MaskedPositions, double Tokens)
 {
     /// <summary>What this rank divides its sum over masked positions by: the global count / ranks (+1e-6 as google, so an empty batch gives 0).</summary>
     public double MaskedDivisor => (MaskedPositions + 1e-6) / Ranks;

@@ -28,7 +28,7 @@ public sealed class MaskedLanguageModel : PretrainingObjective
     public ElectraForMaskedLM Model => model;
 
     /// <inheritdoc/>
-    public override Masking Masking => masking;
+    internal override Masking Masking => masking;
 
     /// <inheritdoc/>
     public override ElectraModel Encoder => model.Electra;
@@ -37,14 +37,14 @@ public sealed class MaskedLanguageModel : PretrainingObjective
     public override bool HasDiscriminator => false;
 
     /// <summary><c>mlm</c>: an HF <c>ElectraForMaskedLM</c>.</summary>
-    public override IEnumerable<ExportedModel> ExportModels() => [new ExportedModel("mlm", model, model.Config, ElectraForMaskedLM.Architecture)];
+    internal override IEnumerable<ExportedModel> ExportModels() => [new ExportedModel("mlm", model, model.Config, ElectraForMaskedLM.Architecture)];
 
     /// <inheritdoc/>
     public override double TrainingFlops(long batch, long seqLength) =>
         3 * (FlopCounter.Encoder(model.Config, batch, seqLength) + FlopCounter.GeneratorHead(model.Config, (double)batch * maskingOptions.MaxPredictions(seqLength)));
 
     /// <summary>Masked-LM loss at the selected positions; the discriminator metrics are zero.</summary>
-    public override StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false, GlobalBatch? global = null)
+    internal override StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false, GlobalBatch? global = null)
     {
         using var scope = NewDisposeScope();
         var masked = masking.Apply(inputIds, attentionMask, rng, global);

@@ -42,7 +42,7 @@ public sealed record MaskingOptions
 /// <param name="Positions">[B, N] selected positions (int64).</param>
 /// <param name="Weights">[B, N] 1 for a real slot, 0 for padding slots (float32).</param>
 /// <param name="Targets">[B, N] the original ids at <paramref name="Positions"/>.</param>
-public sealed record MaskedBatch(Tensor InputIds, Tensor Positions, Tensor Weights, Tensor Targets)
+internal sealed record MaskedBatch(Tensor InputIds, Tensor Positions, Tensor Weights, Tensor Targets)
 {
     /// <summary>
     /// Slots from a 0/1 selection mask [B, T] (e.g. a fixture's): the selected positions in ascending order,
@@ -70,7 +70,7 @@ public sealed record MaskedBatch(Tensor InputIds, Tensor Positions, Tensor Weigh
 }
 
 /// <summary>Dynamic masking per batch, as tensor ops on the batch's device (no host sync).</summary>
-public sealed class Masking
+internal sealed class Masking
 {
     readonly MaskingOptions options;
     readonly SpecialTokens special;

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Electra.Pretraining;
 
 /// <summary>Writes the models a pre-training objective trained as HF folders (<see cref="PretrainingObjective.ExportModels"/>).</summary>
-public static class PretrainingExport
+internal static class PretrainingExport
 {
     /// <summary>
     /// Saves every exported model as <c>DIR/{folder}</c> (discriminator + generator, or mlm) with the tokenizer files of

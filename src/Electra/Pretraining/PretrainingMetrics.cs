@@ -60,7 +60,7 @@ public sealed record PretrainingMetrics
     /// The figures of a <c>metrics.jsonl</c> record, read back under <see cref="ToDictionary"/>'s names: a generator
     /// figure that is missing (written as null: it was not finite) reads as NaN, a missing discriminator figure as null.
     /// </summary>
-    public static PretrainingMetrics FromDictionary(IReadOnlyDictionary<string, double> values)
+    internal static PretrainingMetrics FromDictionary(IReadOnlyDictionary<string, double> values)
     {
         double Required(string key) => values.TryGetValue(key, out double v) ? v : double.NaN;
         double? Optional(string key) => values.TryGetValue(key, out double v) ? v : null;

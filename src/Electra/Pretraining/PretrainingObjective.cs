@@ -27,13 +27,13 @@ public abstract class PretrainingObjective : nn.Module
     /// <paramref name="rng"/> (the global generator when null); with <paramref name="global"/> the batch is this rank's
     /// share of a data-parallel global batch (random draws and loss normalisation as <see cref="GlobalBatch"/> explains).
     /// </summary>
-    public abstract StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false, GlobalBatch? global = null);
+    internal abstract StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false, GlobalBatch? global = null);
 
     /// <summary>Analytic matmul FLOPs of one training step (forward + backward) on a batch of B × T tokens.</summary>
     public abstract double TrainingFlops(long batch, long seqLength);
 
     /// <summary>The dynamic masking <see cref="Forward"/> applies (the trainer counts its masked positions on the host).</summary>
-    public abstract Masking Masking { get; }
+    internal abstract Masking Masking { get; }
 
     /// <summary>The encoder that fine-tuning keeps.</summary>
     public abstract ElectraModel Encoder { get; }
@@ -46,14 +46,14 @@ public abstract class PretrainingObjective : nn.Module
     /// <c>generator/</c>, ... HF folders) into this objective, to continue pre-training (<c>--init-from</c>);
     /// <paramref name="log"/> hears what the loader notices. Objectives that cannot continue a run throw.
     /// </summary>
-    public virtual void LoadPretrained(string dir, Action<string>? log = null) =>
+    internal virtual void LoadPretrained(string dir, Action<string>? log = null) =>
         throw new NotSupportedException($"the {GetType().Name} objective cannot continue from a pre-trained run ({dir})");
 
     /// <summary>
     /// The trained HF models, each with the folder name it is exported under. Lazily made: a model built for the
     /// export (GDES's standalone discriminator) is valid until the enumeration moves on, and freed then.
     /// </summary>
-    public abstract IEnumerable<ExportedModel> ExportModels();
+    internal abstract IEnumerable<ExportedModel> ExportModels();
 }
 
 /// <summary>One HF model an objective exports.</summary>
@@ -61,4 +61,4 @@ public abstract class PretrainingObjective : nn.Module
 /// <param name="Model">The module whose state dict is saved.</param>
 /// <param name="Config">Its config.json.</param>
 /// <param name="Architecture">The HF architecture name (ElectraForPreTraining, ElectraForMaskedLM).</param>
-public sealed record ExportedModel(string Folder, nn.Module Model, ElectraConfig Config, string Architecture);
+internal sealed record ExportedModel(string Folder, nn.Module Model, ElectraConfig Config, string Architecture);

@@ -92,7 +92,7 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     public ElectraForPreTraining Discriminator => discriminator;
 
     /// <inheritdoc/>
-    public override Masking Masking => masking;
+    internal override Masking Masking => masking;
 
     /// <inheritdoc/>
     public override ElectraModel Encoder => discriminator.Electra;
@@ -104,7 +104,7 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     /// Unexpected keys in either folder are reported there as well. With GDES the discriminator folder's tables (the
     /// exported sums) become deltas over the generator's: Δ = E_D − E_G.
     /// </summary>
-    public override void LoadPretrained(string dir, Action<string>? log = null)
+    internal override void LoadPretrained(string dir, Action<string>? log = null)
     {
         Interop.Pretrained.LoadWeights(discriminator, Path.Combine(dir, "discriminator"), log);
         if (Options.Sharing != EmbeddingSharing.Shared)
@@ -141,7 +141,7 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     public override bool HasDiscriminator => true;
 
     /// <summary><c>discriminator</c> and <c>generator</c> (with GDES, a standalone discriminator holding the tables as sums).</summary>
-    public override IEnumerable<ExportedModel> ExportModels()
+    internal override IEnumerable<ExportedModel> ExportModels()
     {
         if (Options.Sharing == EmbeddingSharing.Gdes)
         {
@@ -171,7 +171,7 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     /// kept for AUC; with <paramref name="global"/>, masking and sampling draw for the global batch and the losses are
     /// normalised by its counts.
     /// </summary>
-    public override StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false, GlobalBatch? global = null)
+    internal override StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, Generator? rng = null, bool keepScores = false, GlobalBatch? global = null)
     {
         using var scope = NewDisposeScope();
         var masked = masking.Apply(inputIds, attentionMask, rng, global);
@@ -179,7 +179,7 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     }
 
     /// <summary>The objective for a given masking (tests and fixtures supply theirs).</summary>
-    public StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, MaskedBatch masked, Generator? rng = null, bool keepScores = false,
+    internal StepMetrics Forward(Tensor inputIds, Tensor attentionMask, Tensor tokenTypeIds, MaskedBatch masked, Generator? rng = null, bool keepScores = false,
         GlobalBatch? global = null)
     {
         using var scope = NewDisposeScope();
@@ -301,7 +301,7 @@ public sealed class ReplacedTokenDetection : PretrainingObjective
     /// tensors on one thread; here the random numbers are one per slot and the [.., V] passes (softmax, running sum,
     /// binary search) run on every core.
     /// </remarks>
-    public static Tensor Sample(Tensor logits, double temperature, Generator? rng = null, GlobalBatch? global = null)
+    internal static Tensor Sample(Tensor logits, double temperature, Generator? rng = null, GlobalBatch? global = null)
     {
         using var scope = NewDisposeScope();
         long[] shape = logits.shape;

@@ -6,7 +6,7 @@ namespace Electra.Pretraining;
 /// What one pre-training forward pass produced, as tensors on the training device: nothing here forces a host sync.
 /// <see cref="Training.MetricSums"/> adds them up over an interval and reads them as <see cref="PretrainingMetrics"/>.
 /// </summary>
-public sealed record StepMetrics(
+internal sealed record StepMetrics(
     Tensor Loss, Tensor GeneratorLoss, Tensor DiscriminatorLoss,
     Tensor MaskedCorrect, Tensor SampledCorrect, Tensor MaskedCount,
     Tensor DiscriminatorCorrect, Tensor TokenCount, Tensor TruePositives, Tensor PredictedPositives, Tensor ActualPositives,

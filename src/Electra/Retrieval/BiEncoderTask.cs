@@ -20,7 +20,7 @@ namespace Electra.Retrieval;
 /// <param name="Train">Training pairs.</param>
 /// <param name="Dev">Pairs that choose the best epoch.</param>
 /// <param name="Test">Pairs scored once with the best epoch's weights, or null.</param>
-public sealed record BiEncoderTask(string Name, IReadOnlyList<QueryPair> Train, IReadOnlyList<QueryPair> Dev, IReadOnlyList<QueryPair>? Test) : FineTuningTask(Name)
+internal sealed record BiEncoderTask(string Name, IReadOnlyList<QueryPair> Train, IReadOnlyList<QueryPair> Dev, IReadOnlyList<QueryPair>? Test) : FineTuningTask(Name)
 {
     /// <summary>Always <c>retrieval</c>.</summary>
     public override string Kind => "retrieval";

@@ -16,7 +16,7 @@ public sealed record TextRecord(string Id, string? Text, float[]? Vector, int Li
 /// <param name="Query">The query text.</param>
 /// <param name="Positive">The relevant passage.</param>
 /// <param name="Line">1-based line in the file.</param>
-public sealed record QueryPair(string Query, string Positive, int Line);
+internal sealed record QueryPair(string Query, string Positive, int Line);
 
 /// <summary>
 /// The files of retrieval, each error naming file and line:
@@ -32,10 +32,10 @@ public sealed record QueryPair(string Query, string Positive, int Line);
 public static class RetrievalFiles
 {
     /// <summary>The header that makes a TSV file a pairs file (and a task folder with such a <c>train.tsv</c> a retrieval task).</summary>
-    public const string PairsHeader = "query\tpositive";
+    internal const string PairsHeader = "query\tpositive";
 
     /// <summary>Whether <paramref name="path"/> exists and starts with <see cref="PairsHeader"/>.</summary>
-    public static bool IsPairsFile(string path)
+    internal static bool IsPairsFile(string path)
     {
         if (!File.Exists(path)) return false;
         using var reader = new StreamReader(path);
@@ -43,7 +43,7 @@ public static class RetrievalFiles
     }
 
     /// <summary>Reads a pairs file: header <c>query&lt;TAB&gt;positive</c>, then two non-empty tab-separated fields per line.</summary>
-    public static IReadOnlyList<QueryPair> ReadPairs(string path)
+    internal static IReadOnlyList<QueryPair> ReadPairs(string path)
     {
         var pairs = new List<QueryPair>();
         foreach (var (line, raw) in Lines(path))

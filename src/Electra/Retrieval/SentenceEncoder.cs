@@ -102,7 +102,7 @@ public sealed class SentenceEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>,
     }
 
     /// <summary>The pooling recorded in <c>DIR/1_Pooling/config.json</c> (sentence-transformers), or null without one.</summary>
-    public static Pooling? ReadPooling(string dir)
+    internal static Pooling? ReadPooling(string dir)
     {
         string path = Path.Combine(dir, PoolingConfig);
         if (!File.Exists(path)) return null;
@@ -125,7 +125,7 @@ public sealed class SentenceEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>,
     }
 
     /// <summary>Whether <c>DIR/modules.json</c> (sentence-transformers) lists a <c>Normalize</c> module; false without the file.</summary>
-    public static bool ReadNormalize(string dir)
+    internal static bool ReadNormalize(string dir)
     {
         string path = Path.Combine(dir, ModulesFile);
         if (!File.Exists(path)) return false;
@@ -190,7 +190,7 @@ public sealed class SentenceEncoder : nn.Module<Tensor, Tensor, Tensor, Tensor>,
     /// Tokenizes <paramref name="texts"/> as single texts truncated to <paramref name="maxLength"/> word pieces and
     /// pads them to the longest: ids/mask/types [B, T].
     /// </summary>
-    public (Tensor Ids, Tensor Mask, Tensor Types) Tokenize(IReadOnlyList<string> texts, int maxLength) =>
+    internal (Tensor Ids, Tensor Mask, Tensor Types) Tokenize(IReadOnlyList<string> texts, int maxLength) =>
         Tensors(Tokenizer.EncodeBatch(texts, options: new EncodeOptions { MaxLength = maxLength }));
 
     static (Tensor Ids, Tensor Mask, Tensor Types) Tensors(BatchEncoding batch)

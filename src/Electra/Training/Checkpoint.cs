@@ -16,7 +16,7 @@ namespace Electra.Training;
 /// <param name="TokensSeen">Non-padding tokens trained on, over all ranks.</param>
 /// <param name="ElapsedSeconds">Training wall time so far.</param>
 /// <param name="Ranks">Data-parallel ranks of the run that wrote it (one RNG state each).</param>
-public sealed record TrainerState(long Step, LoaderPosition Data, long TokensSeen, double ElapsedSeconds, int Ranks = 1);
+internal sealed record TrainerState(long Step, LoaderPosition Data, long TokensSeen, double ElapsedSeconds, int Ranks = 1);
 
 /// <summary>
 /// Training checkpoints: <c>checkpoints/step-NNNNNNNN/</c> with the joint model, the optimizer moments, the
@@ -27,7 +27,7 @@ public sealed record TrainerState(long Step, LoaderPosition Data, long TokensSee
 /// <see cref="Load"/> refuses weights that are not finite. In a data-parallel run rank 0 writes and every rank reads
 /// (the output folder is on a file system all ranks share).
 /// </summary>
-public static class Checkpoint
+internal static class Checkpoint
 {
     const string Prefix = "step-";
 

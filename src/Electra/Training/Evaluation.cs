@@ -9,7 +9,7 @@ namespace Electra.Training;
 /// discriminator's ROC AUC (google-research/electra's eval metrics), with a fixed masking seed so evaluations at
 /// different steps see the same masks.
 /// </summary>
-public static class Evaluation
+internal static class Evaluation
 {
     /// <summary>
     /// Runs up to <paramref name="maxBatches"/> validation batches in eval mode; null when the split yields none.

@@ -4,7 +4,7 @@ namespace Electra.Training;
 /// <param name="Steps">Optimizer steps.</param>
 /// <param name="Tokens">Non-padding tokens, all ranks.</param>
 /// <param name="Seconds">Training time: wall time minus the pauses (evaluation, checkpoints).</param>
-public sealed record IntervalThroughput(long Steps, long Tokens, double Seconds)
+internal sealed record IntervalThroughput(long Steps, long Tokens, double Seconds)
 {
     /// <summary>Tokens per second of training time.</summary>
     public double TokensPerSecond => Tokens / Math.Max(Seconds, 1e-9);
@@ -14,7 +14,7 @@ public sealed record IntervalThroughput(long Steps, long Tokens, double Seconds)
 /// Throughput of log intervals: counts the steps and tokens of an interval and the time they took, with the time of
 /// evaluations and checkpoints left out (<see cref="Pause"/>), so counters and clock always cover the same steps.
 /// </summary>
-public sealed class IntervalClock
+internal sealed class IntervalClock
 {
     readonly TimeProvider time;
     long started, pausedTicks, steps, tokens;

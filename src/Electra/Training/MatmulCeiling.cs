@@ -10,7 +10,7 @@ namespace Electra.Training;
 /// our machines' fp32 ceilings measured 110–320 GFLOP/s), so the trainer measures it: large square products in the
 /// training's dtype, best of a few repetitions (the benchmark's matmul-ceiling row also tries 2048, with more repetitions).
 /// </summary>
-public static class MatmulCeiling
+internal static class MatmulCeiling
 {
     /// <summary>The side of the square products: big enough for the BLAS to reach its steady state, ~2 GFLOP each.</summary>
     public const int Size = 1024;

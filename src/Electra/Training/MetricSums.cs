@@ -9,7 +9,7 @@ namespace Electra.Training;
 /// <see cref="Read"/>), then read as one <see cref="PretrainingMetrics"/>: in a data-parallel job the ranks' sums are
 /// added by one all-reduce.
 /// </summary>
-public sealed class MetricSums : IDisposable
+internal sealed class MetricSums : IDisposable
 {
     /// <summary>The summed fields, in the order of the device vector.</summary>
     enum Field { Loss, GeneratorLoss, DiscriminatorLoss, MaskedCorrect, SampledCorrect, MaskedCount, DiscriminatorCorrect, TokenCount, TruePositives, PredictedPositives, ActualPositives }

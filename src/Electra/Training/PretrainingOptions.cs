@@ -209,7 +209,7 @@ public sealed record PretrainingOptions
         new(AdamWeightDecay.DefaultGroups(model, Optimizer.WeightDecay), Optimizer.ForWarmup(EffectiveWarmup));
 
     /// <summary>The learning rate of every step: warmup then linear decay to 0 at <see cref="Steps"/>.</summary>
-    public LearningRateSchedule CreateSchedule() => new(EffectiveLearningRate, EffectiveWarmup, Steps);
+    internal LearningRateSchedule CreateSchedule() => new(EffectiveLearningRate, EffectiveWarmup, Steps);
 
     /// <summary>These options as JSON (snake_case keys, the preset by name), the format <see cref="Load"/> reads.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);

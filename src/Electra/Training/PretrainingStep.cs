@@ -59,13 +59,13 @@ public sealed class PretrainingStep : IDisposable
     }
 
     /// <summary>The metrics of the steps run since they were last read.</summary>
-    public MetricSums Metrics { get; } = new();
+    internal MetricSums Metrics { get; } = new();
 
     /// <summary>Time spent in collectives (agreement and gradient all-reduce) since it was last reset.</summary>
-    public Stopwatch Communication { get; } = new();
+    internal Stopwatch Communication { get; } = new();
 
     /// <summary>A loader batch as [B, L] int64 tensors on <paramref name="device"/>.</summary>
-    public static (Tensor Ids, Tensor Mask, Tensor Types) ToTensors(PretrainingBatch batch, Device device)
+    internal static (Tensor Ids, Tensor Mask, Tensor Types) ToTensors(PretrainingBatch batch, Device device)
     {
         long[] shape = { batch.BatchSize, batch.SequenceLength };
         return (tensor(batch.InputIds, shape).to(device), tensor(batch.AttentionMask, shape).to(device), tensor(batch.TokenTypeIds, shape).to(device));

@@ -11,7 +11,7 @@ namespace Electra.Training;
 /// what shaped the dataset: sequence length, corpus, vocabulary). Every checkpoint carries a copy, so the check holds
 /// when <c>run.json</c> is lost; a damaged record is an error naming its file.
 /// </summary>
-public static class RunIdentity
+internal static class RunIdentity
 {
     /// <summary>The keys <paramref name="options"/> decide (the dataset's own keys come from <see cref="OfData"/>).</summary>
     public static Dictionary<string, string> Of(PretrainingOptions options)

@@ -52,7 +52,7 @@ public sealed record SquadScores(double ExactMatch, double F1, int Total, SquadS
 /// nothing: v2.0 drops such gold answers (an unanswerable question's only gold is "", which an empty prediction
 /// matches with F1 1), v1.1 keeps them and gives F1 0 whenever no word is shared.
 /// </summary>
-public static class SquadMetrics
+internal static class SquadMetrics
 {
     static readonly HashSet<string> Articles = new(StringComparer.Ordinal) { "a", "an", "the" };
     const string Punctuation = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"; // Python's string.punctuation
