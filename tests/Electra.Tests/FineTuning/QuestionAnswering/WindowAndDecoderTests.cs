@@ -95,6 +95,6 @@ public class WindowAndDecoderTests
             windows[0].Ids.Take(11).Select(Tokenizer.IdToToken));
         Assert.Equal(16, windows[0].Length);
         Assert.Equal((11, 11), (windows[0].StartPosition, windows[0].EndPosition)); // W101 is context piece 1
-        Assert.Throws<ArgumentException>(() => (Small with { MaxSeqLength = 11 }).Validate()); // 8 + [CLS] + 2 [SEP] leaves nothing
+        Assert.Equal("max_query_length", Assert.Throws<global::Electra.FineTuning.OptionException>(() => (Small with { MaxSeqLength = 11 }).Validate()).Option); // 8 + [CLS] + 2 [SEP] leaves nothing
     }
 }
